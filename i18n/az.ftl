@@ -1,0 +1,104 @@
+# Dəzgah istifadəçi interfeysi, Azərbaycan dili.
+# Buradakı hər id en.ftl-də də olmalıdır (test hər iki faylın eyni id və arqumentlərə malik olduğunu yoxlayır).
+
+app-tagline = Azərbaycan dil modelləri üçün dəzgah
+
+## İş sahələri
+area-corpus = Korpus
+area-tokenizer = Tokenizator
+area-sft = SFT
+area-rating = Qiymətləndirmə
+area-training = Təlim
+area-playground = Sınaq meydançası
+area-settings = Tənzimləmələr
+
+## Ümumi
+col-id = №
+col-name = Ad
+col-documents = Sənədlər
+col-characters = Simvollar
+col-file = Fayl
+col-kind = Növ
+col-vocab = Lüğət
+col-prompt = Sorğu
+col-responses = Cavablar
+col-ratings = Qiymətlər
+col-stage = Mərhələ
+col-status = Vəziyyət
+action-reveal-folder = Qovluğu göstər
+action-reveal-folder-hint = Bu qovluğu fayl menecerində aç
+action-cancel = Ləğv et
+action-cancel-job-hint = Bu işi növbəti addımda dayandır
+action-dismiss = Bağla
+role-user = İstifadəçi
+role-assistant = Köməkçi
+status-draft = qaralama
+status-ready = hazır
+status-rejected = rədd edilib
+workspace-failed-title = İş sahəsi açıla bilmədi
+workspace-go-settings = Başqa iş sahəsi seç…
+
+## Korpus
+corpus-about = Xam Azərbaycan mətni — xəbərlər, kitablar, qanunlar, veb səhifələr — təmiz, təkrarsız təlim korpuslarına çevrilir.
+corpus-empty-title = Bu iş sahəsində hələ korpus yoxdur
+corpus-empty-body = Bu bölmə .txt, .jsonl və .parquet fayllarını idxal edəcək, içində nə olduğunu göstərəcək, onları Azərbaycan dilinə uyğun qaydalarla (ə-yə bənzər hərflər, türk dillərinə xas böyük-kiçik hərf, kirildən latına) təmizləyib təkrarlardan azad edəcək. Korpus faylları iş sahəsinin corpora qovluğunda saxlanılır:
+corpus-coming = İdxal, axtarış, təmizləmə və təkrarların silinməsi burada olacaq. Korpus faylları buradadır:
+count-corpora = { $count } korpus
+
+## Tokenizator
+tokenizer-about = Korpuslarınız üzərində bayt səviyyəli BPE və Unigram tokenizatorları öyrədin, Azərbaycan mətninin necə bölündüyünü görün və tokenizatorları müqayisə edin.
+tokenizer-empty-title = Bu iş sahəsində hələ tokenizator yoxdur
+tokenizer-empty-body = Öyrədilmiş və ya yüklənmiş tokenizatorlar (tokenizer.json, SentencePiece .model) lüğət ölçüsü və öyrədildiyi korpusla birgə burada görünəcək. Onlar iş sahəsinin tokenizers qovluğunda saxlanılır:
+
+## SFT
+sft-about = Nəzarətli incə tənzimləmə (SFT) üçün annotatorların yazıb yoxladığı sorğu-cavab nümunələri.
+sft-empty-title = Bu iş sahəsində hələ SFT nümunəsi yoxdur
+sft-empty-body = Burada yazılan və ya TRL messages, Alpaca, ShareGPT fayllarından idxal edilən nümunələr sahəsi, vəziyyəti və müəllifi ilə burada sıralanacaq. İxrac iş sahəsinin exports qovluğuna yazılır:
+sft-readonly = Yalnız baxış: nümunələri yazmaq və yoxlamaq üçün redaktor növbəti mərhələdə gəlir.
+count-sft-examples = { $count } nümunə
+
+## Qiymətləndirmə
+rating-about = Modelin cavablarını yan-yana müqayisə edin; qərarlarınız DPO üçün üstünlük məlumatına çevrilir.
+rating-empty-title = Bu iş sahəsində hələ üstünlük elementi yoxdur
+rating-empty-body = Model tərəfindən yaradılmış və ya JSONL-dən idxal edilmiş, iki və daha çox cavablı sorğular annotatorları burada gözləyəcək. Üstünlük məlumatı iş sahəsinin exports qovluğuna ixrac edilir:
+count-preference-items = { $count } üstünlük elementi, { $ratings } qiymət
+
+## Təlim
+training-about = Kiçik llama tipli modelləri sıfırdan öyrədin (pretrain), incə tənzimləyin (SFT) və uyğunlaşdırın (DPO), əyrilərini canlı izləyin.
+training-empty-title = Bu iş sahəsində hələ təlim prosesi yoxdur
+training-empty-body = Hər proses — tənzimləmələri, itki əyriləri, nümunələri və yoxlama nöqtələri — burada sıralanacaq. Proseslər iş sahəsinin runs qovluğunda saxlanılır:
+
+## Sınaq meydançası
+playground-about = Öyrətdiyiniz modellə danışın; cavablar öz korpuslarınıza əsaslanır.
+playground-empty-title = Hələ danışmaq üçün öyrədilmiş model yoxdur
+playground-empty-body = Təlim prosesi yoxlama nöqtəsi saxlayan kimi onunla burada söhbət edə biləcəksiniz. Yoxlama nöqtələri iş sahəsinin runs qovluğunda saxlanılır:
+playground-models-ready = { $count } bitmiş prosesin danışmağa hazır modeli var.
+
+## Tənzimləmələr
+settings-language = İnterfeys dili
+settings-theme = Mövzu
+settings-theme-light = İşıqlı
+settings-theme-dark = Tünd
+settings-annotator = Annotatorun adı
+settings-annotator-hint = Yazdığınız nümunələr və verdiyiniz qiymətlər bu adla imzalanır.
+settings-annotator-placeholder = Adınız
+settings-workspace = İş sahəsi
+settings-workspace-hint = Verilənlər bazasını (dezgah.db) və corpora, tokenizers, runs, exports qovluqlarını saxlayan qovluq.
+settings-workspace-open = Açıqdır və qaydasındadır
+settings-workspace-summary = { $corpora } korpus · { $sft } SFT nümunəsi · { $preferences } üstünlük elementi · { $runs } proses · sxem versiyası { $schema }
+settings-workspace-seeded = Nümunə fayllarından dolduruldu: { $corpora } korpus, { $sft } SFT nümunəsi, { $preferences } üstünlük elementi.
+settings-workspace-path = Qovluğun yolu
+settings-workspace-open-path = Aç
+settings-workspace-choose = Qovluq seç…
+settings-workspace-check = İş sahəsini yoxla
+settings-workspace-check-hint = SQLite-ın bütövlük yoxlamasını işlədir və verilənlər bazasının istinad etdiyi hər faylı axtarır
+
+## Status sətri və işlər
+status-workspace = İş sahəsi:
+status-workspace-failed = açılmayıb
+status-no-jobs = İşləyən iş yoxdur
+status-eta = { $time } qalıb
+status-job-done = { $name }: bitdi
+status-job-cancelled = { $name }: ləğv edildi
+status-job-failed = { $name }: alınmadı
+job-check-workspace = İş sahəsinin yoxlanması

@@ -1,0 +1,596 @@
+//! Background work: each job runs on its own named thread and reports typed events over one
+//! bounded channel. The GUI drains that channel each frame; the CLI draws the same events with
+//! indicatif. A cancel flag is checked by the job between units of work; a panic inside a job
+//! becomes a failed outcome, never a crashed app.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+/// Wakes whoever displays the events (the GUI passes `ctx.request_repaint`).
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Room for bursts of progress; when full, progress events are dropped (the next one supersedes
+/// them) while log lines and outcomes wait for space.
+pub const CHANNEL_CAPACITY: usize = 256;
+
+/// Progress events closer together than this are skipped, so a tight loop cannot flood the UI.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u64);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: Option<u64>,
+    pub elapsed: Duration,
+}
+
+impl Progress {
+    pub fn fraction(&self) -> Option<f32> {
+        self.total
+            .filter(|&t| t > 0)
+            .map(|t| (self.done as f64 / t as f64).clamp(0.0, 1.0) as f32)
+    }
+
+    /// Remaining time at the average rate so far; `None` until there is a rate to go by.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        if self.done == 0 || self.elapsed.is_zero() {
+            return None;
+        }
+        let remaining = total.saturating_sub(self.done) as f64;
+        let secs_per_unit = self.elapsed.as_secs_f64() / self.done as f64;
+        Some(Duration::from_secs_f64(remaining * secs_per_unit))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Finished; the text is a short summary for the status bar.
+    Done(String),
+    Cancelled,
+    Failed(String),
+    Panicked(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    Started { name: String },
+    Progress(Progress),
+    Log(String),
+    Finished(Outcome),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: JobId,
+    pub kind: EventKind,
+}
+
+/// The error a job returns; anything `Display` will do, shown with its full chain.
+pub type JobError = Box<dyn std::error::Error + Send + Sync>;
+
+/// What a running job holds: its way to report, and to learn it should stop.
+pub struct JobCtx {
+    id: JobId,
+    tx: Sender<Event>,
+    cancel: Arc<AtomicBool>,
+    waker: Option<Waker>,
+    started: Instant,
+    last_progress: std::cell::Cell<Option<Instant>>,
+}
+
+impl JobCtx {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Reports progress; rate-limited, and the final (`done == total`) report always goes out.
+    pub fn progress(&self, done: u64, total: Option<u64>) {
+        let now = Instant::now();
+        let finished = total.is_some_and(|t| done >= t);
+        if !finished
+            && self
+                .last_progress
+                .get()
+                .is_some_and(|t| now.duration_since(t) < PROGRESS_INTERVAL)
+        {
+            return;
+        }
+        self.last_progress.set(Some(now));
+        let event = Event {
+            id: self.id,
+            kind: EventKind::Progress(Progress {
+                done,
+                total,
+                elapsed: now.duration_since(self.started),
+            }),
+        };
+        match self.tx.try_send(event) {
+            Ok(()) => self.wake(),
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {}
+        }
+    }
+
+    pub fn log(&self, line: impl Into<String>) {
+        self.send(EventKind::Log(line.into()));
+    }
+
+    fn send(&self, kind: EventKind) {
+        // Blocks while the channel is full; a closed receiver means nobody is listening.
+        if self.tx.send(Event { id: self.id, kind }).is_ok() {
+            self.wake();
+        }
+    }
+
+    fn wake(&self) {
+        if let Some(waker) = &self.waker {
+            waker();
+        }
+    }
+}
+
+struct Running {
+    cancel: Arc<AtomicBool>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+/// Starts jobs and hands out their events. Owned by one thread (the UI's or the CLI's).
+pub struct Jobs {
+    tx: Sender<Event>,
+    rx: Receiver<Event>,
+    waker: Option<Waker>,
+    next_id: u64,
+    running: HashMap<JobId, Running>,
+}
+
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Jobs")
+            .field("running", &self.running.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Jobs {
+    pub fn new(waker: Option<Waker>) -> Self {
+        let (tx, rx) = crossbeam_channel::bounded(CHANNEL_CAPACITY);
+        Self {
+            tx,
+            rx,
+            waker,
+            next_id: 1,
+            running: HashMap::new(),
+        }
+    }
+
+    /// Runs `work` on a thread named `dezgah-job-<id>-<name>`.
+    pub fn spawn<F>(&mut self, name: &str, work: F) -> std::io::Result<JobId>
+    where
+        F: FnOnce(&JobCtx) -> Result<String, JobError> + Send + 'static,
+    {
+        let id = JobId(self.next_id);
+        self.next_id += 1;
+        let cancel = Arc::new(AtomicBool::new(false));
+        let ctx = JobCtx {
+            id,
+            tx: self.tx.clone(),
+            cancel: Arc::clone(&cancel),
+            waker: self.waker.clone(),
+            started: Instant::now(),
+            last_progress: std::cell::Cell::new(None),
+        };
+        let display_name = name.to_owned();
+        let slug: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .take(24)
+            .collect();
+        let thread = std::thread::Builder::new()
+            .name(format!("dezgah-job-{}-{slug}", id.0))
+            .spawn(move || {
+                ctx.send(EventKind::Started { name: display_name });
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&ctx)));
+                let outcome = match result {
+                    Ok(_) if ctx.is_cancelled() => Outcome::Cancelled,
+                    Ok(Ok(summary)) => Outcome::Done(summary),
+                    Ok(Err(err)) => Outcome::Failed(error_chain(err.as_ref())),
+                    Err(panic) => Outcome::Panicked(panic_message(panic.as_ref())),
+                };
+                ctx.send(EventKind::Finished(outcome));
+            })?;
+        self.running.insert(id, Running { cancel, thread });
+        Ok(id)
+    }
+
+    /// Asks a job to stop; it finishes with [`Outcome::Cancelled`] at its next check.
+    pub fn cancel(&self, id: JobId) {
+        if let Some(running) = self.running.get(&id) {
+            running.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn cancel_all(&self) {
+        for running in self.running.values() {
+            running.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    pub fn running_count(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Takes the events that are ready, for at most `budget`, without blocking.
+    pub fn drain(&mut self, budget: Duration) -> Vec<Event> {
+        let deadline = Instant::now() + budget;
+        let mut events = Vec::new();
+        while let Ok(event) = self.rx.try_recv() {
+            self.note_finished(&event);
+            events.push(event);
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        events
+    }
+
+    /// Blocks until the next event (for the CLI); `None` when no job is left to report.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<Event> {
+        let event = self.rx.recv_timeout(timeout).ok()?;
+        self.note_finished(&event);
+        Some(event)
+    }
+
+    fn note_finished(&mut self, event: &Event) {
+        if matches!(event.kind, EventKind::Finished(_))
+            && let Some(done) = self.running.remove(&event.id)
+        {
+            // The thread sent its last event; joining cannot block for long.
+            let _ = done.thread.join();
+        }
+    }
+}
+
+impl Drop for Jobs {
+    fn drop(&mut self) {
+        self.cancel_all();
+    }
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// What a display keeps of one job: plain state built from events, drawn by the UI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    pub id: JobId,
+    pub name: String,
+    pub progress: Option<Progress>,
+    pub last_log: Option<String>,
+    pub outcome: Option<Outcome>,
+}
+
+/// Folds events into per-job views; keeps finished jobs until dismissed.
+#[derive(Debug, Default)]
+pub struct JobBoard {
+    jobs: Vec<JobView>,
+}
+
+impl JobBoard {
+    pub fn apply(&mut self, event: Event) {
+        let Event { id, kind } = event;
+        if let EventKind::Started { name } = kind {
+            self.jobs.push(JobView {
+                id,
+                name,
+                progress: None,
+                last_log: None,
+                outcome: None,
+            });
+            return;
+        }
+        let Some(view) = self.jobs.iter_mut().find(|j| j.id == id) else {
+            return;
+        };
+        match kind {
+            EventKind::Started { .. } => {}
+            EventKind::Progress(p) => view.progress = Some(p),
+            EventKind::Log(line) => view.last_log = Some(line),
+            EventKind::Finished(outcome) => view.outcome = Some(outcome),
+        }
+    }
+
+    pub fn running(&self) -> impl Iterator<Item = &JobView> {
+        self.jobs.iter().filter(|j| j.outcome.is_none())
+    }
+
+    pub fn finished(&self) -> impl Iterator<Item = &JobView> {
+        self.jobs.iter().filter(|j| j.outcome.is_some())
+    }
+
+    pub fn get(&self, id: JobId) -> Option<&JobView> {
+        self.jobs.iter().find(|j| j.id == id)
+    }
+
+    pub fn dismiss(&mut self, id: JobId) {
+        self.jobs.retain(|j| j.id != id || j.outcome.is_none());
+    }
+}
+
+/// Runs one job to its end in the terminal, drawing its progress with indicatif.
+pub fn run_in_terminal<F>(name: &str, work: F) -> Result<String, String>
+where
+    F: FnOnce(&JobCtx) -> Result<String, JobError> + Send + 'static,
+{
+    let mut jobs = Jobs::new(None);
+    let id = jobs
+        .spawn(name, work)
+        .map_err(|e| format!("cannot start a thread for {name}: {e}"))?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:40}] {pos}/{len} ({elapsed} elapsed, ETA {eta})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    bar.set_message(name.to_owned());
+    loop {
+        let Some(event) = jobs.recv_timeout(Duration::from_millis(200)) else {
+            if jobs.running_count() == 0 {
+                bar.abandon();
+                return Err(format!("{name}: the job ended without reporting"));
+            }
+            continue;
+        };
+        if event.id != id {
+            continue;
+        }
+        match event.kind {
+            EventKind::Started { .. } => {}
+            EventKind::Progress(p) => {
+                if let Some(total) = p.total {
+                    bar.set_length(total);
+                }
+                bar.set_position(p.done);
+            }
+            EventKind::Log(line) => bar.println(line),
+            EventKind::Finished(outcome) => {
+                bar.finish_and_clear();
+                return match outcome {
+                    Outcome::Done(summary) => Ok(summary),
+                    Outcome::Cancelled => Err(format!("{name}: cancelled")),
+                    Outcome::Failed(e) => Err(format!("{name}: {e}")),
+                    Outcome::Panicked(e) => Err(format!("{name}: internal error: {e}")),
+                };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn wait_outcome(jobs: &mut Jobs, board: &mut JobBoard, id: JobId) -> Outcome {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            assert!(Instant::now() < deadline, "job did not finish");
+            if let Some(event) = jobs.recv_timeout(Duration::from_millis(50)) {
+                board.apply(event);
+            }
+            if let Some(outcome) = board.get(id).and_then(|v| v.outcome.clone()) {
+                return outcome;
+            }
+        }
+    }
+
+    #[test]
+    fn job_reports_start_progress_log_and_result_in_order() {
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&wakes);
+        let mut jobs = Jobs::new(Some(Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        })));
+        let id = jobs
+            .spawn("sayğac", |ctx| {
+                ctx.log("başladı");
+                for i in 0..=10 {
+                    ctx.progress(i, Some(10));
+                }
+                Ok("10 addım".into())
+            })
+            .expect("spawn");
+        let mut events = Vec::new();
+        while !matches!(
+            events.last(),
+            Some(Event {
+                kind: EventKind::Finished(_),
+                ..
+            })
+        ) {
+            events.push(
+                jobs.recv_timeout(Duration::from_secs(10))
+                    .expect("event before timeout"),
+            );
+        }
+        assert!(events.iter().all(|e| e.id == id));
+        assert_eq!(
+            events[0].kind,
+            EventKind::Started {
+                name: "sayğac".into()
+            }
+        );
+        assert_eq!(events[1].kind, EventKind::Log("başladı".into()));
+        let last_progress = events
+            .iter()
+            .rev()
+            .find_map(|e| match &e.kind {
+                EventKind::Progress(p) => Some(p.clone()),
+                _ => None,
+            })
+            .expect("progress");
+        assert_eq!((last_progress.done, last_progress.total), (10, Some(10)));
+        assert_eq!(
+            events.last().map(|e| &e.kind),
+            Some(&EventKind::Finished(Outcome::Done("10 addım".into())))
+        );
+        assert!(wakes.load(Ordering::Relaxed) >= 3);
+        assert_eq!(jobs.running_count(), 0);
+    }
+
+    #[test]
+    fn cancel_stops_a_job_between_units() {
+        let mut jobs = Jobs::new(None);
+        let mut board = JobBoard::default();
+        let id = jobs
+            .spawn("endless", |ctx| {
+                let mut n = 0u64;
+                while !ctx.is_cancelled() {
+                    n += 1;
+                    ctx.progress(n, None);
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Ok(format!("{n}"))
+            })
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(30));
+        jobs.cancel(id);
+        assert_eq!(wait_outcome(&mut jobs, &mut board, id), Outcome::Cancelled);
+    }
+
+    #[test]
+    fn a_panicking_job_fails_and_others_keep_running() {
+        let mut jobs = Jobs::new(None);
+        let mut board = JobBoard::default();
+        let bad = jobs
+            .spawn("bad", |_| panic!("index out of range"))
+            .expect("spawn");
+        let good = jobs.spawn("good", |_| Ok("fine".into())).expect("spawn");
+        assert_eq!(
+            wait_outcome(&mut jobs, &mut board, bad),
+            Outcome::Panicked("index out of range".into())
+        );
+        assert_eq!(
+            wait_outcome(&mut jobs, &mut board, good),
+            Outcome::Done("fine".into())
+        );
+    }
+
+    #[test]
+    fn a_failing_job_reports_the_whole_error_chain() {
+        let mut jobs = Jobs::new(None);
+        let mut board = JobBoard::default();
+        let id = jobs
+            .spawn("read", |_| {
+                let inner = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+                Err(Box::new(std::io::Error::other(Wrapped(inner))) as JobError)
+            })
+            .expect("spawn");
+        let Outcome::Failed(text) = wait_outcome(&mut jobs, &mut board, id) else {
+            panic!("expected failure");
+        };
+        assert!(text.contains("reading corpus.txt"), "{text}");
+        assert!(text.contains("no such file"), "{text}");
+    }
+
+    #[derive(Debug)]
+    struct Wrapped(std::io::Error);
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("reading corpus.txt")
+        }
+    }
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn job_threads_are_named() {
+        let mut jobs = Jobs::new(None);
+        let mut board = JobBoard::default();
+        let id = jobs
+            .spawn("name check", |_| {
+                Ok(std::thread::current().name().unwrap_or("").to_owned())
+            })
+            .expect("spawn");
+        let Outcome::Done(name) = wait_outcome(&mut jobs, &mut board, id) else {
+            panic!("expected done");
+        };
+        assert!(name.starts_with("dezgah-job-"), "{name}");
+    }
+
+    #[test]
+    fn progress_flood_never_blocks_the_worker() {
+        let mut jobs = Jobs::new(None);
+        let mut board = JobBoard::default();
+        // Nobody drains while the job floods the channel far past its capacity.
+        let id = jobs
+            .spawn("flood", |ctx| {
+                for i in 0..200_000u64 {
+                    ctx.progress(i, Some(200_000));
+                }
+                Ok("done".into())
+            })
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            wait_outcome(&mut jobs, &mut board, id),
+            Outcome::Done("done".into())
+        );
+    }
+
+    #[test]
+    fn eta_follows_the_average_rate() {
+        let p = Progress {
+            done: 25,
+            total: Some(100),
+            elapsed: Duration::from_secs(10),
+        };
+        assert_eq!(p.eta(), Some(Duration::from_secs(30)));
+        assert_eq!(p.fraction(), Some(0.25));
+        let unknown = Progress {
+            done: 0,
+            total: Some(100),
+            elapsed: Duration::from_secs(1),
+        };
+        assert_eq!(unknown.eta(), None);
+    }
+
+    #[test]
+    fn terminal_runner_returns_summary_or_error() {
+        assert_eq!(
+            run_in_terminal("ok", |ctx| {
+                ctx.progress(1, Some(1));
+                Ok("bitdi".into())
+            }),
+            Ok("bitdi".into())
+        );
+        let err = run_in_terminal("broken", |_| Err("disk full".into())).expect_err("fails");
+        assert_eq!(err, "broken: disk full");
+    }
+}

@@ -1,0 +1,46 @@
+//! `dezgah`: no subcommand opens the window; subcommands run headless.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use dezgah::app::{DezgahApp, StartOptions};
+use dezgah::cli::Cli;
+
+fn main() -> ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(command) => dezgah::cli::run(&cli, command),
+        None => run_gui(&cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // One line, with the whole chain of causes.
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_gui(cli: &Cli) -> anyhow::Result<()> {
+    let options = StartOptions {
+        workspace: cli.workspace.clone(),
+        area: cli.area,
+        lang: cli.lang,
+    };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_app_id("dezgah")
+            .with_title("Dəzgah")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([720.0, 480.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "dezgah",
+        native,
+        Box::new(move |cc| Ok(Box::new(DezgahApp::new(cc, options)))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))
+}

@@ -1,0 +1,164 @@
+//! The work areas. Each `*_ui` function draws from plain state and pushes [`Command`]s; none
+//! of them touches the database or starts work itself.
+
+pub mod corpus;
+pub mod playground;
+pub mod rating;
+pub mod settings;
+pub mod sft;
+pub mod status_bar;
+pub mod tokenizer;
+pub mod training;
+
+use std::path::Path;
+
+use crate::app::command::Command;
+use crate::app::state::Area;
+use crate::app::{DezgahApp, WorkspaceSlot, theme};
+use crate::core::workspace::{Folder, Snapshot, Workspace};
+use crate::i18n::I18n;
+
+/// Draws the open area.
+pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
+    let DezgahApp {
+        state,
+        i18n,
+        workspace,
+        settings_form,
+        ..
+    } = app;
+    let area = state.area;
+    ui.heading(i18n.tr(area.title_key()));
+    ui.add_space(4.0);
+    if area == Area::Settings {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                settings::settings_ui(ui, i18n, state, settings_form, workspace, out);
+            });
+        return;
+    }
+    let (ws, snapshot) = match workspace {
+        WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } => (&*workspace, &*snapshot),
+        WorkspaceSlot::Failed { path, error } => {
+            workspace_failed_ui(ui, i18n, path, error, out);
+            return;
+        }
+    };
+    let view = AreaView {
+        i18n,
+        workspace: ws,
+        snapshot,
+    };
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| match area {
+            Area::Corpus => corpus::corpus_ui(ui, &view, out),
+            Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
+            Area::Sft => sft::sft_ui(ui, &view, out),
+            Area::Rating => rating::rating_ui(ui, &view, out),
+            Area::Training => training::training_ui(ui, &view, out),
+            Area::Playground => playground::playground_ui(ui, &view, out),
+            Area::Settings => {}
+        });
+}
+
+/// What an area reads: the language and the open workspace as last read.
+pub struct AreaView<'a> {
+    pub i18n: &'a I18n,
+    pub workspace: &'a Workspace,
+    pub snapshot: &'a Snapshot,
+}
+
+/// One line under the heading: what this area is for.
+pub fn about_ui(ui: &mut egui::Ui, i18n: &I18n, key: &str) {
+    ui.label(egui::RichText::new(i18n.tr(key)).color(theme::weak_color(ui)));
+    ui.add_space(8.0);
+}
+
+/// What an area shows while it holds nothing: what it will hold, and where that lives.
+pub fn empty_state_ui(
+    ui: &mut egui::Ui,
+    view: &AreaView<'_>,
+    title_key: &str,
+    body_key: &str,
+    folder: Folder,
+    out: &mut Vec<Command>,
+) {
+    let i18n = view.i18n;
+    egui::Frame::group(ui.style())
+        .inner_margin(16.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width().min(640.0));
+            ui.label(egui::RichText::new(i18n.tr(title_key)).strong().size(16.0));
+            ui.add_space(4.0);
+            ui.label(i18n.tr(body_key));
+            ui.add_space(8.0);
+            folder_link_ui(ui, i18n, &view.workspace.folder(folder), out);
+        });
+}
+
+/// The path of a workspace folder, with a button that shows it in the file manager.
+pub fn folder_link_ui(ui: &mut egui::Ui, i18n: &I18n, dir: &Path, out: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            egui::RichText::new(dir.display().to_string())
+                .monospace()
+                .color(theme::weak_color(ui)),
+        );
+        if ui
+            .button(i18n.tr("action-reveal-folder"))
+            .on_hover_text(i18n.tr("action-reveal-folder-hint"))
+            .clicked()
+        {
+            out.push(Command::RevealFolder(dir.to_owned()));
+        }
+    });
+}
+
+fn workspace_failed_ui(
+    ui: &mut egui::Ui,
+    i18n: &I18n,
+    path: &Path,
+    error: &str,
+    out: &mut Vec<Command>,
+) {
+    egui::Frame::group(ui.style())
+        .inner_margin(16.0)
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(i18n.tr("workspace-failed-title"))
+                    .strong()
+                    .color(theme::error_color(ui)),
+            );
+            ui.label(egui::RichText::new(path.display().to_string()).monospace());
+            ui.label(error);
+            ui.add_space(8.0);
+            if ui.button(i18n.tr("workspace-go-settings")).clicked() {
+                out.push(Command::Open(Area::Settings));
+            }
+        });
+}
+
+/// Shortens `text` to its first line and at most `max_chars` characters.
+pub fn preview(text: &str, max_chars: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    let mut short: String = line.chars().take(max_chars).collect();
+    if short.len() < text.trim_end().len() {
+        short.push('…');
+    }
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn preview_cuts_on_characters_not_bytes() {
+        assert_eq!(super::preview("Əliyev ğ", 3), "Əli…");
+        assert_eq!(super::preview("qısa", 10), "qısa");
+        assert_eq!(super::preview("bir\niki", 10), "bir…");
+    }
+}

@@ -1,0 +1,48 @@
+//! Rating area: the workspace's preference items and how far their rating has come.
+
+use crate::app::command::Command;
+use crate::core::workspace::Folder;
+use crate::panels::{AreaView, about_ui, empty_state_ui, preview};
+
+pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    about_ui(ui, i18n, "rating-about");
+    let items = &view.snapshot.preferences;
+    if items.is_empty() {
+        empty_state_ui(
+            ui,
+            view,
+            "rating-empty-title",
+            "rating-empty-body",
+            Folder::Exports,
+            out,
+        );
+        return;
+    }
+    let counts = &view.snapshot.counts;
+    ui.label(i18n.tr_args(
+        "count-preference-items",
+        &[
+            ("count", counts.preference_items.into()),
+            ("ratings", counts.ratings.into()),
+        ],
+    ));
+    ui.add_space(4.0);
+    egui::Grid::new("preference-items")
+        .striped(true)
+        .num_columns(4)
+        .spacing([24.0, 6.0])
+        .show(ui, |ui| {
+            for key in ["col-id", "col-prompt", "col-responses", "col-ratings"] {
+                ui.strong(i18n.tr(key));
+            }
+            ui.end_row();
+            for item in items {
+                ui.label(item.id.to_string());
+                ui.label(preview(&item.prompt, 90));
+                ui.label(item.responses.to_string());
+                ui.label(item.ratings.to_string());
+                ui.end_row();
+            }
+        });
+}

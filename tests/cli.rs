@@ -1,0 +1,197 @@
+//! The `dezgah` binary: its help, its one-line errors, and a database that survives kill -9.
+
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use dezgah::core::store::Store;
+
+fn dezgah() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dezgah"));
+    cmd.env("RUST_LOG", "off");
+    cmd
+}
+
+#[test]
+fn help_lists_the_subcommands() {
+    let out = dezgah().arg("--help").output().expect("run");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Dəzgah"), "{text}");
+    assert!(text.contains("workspace"), "{text}");
+    assert!(text.contains("--workspace"), "{text}");
+    assert!(
+        !text.contains("hammer"),
+        "internal commands stay hidden: {text}"
+    );
+}
+
+#[test]
+fn init_info_and_check_work_on_a_new_workspace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("yeni iş sahəsi");
+    let out = dezgah()
+        .args(["workspace", "init"])
+        .arg(&ws)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ws.join("dezgah.db").is_file());
+
+    let out = dezgah()
+        .arg("--workspace")
+        .arg(&ws)
+        .args(["workspace", "info"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(info["counts"]["sft_examples"], 0);
+    assert_eq!(info["schema_version"], dezgah::core::store::SCHEMA_VERSION);
+
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["workspace", "check"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("database sound"));
+}
+
+#[test]
+fn errors_are_one_clear_line_and_exit_non_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("dezgah.db"), vec![0x42u8; 8192]).expect("write");
+    let out = dezgah()
+        .arg("-w")
+        .arg(dir.path())
+        .args(["workspace", "info"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("dezgah.db"), "{err}");
+    assert!(err.contains("left untouched"), "{err}");
+
+    let out = dezgah().args(["--area", "kitchen"]).output().expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown area"));
+}
+
+#[test]
+fn the_sample_workspace_checks_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("sample");
+    copy_seed(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed"),
+        &ws.join("seed"),
+    );
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["workspace", "info"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        info["counts"]["sft_examples"].as_u64() >= Some(12),
+        "{info}"
+    );
+    assert!(
+        info["counts"]["preference_items"].as_u64() >= Some(12),
+        "{info}"
+    );
+    let documents: u64 = info["corpora"]
+        .as_array()
+        .expect("corpora")
+        .iter()
+        .filter_map(|c| c["documents"].as_u64())
+        .sum();
+    assert!(documents >= 150, "{info}");
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["workspace", "check"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn copy_seed(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_seed(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// Kills a writer mid-stream several times; the database must stay sound and every item must
+/// have both of its responses (a transaction lands whole or not at all).
+#[test]
+fn killing_a_writer_never_corrupts_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut last = 0;
+    for round in 0..4u64 {
+        let mut child = dezgah()
+            .arg("-w")
+            .arg(dir.path())
+            .args(["workspace", "hammer"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ready line");
+        assert_eq!(line.trim(), "ready");
+        std::thread::sleep(Duration::from_millis(150 + 70 * round));
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+
+        let started = Instant::now();
+        let (store, _) = Store::open(&dir.path().join("dezgah.db")).expect("reopen after kill");
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert!(store.integrity_problems().expect("check").is_empty());
+        let items = store.counts().expect("counts").preference_items;
+        assert!(items > last, "round {round}: no progress ({items})");
+        last = items;
+        let broken: i64 = store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM preference_items i
+                 WHERE (SELECT count(*) FROM preference_responses r WHERE r.item_id = i.id) != 2",
+                [],
+                |r| r.get(0),
+            )
+            .expect("query");
+        assert_eq!(broken, 0, "an item lost part of its responses");
+    }
+}

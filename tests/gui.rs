@@ -1,0 +1,261 @@
+//! Click through the real app with egui_kittest, in English and Azerbaijani, on a copy of the
+//! sample workspace.
+
+use std::path::{Path, PathBuf};
+
+use dezgah::app::state::Area;
+use dezgah::app::{DezgahApp, StartOptions, WorkspaceSlot};
+use dezgah::i18n::{I18n, Lang};
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        // Only what git tracks: the seed, never a database a developer's run left behind.
+        if name_str.starts_with("dezgah.db") || name_str == ".gitignore" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// A fresh copy of `datasets/sample`, so tests never write into the repository.
+fn sample_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("sample");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample"),
+        &ws,
+    );
+    (dir, ws)
+}
+
+fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
+    let options = StartOptions {
+        workspace: Some(workspace.to_owned()),
+        area: None,
+        lang: Some(lang),
+    };
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_context_setup(dezgah::app::theme::install_fonts)
+        .build_eframe(move |cc| DezgahApp::new(cc, options))
+}
+
+fn click_area(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, area: Area) {
+    let label = i18n.tr(area.title_key());
+    harness.get_by_role_and_label(Role::Button, &label).click();
+    harness.run();
+    assert_eq!(harness.state().state.area, area, "clicking {label:?}");
+}
+
+#[test]
+fn every_area_opens_in_both_languages_and_language_switches_at_runtime() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    assert!(matches!(
+        harness.state().workspace,
+        WorkspaceSlot::Open { .. }
+    ));
+    let mut i18n = I18n::new(Lang::En);
+
+    for area in Area::ALL {
+        click_area(&mut harness, &i18n, area);
+        // The heading shows the area's name too.
+        assert!(
+            harness
+                .query_all_by_label(&i18n.tr(area.title_key()))
+                .count()
+                >= 2
+        );
+    }
+
+    // Switch to Azerbaijani from Settings, without a restart.
+    harness.get_by_label("Azərbaycanca").click();
+    harness.run();
+    assert_eq!(harness.state().state.lang, Lang::Az);
+    i18n.set_lang(Lang::Az);
+    harness.get_by_label("İnterfeys dili");
+    assert!(harness.query_by_label("Interface language").is_none());
+
+    for area in Area::ALL {
+        click_area(&mut harness, &i18n, area);
+    }
+
+    // And back.
+    click_area(&mut harness, &i18n, Area::Settings);
+    harness.get_by_label("English").click();
+    harness.run();
+    assert_eq!(harness.state().state.lang, Lang::En);
+    harness.get_by_label("Interface language");
+}
+
+#[test]
+fn sample_content_is_shown_in_its_areas() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Corpus);
+    let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+        panic!("sample workspace did not open");
+    };
+    let corpus = snapshot
+        .corpora
+        .first()
+        .expect("sample corpus")
+        .name
+        .clone();
+    let first_prompt = snapshot.preferences.first().expect("item").prompt.clone();
+    harness.get_by_label(&corpus);
+
+    click_area(&mut harness, &i18n, Area::Sft);
+    let headers = harness.query_all_by_label_contains("#1 ").count();
+    assert_eq!(headers, 1, "first SFT example listed once");
+
+    click_area(&mut harness, &i18n, Area::Rating);
+    let short = dezgah::panels::preview(&first_prompt, 90);
+    harness.get_by_label(&short);
+
+    // Areas with nothing in them say so, and where their files will live.
+    click_area(&mut harness, &i18n, Area::Training);
+    harness.get_by_label(&i18n.tr("training-empty-title"));
+    harness.get_by_label(&i18n.tr("action-reveal-folder"));
+}
+
+#[test]
+fn keyboard_shortcuts_switch_areas() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    for area in Area::ALL.into_iter().rev() {
+        let shortcut = area.shortcut();
+        harness.key_press_modifiers(shortcut.modifiers, shortcut.logical_key);
+        harness.run();
+        assert_eq!(harness.state().state.area, area);
+    }
+}
+
+#[test]
+fn theme_choice_applies_and_is_kept_in_state() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    let i18n = I18n::new(Lang::En);
+    click_area(&mut harness, &i18n, Area::Settings);
+    harness.get_by_label("Light").click();
+    harness.run();
+    assert_eq!(
+        harness.state().state.theme,
+        dezgah::app::state::ThemeChoice::Light
+    );
+    assert!(!harness.ctx.global_style().visuals.dark_mode);
+    harness.get_by_label("Dark").click();
+    harness.run();
+    assert!(harness.ctx.global_style().visuals.dark_mode);
+}
+
+#[test]
+fn annotator_name_is_registered_in_the_workspace() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Settings);
+    let label = i18n.tr("settings-annotator");
+    harness
+        .get_by_role_and_label(Role::TextInput, &label)
+        .click();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, &label)
+        .type_text("Günay Əliyeva");
+    harness.run();
+    harness.key_press(egui::Key::Tab);
+    harness.run();
+    let app = harness.state();
+    assert_eq!(app.state.annotator, "Günay Əliyeva");
+    let WorkspaceSlot::Open { snapshot, .. } = &app.workspace else {
+        panic!("workspace not open");
+    };
+    assert!(snapshot.annotators.contains(&"Günay Əliyeva".to_owned()));
+}
+
+#[test]
+fn workspace_check_runs_as_a_job_and_reports_in_the_status_bar() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Settings);
+    harness
+        .get_by_label(&i18n.tr("settings-workspace-check"))
+        .click();
+    let done = i18n.tr_args(
+        "status-job-done",
+        &[("name", i18n.tr("job-check-workspace").into())],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while harness.query_by_label(&done).is_none() {
+        assert!(std::time::Instant::now() < deadline, "job never finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.run();
+    }
+    harness.get_by_label("×").click();
+    harness.run();
+    assert!(harness.query_by_label(&done).is_none());
+    harness.get_by_label(&i18n.tr("status-no-jobs"));
+}
+
+#[test]
+fn a_corrupt_workspace_shows_its_error_and_the_app_keeps_working() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("dezgah.db");
+    let garbage = vec![0xA5u8; 16_384];
+    std::fs::write(&db, &garbage).expect("write");
+    let mut harness = harness(dir.path(), Lang::En);
+    let i18n = I18n::new(Lang::En);
+    click_area(&mut harness, &i18n, Area::Sft);
+    harness.get_by_label(&i18n.tr("workspace-failed-title"));
+    harness.get_by_label_contains("left untouched");
+    assert_eq!(std::fs::read(&db).expect("read"), garbage);
+    // Move on to a good workspace from Settings.
+    harness
+        .get_by_label(&i18n.tr("workspace-go-settings"))
+        .click();
+    harness.run();
+    assert_eq!(harness.state().state.area, Area::Settings);
+    let (_tmp, good) = sample_workspace();
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::OpenWorkspace(good));
+    harness.run();
+    assert!(matches!(
+        harness.state().workspace,
+        WorkspaceSlot::Open { .. }
+    ));
+}
+
+#[test]
+fn snapshots_of_areas_in_azerbaijani() {
+    // A fixed path, so the path shown on screen is the same on every machine and clone.
+    let ws = std::env::temp_dir()
+        .join("dezgah-kittest-snapshots")
+        .join("sample");
+    let _ = std::fs::remove_dir_all(&ws);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample"),
+        &ws,
+    );
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    for area in [Area::Corpus, Area::Sft, Area::Settings] {
+        click_area(&mut harness, &i18n, area);
+        harness.snapshot(format!("az_{}", area.slug()));
+    }
+}
