@@ -201,14 +201,14 @@ fn workspace_check_runs_as_a_job_and_reports_in_the_status_bar() {
         &[("name", i18n.tr("job-check-workspace").into())],
     );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while harness.query_by_label(&done).is_none() {
+    while harness.query_by_label_contains(&done).is_none() {
         assert!(std::time::Instant::now() < deadline, "job never finished");
         std::thread::sleep(std::time::Duration::from_millis(20));
         harness.run();
     }
     harness.get_by_label("×").click();
     harness.run();
-    assert!(harness.query_by_label(&done).is_none());
+    assert!(harness.query_by_label_contains(&done).is_none());
     harness.get_by_label(&i18n.tr("status-no-jobs"));
 }
 
@@ -258,4 +258,58 @@ fn snapshots_of_areas_in_azerbaijani() {
         click_area(&mut harness, &i18n, area);
         harness.snapshot(format!("az_{}", area.slug()));
     }
+}
+
+/// eframe's storage, in memory.
+#[derive(Default)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn area_theme_language_and_annotator_survive_a_restart() {
+    use eframe::App as _;
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    let i18n = I18n::new(Lang::En);
+    click_area(&mut harness, &i18n, Area::Settings);
+    harness.get_by_label("Light").click();
+    harness.get_by_label("Azərbaycanca").click();
+    harness.run();
+    let az = I18n::new(Lang::Az);
+    click_area(&mut harness, &az, Area::Rating);
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::SetAnnotator("Rəşad".into()));
+    harness.run();
+    let mut storage = MemoryStorage::default();
+    harness.state_mut().save(&mut storage);
+    drop(harness);
+
+    let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
+    let harness = Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_context_setup(dezgah::app::theme::install_fonts)
+        .build_eframe(move |cc| {
+            cc.storage = Some(storage);
+            DezgahApp::new(cc, StartOptions::default())
+        });
+    let state = &harness.state().state;
+    assert_eq!(state.area, Area::Rating);
+    assert_eq!(state.lang, Lang::Az);
+    assert_eq!(state.theme, dezgah::app::state::ThemeChoice::Light);
+    assert_eq!(state.workspace.as_deref(), Some(ws.as_path()));
+    assert_eq!(state.annotator, "Rəşad");
+    harness.get_by_label(&az.tr("rating-about"));
 }

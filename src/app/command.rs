@@ -22,4 +22,6 @@ pub enum Command {
     DismissJob(JobId),
     /// Shows a folder in the system's file manager.
     RevealFolder(PathBuf),
+    /// Closes the window (state is saved on the way out).
+    Quit,
 }

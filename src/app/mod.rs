@@ -156,8 +156,9 @@ impl DezgahApp {
         self.commands.push(command);
     }
 
-    fn apply(&mut self, command: Command) {
+    fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Command::Open(area) => self.state.area = area,
             Command::SetLang(lang) => {
                 self.state.lang = lang;
@@ -241,6 +242,9 @@ impl DezgahApp {
                 self.push(Command::Open(area));
             }
         }
+        if ctx.input_mut(|i| i.consume_shortcut(&state::QUIT_SHORTCUT)) {
+            self.push(Command::Quit);
+        }
     }
 
     fn nav_ui(&mut self, ui: &mut egui::Ui) {
@@ -280,7 +284,7 @@ impl eframe::App for DezgahApp {
         let commands = std::mem::take(&mut self.commands);
         let changed = !commands.is_empty();
         for command in commands {
-            self.apply(command);
+            self.apply(ctx, command);
         }
         for event in self.jobs.drain(EVENT_BUDGET) {
             self.board.apply(event);

@@ -75,6 +75,10 @@ impl Area {
     }
 }
 
+/// Ctrl+Q closes the window, saving the UI state on the way out.
+pub const QUIT_SHORTCUT: egui::KeyboardShortcut =
+    egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Q);
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ThemeChoice {
     Light,

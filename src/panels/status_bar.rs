@@ -70,7 +70,10 @@ pub fn status_bar_ui(
                 }
                 None => continue,
             };
-            let text = i18n.tr_args(key, &[("name", job.name.as_str().into())]);
+            let mut text = i18n.tr_args(key, &[("name", job.name.as_str().into())]);
+            if !detail.is_empty() {
+                text = format!("{text} — {}", crate::panels::preview(detail, 100));
+            }
             let label = ui.label(egui::RichText::new(text).color(color));
             if !detail.is_empty() {
                 label.on_hover_text(detail);
