@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::core::store::{Message, NewSftExample, Store, StoreError};
+use crate::core::store::{CorpusSource, Message, NewSftExample, Store, StoreError};
 
 pub const SEED_DIR: &str = "seed";
 /// Set in the `meta` table, in the same transaction as the seeded rows.
@@ -109,7 +109,11 @@ pub fn import(root: &Path, store: &mut Store) -> Result<SeedReport, SeedError> {
                 &rel,
                 corpus.docs,
                 corpus.text.chars().count() as u64,
-                (&source, "txt-paragraphs", corpus.text.len() as u64),
+                &CorpusSource {
+                    path: &source,
+                    format: "txt-paragraphs",
+                    byte_count: corpus.text.len() as u64,
+                },
             )?;
         }
         for example in &sft {

@@ -198,6 +198,14 @@ pub struct Counts {
     pub annotators: u64,
 }
 
+/// Where a corpus came from: recorded with it for provenance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorpusSource<'a> {
+    pub path: &'a str,
+    pub format: &'a str,
+    pub byte_count: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CorpusRow {
     pub id: i64,
@@ -455,7 +463,7 @@ impl Store {
         rel_path: &str,
         doc_count: u64,
         char_count: u64,
-        source: (&str, &str, u64),
+        source: &CorpusSource<'_>,
     ) -> Result<i64> {
         let path = self.path.clone();
         let err = |source| classify(&path, source);
@@ -468,7 +476,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT INTO corpus_sources (corpus_id, source_path, format, byte_count) VALUES (?1, ?2, ?3, ?4)",
-            params![id, source.0, source.1, source.2 as i64],
+            params![id, source.path, source.format, source.byte_count as i64],
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
@@ -726,11 +734,9 @@ fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
             path: path.to_owned(),
             detail: source.to_string(),
         },
-        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-            StoreError::ReadOnly {
-                path: path.to_owned(),
-            }
-        }
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => StoreError::ReadOnly {
+            path: path.to_owned(),
+        },
         _ => StoreError::Sqlite {
             path: path.to_owned(),
             source,

@@ -300,7 +300,11 @@ mod tests {
                 "corpora/xeberler.txt",
                 1,
                 5,
-                ("x.txt", "txt", 5),
+                &crate::core::store::CorpusSource {
+                    path: "x.txt",
+                    format: "txt",
+                    byte_count: 5,
+                },
             )
             .expect("add");
         let r = root.clone();

@@ -56,7 +56,9 @@ pub fn status_bar_ui(
                 out.push(Command::CancelJob(job.id));
             }
         }
-        for job in board.finished() {
+        // The latest outcomes only; older ones wait behind them until dismissed.
+        let finished: Vec<_> = board.finished().collect();
+        for job in finished.iter().rev().take(MAX_OUTCOMES_SHOWN) {
             any = true;
             let (key, detail, color) = match &job.outcome {
                 Some(Outcome::Done(summary)) => (
@@ -91,6 +93,9 @@ pub fn status_bar_ui(
         }
     });
 }
+
+/// How many finished jobs the bar shows at once.
+const MAX_OUTCOMES_SHOWN: usize = 2;
 
 /// `m:ss`, or `h:mm:ss` past an hour.
 pub fn format_duration(d: Duration) -> String {
