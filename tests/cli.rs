@@ -195,3 +195,58 @@ fn killing_a_writer_never_corrupts_the_database() {
         assert_eq!(broken, 0, "an item lost part of its responses");
     }
 }
+
+/// Root ignores permission bits, so as root the read-only case runs the binary as `nobody`
+/// (when `setpriv` can); as anyone else it runs directly.
+#[cfg(unix)]
+#[test]
+fn a_read_only_workspace_folder_is_refused_and_left_untouched() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("ws");
+    let out = dezgah()
+        .args(["workspace", "init"])
+        .arg(&ws)
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let db = ws.join("dezgah.db");
+    let before = std::fs::read(&db).expect("read");
+    for path in [dir.path(), ws.as_path()] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let as_user = |args: &[&str]| {
+        let is_root = Command::new("id")
+            .arg("-u")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+        let mut cmd = if is_root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(env!("CARGO_BIN_EXE_dezgah"));
+            c
+        } else {
+            std::fs::set_permissions(&ws, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+            Command::new(env!("CARGO_BIN_EXE_dezgah"))
+        };
+        cmd.env("RUST_LOG", "off")
+            .env("HOME", dir.path())
+            .args(args);
+        cmd.output()
+    };
+    let Ok(probe) = as_user(&["--version"]) else {
+        eprintln!("skipped: cannot run the binary as another user");
+        return;
+    };
+    if !probe.status.success() {
+        eprintln!("skipped: `nobody` cannot run the binary here");
+        return;
+    }
+    let ws_arg = ws.to_string_lossy().into_owned();
+    let out = as_user(&["-w", &ws_arg, "workspace", "info"]).expect("run");
+    let _ = std::fs::set_permissions(&ws, std::fs::Permissions::from_mode(0o755));
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("read-only"), "{err}");
+    assert_eq!(std::fs::read(&db).expect("read"), before);
+}

@@ -313,3 +313,77 @@ fn area_theme_language_and_annotator_survive_a_restart() {
     assert_eq!(state.annotator, "Rəşad");
     harness.get_by_label(&az.tr("rating-about"));
 }
+
+#[test]
+fn a_running_job_shows_progress_and_eta_and_can_be_cancelled_from_the_status_bar() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    harness
+        .state_mut()
+        .jobs
+        .spawn("Uzun iş", |ctx| {
+            let total = 100_000u64;
+            for step in 0..total {
+                if ctx.is_cancelled() {
+                    break;
+                }
+                ctx.progress(step, Some(total));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            Ok("bitdi".into())
+        })
+        .expect("spawn");
+    let eta_word = i18n.tr_args("status-eta", &[("time", "".into())]);
+    let eta_word = eta_word.trim();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while harness.query_by_label_contains(eta_word).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no progress with ETA shown"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness.get_by_label("Uzun iş");
+    harness.get_by_label(&i18n.tr("action-cancel")).click();
+    let cancelled = i18n.tr_args("status-job-cancelled", &[("name", "Uzun iş".into())]);
+    while harness.query_by_label(&cancelled).is_none() {
+        assert!(std::time::Instant::now() < deadline, "cancel not reported");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+}
+
+#[test]
+fn a_failing_job_shows_its_error_and_the_app_keeps_running() {
+    let (_tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    let i18n = I18n::new(Lang::En);
+    std::fs::remove_file(ws.join("corpora/nesr.txt")).expect("remove a corpus file");
+    click_area(&mut harness, &i18n, Area::Settings);
+    harness
+        .get_by_label(&i18n.tr("settings-workspace-check"))
+        .click();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while harness
+        .query_by_label_contains("corpora/nesr.txt is missing")
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "failure not shown");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness
+        .state_mut()
+        .jobs
+        .spawn("panics", |_| panic!("boom"))
+        .expect("spawn");
+    while harness.query_by_label_contains("boom").is_none() {
+        assert!(std::time::Instant::now() < deadline, "panic not shown");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    // Still alive and responsive.
+    click_area(&mut harness, &i18n, Area::Corpus);
+}
