@@ -40,6 +40,65 @@ pub enum Commands {
     /// Create, inspect and check workspaces
     #[command(subcommand)]
     Workspace(WorkspaceCommand),
+    /// Clean corpora with Azerbaijani-aware rules
+    #[command(subcommand)]
+    Corpus(CorpusCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Apply cleaning rules to JSONL or text files and write one JSONL file (ids kept)
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CleanArgs {
+    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output JSONL file (written whole or not at all)
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub out: PathBuf,
+    /// Every rule below
+    #[arg(long)]
+    pub all: bool,
+    /// Unicode NFC
+    #[arg(long)]
+    pub nfc: bool,
+    /// ə look-alikes (Cyrillic ә, ǝ, ä) to ə
+    #[arg(long)]
+    pub schwa: bool,
+    /// Cyrillic to Latin by the official table, for documents detected as Cyrillic Azerbaijani
+    #[arg(long)]
+    pub transliterate: bool,
+    /// Cyrillic letters inside Latin words to the Latin letters they look like
+    #[arg(long)]
+    pub mixed_script: bool,
+    /// Control and zero-width characters removed, spaces collapsed, lines trimmed
+    #[arg(long)]
+    pub whitespace: bool,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// JSONL field holding the id (else file:line)
+    #[arg(long, default_value = "id")]
+    pub id_field: String,
+    /// What to do with unreadable lines
+    #[arg(long, value_enum, default_value_t = BadLinesArg::Skip)]
+    pub bad_lines: BadLinesArg,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BadLinesArg {
+    /// Report and leave out
+    Skip,
+    /// Replace invalid UTF-8 with U+FFFD and keep the line (malformed JSON is still left out)
+    Repair,
+    /// Stop at the first one; nothing is written
+    Fail,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,7 +132,63 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
     match command {
         Commands::Workspace(cmd) => workspace_command(cli.workspace.as_deref(), cmd),
+        Commands::Corpus(CorpusCommand::Clean(args)) => corpus_clean(args),
     }
+}
+
+fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
+    use crate::core::corpus::{clean, read};
+    let rules = if args.all {
+        clean::Rules::all()
+    } else {
+        clean::Rules {
+            nfc: args.nfc,
+            whitespace: args.whitespace,
+            transliterate: args.transliterate,
+            schwa: args.schwa,
+            mixed_script: args.mixed_script,
+        }
+    };
+    anyhow::ensure!(
+        rules.any(),
+        "no rule chosen: pass --all or some of --nfc --schwa --transliterate --mixed-script --whitespace"
+    );
+    let options = read::ReadOptions {
+        text_field: args.text_field.clone(),
+        id_field: args.id_field.clone(),
+        bad_lines: match args.bad_lines {
+            BadLinesArg::Skip => read::BadLines::Skip,
+            BadLinesArg::Repair => read::BadLines::Repair,
+            BadLinesArg::Fail => read::BadLines::Fail,
+        },
+    };
+    let inputs = args.inputs.clone();
+    let out = args.out.clone();
+    let report_json = crate::core::jobs::run_in_terminal("cleaning", move |ctx| {
+        let report = clean::clean_files(&inputs, &out, rules, &options, Some(ctx))?;
+        Ok(serde_json::to_string(&report)?)
+    })
+    .map_err(anyhow::Error::msg)?;
+    if args.json {
+        println!("{report_json}");
+        return Ok(());
+    }
+    let report: serde_json::Value = serde_json::from_str(&report_json)?;
+    println!(
+        "{} documents in, {} out ({} empty after cleaning) -> {}",
+        report["documents_in"],
+        report["documents_out"],
+        report["documents_emptied"],
+        args.out.display()
+    );
+    println!("changed by rule: {}", report["changed_by_rule"]);
+    if let Some(bad) = report["bad_lines"].as_u64().filter(|&n| n > 0) {
+        eprintln!("{bad} unreadable line(s) left out, e.g.:");
+        for line in report["bad_line_examples"].as_array().into_iter().flatten() {
+            eprintln!("  {}", line.as_str().unwrap_or_default());
+        }
+    }
+    Ok(())
 }
 
 fn workspace_dir(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {

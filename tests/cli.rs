@@ -250,3 +250,67 @@ fn a_read_only_workspace_folder_is_refused_and_left_untouched() {
     assert!(err.contains("read-only"), "{err}");
     assert_eq!(std::fs::read(&db).expect("read"), before);
 }
+
+#[test]
+fn corpus_clean_streams_jsonl_keeps_ids_and_reports_per_rule() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("xam.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"id\": \"q1\", \"text\": \"Azәrbaycan  vǝ   dünya\"}\n",
+            "{\"id\": \"q2\", \"text\": \"Азәрбајҹан Республикасы\"}\n",
+            "{\"id\": \"q3\", \"text\": \"pozuq\n",
+            "{\"id\": \"q4\", \"text\": \"Heç nə dəyişmir.\"}\n",
+        ),
+    )
+    .expect("write");
+    let out_path = dir.path().join("təmiz.jsonl");
+    let out = dezgah()
+        .args(["corpus", "clean", "--all", "--json", "--out"])
+        .arg(&out_path)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["documents_in"], 3);
+    assert_eq!(report["documents_out"], 3);
+    assert_eq!(report["bad_lines"], 1);
+    assert_eq!(report["changed_by_rule"]["transliterate"], 1);
+    assert_eq!(report["changed_by_rule"]["schwa"], 1);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out_path)
+        .expect("output")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    assert_eq!(lines[0]["id"], "q1");
+    assert_eq!(lines[0]["text"], "Azərbaycan və dünya");
+    assert_eq!(lines[1]["text"], "Azərbaycan Respublikası");
+    assert_eq!(lines[2]["id"], "q4");
+
+    // Strict mode: one clear line naming file and line, and no output file.
+    let strict_out = dir.path().join("strict.jsonl");
+    let out = dezgah()
+        .args(["corpus", "clean", "--schwa", "--bad-lines", "fail", "--out"])
+        .arg(&strict_out)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("xam.jsonl:3: malformed JSON"), "{err}");
+    assert!(!strict_out.exists());
+
+    let out = dezgah()
+        .args(["corpus", "clean", "--out"])
+        .arg(&strict_out)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no rule chosen"));
+}

@@ -1,6 +1,7 @@
 //! The UI-free core. Nothing under this module may depend on egui or eframe, so that the CLI,
 //! the GUI and a headless GPU server run the same code.
 
+pub mod corpus;
 pub mod jobs;
 pub mod seed;
 pub mod store;

@@ -1,0 +1,305 @@
+//! The cleaning pipeline: each rule optional, applied in a fixed order, with a count of the
+//! documents each rule changed. `clean_files` streams inputs to one JSONL output, written
+//! atomically (a temp file renamed into place at the end).
+
+use std::borrow::Cow;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::core::corpus::read::{DocumentReader, LineError, ReadError, ReadOptions};
+use crate::core::corpus::text;
+use crate::core::jobs::JobCtx;
+
+/// Which rules to apply. Order when applied: NFC, white space, transliteration (documents
+/// detected as Cyrillic Azerbaijani only), schwa look-alikes, mixed-script words.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Rules {
+    pub nfc: bool,
+    pub whitespace: bool,
+    pub transliterate: bool,
+    pub schwa: bool,
+    pub mixed_script: bool,
+}
+
+impl Rules {
+    pub fn all() -> Self {
+        Self {
+            nfc: true,
+            whitespace: true,
+            transliterate: true,
+            schwa: true,
+            mixed_script: true,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        *self != Self::default()
+    }
+}
+
+/// Documents each rule changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RuleCounts {
+    pub nfc: u64,
+    pub whitespace: u64,
+    pub transliterate: u64,
+    pub schwa: u64,
+    pub mixed_script: u64,
+}
+
+fn step<'a>(
+    current: Cow<'a, str>,
+    enabled: bool,
+    counter: &mut u64,
+    rule: impl Fn(&str) -> Cow<'_, str>,
+) -> Cow<'a, str> {
+    if !enabled {
+        return current;
+    }
+    let changed = match rule(&current) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(s) => Some(s),
+    };
+    match changed {
+        Some(s) => {
+            *counter += 1;
+            Cow::Owned(s)
+        }
+        None => current,
+    }
+}
+
+/// Cleans one document, counting the rules that changed it.
+pub fn clean_text<'a>(input: &'a str, rules: Rules, counts: &mut RuleCounts) -> Cow<'a, str> {
+    let t = Cow::Borrowed(input);
+    let t = step(t, rules.nfc, &mut counts.nfc, text::nfc);
+    let t = step(
+        t,
+        rules.whitespace,
+        &mut counts.whitespace,
+        text::clean_whitespace,
+    );
+    let cyrillic_az = rules.transliterate && text::is_cyrillic_azerbaijani(&t);
+    let t = step(
+        t,
+        cyrillic_az,
+        &mut counts.transliterate,
+        text::transliterate_cyrillic,
+    );
+    let t = step(t, rules.schwa, &mut counts.schwa, text::fold_schwa);
+    step(
+        t,
+        rules.mixed_script,
+        &mut counts.mixed_script,
+        text::fix_mixed_script_words,
+    )
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CleanReport {
+    pub inputs: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub rules: Rules,
+    pub documents_in: u64,
+    pub documents_out: u64,
+    /// Documents that were empty after cleaning and were dropped.
+    pub documents_emptied: u64,
+    pub changed_by_rule: RuleCounts,
+    pub bad_lines: u64,
+    /// The first bad lines, as `file:line: reason`.
+    pub bad_line_examples: Vec<String>,
+    pub bytes_in: u64,
+    pub seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CleanError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cancelled; {path} was not written")]
+    Cancelled { path: PathBuf },
+}
+
+const BAD_LINE_EXAMPLES: usize = 20;
+
+/// Streams every input through the rules into `output` (JSONL: `id`, `text`, then the input's
+/// other fields). Nothing is written at `output` unless the whole run succeeds.
+pub fn clean_files(
+    inputs: &[PathBuf],
+    output: &Path,
+    rules: Rules,
+    read: &ReadOptions,
+    ctx: Option<&JobCtx>,
+) -> Result<CleanReport, CleanError> {
+    let started = std::time::Instant::now();
+    let write_err = |source| CleanError::Write {
+        path: output.to_owned(),
+        source,
+    };
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".dezgah-clean-")
+        .tempfile_in(dir)
+        .map_err(write_err)?;
+    let mut report = CleanReport {
+        inputs: inputs.to_vec(),
+        output: output.to_owned(),
+        rules,
+        ..CleanReport::default()
+    };
+    let mut done_bytes = 0;
+    {
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        for input in inputs {
+            let mut reader = DocumentReader::open(input, read.clone())?;
+            while let Some(doc) = reader.next() {
+                let doc = doc?;
+                report.documents_in += 1;
+                let cleaned = clean_text(&doc.text, rules, &mut report.changed_by_rule);
+                if cleaned.trim().is_empty() {
+                    report.documents_emptied += 1;
+                    continue;
+                }
+                let mut record = serde_json::Map::with_capacity(doc.extra.len() + 2);
+                record.insert("id".into(), doc.id);
+                record.insert(
+                    "text".into(),
+                    serde_json::Value::String(cleaned.into_owned()),
+                );
+                record.extend(doc.extra);
+                serde_json::to_writer(&mut out, &record).map_err(|e| write_err(e.into()))?;
+                out.write_all(b"\n").map_err(write_err)?;
+                report.documents_out += 1;
+                if report.documents_in.is_multiple_of(1024)
+                    && let Some(ctx) = ctx
+                {
+                    if ctx.is_cancelled() {
+                        return Err(CleanError::Cancelled {
+                            path: output.to_owned(),
+                        });
+                    }
+                    ctx.progress(
+                        (done_bytes + reader.bytes_read).min(total_bytes),
+                        Some(total_bytes),
+                    );
+                }
+            }
+            done_bytes += input.metadata().map_or(0, |m| m.len());
+            report.bytes_in += reader.bytes_read;
+            note_problems(&mut report, &reader.problems);
+        }
+        out.flush().map_err(write_err)?;
+    }
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    if let Some(ctx) = ctx {
+        ctx.progress(total_bytes, Some(total_bytes));
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+fn note_problems(report: &mut CleanReport, problems: &[LineError]) {
+    report.bad_lines += problems.len() as u64;
+    let room = BAD_LINE_EXAMPLES.saturating_sub(report.bad_line_examples.len());
+    report
+        .bad_line_examples
+        .extend(problems.iter().take(room).map(ToString::to_string));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_apply_in_order_and_are_counted() {
+        let mut counts = RuleCounts::default();
+        let out = clean_text("  vә  Azеrbaycan\u{200B} ", Rules::all(), &mut counts);
+        assert_eq!(out, "və Azerbaycan");
+        assert_eq!(
+            counts,
+            RuleCounts {
+                whitespace: 1,
+                schwa: 1,
+                mixed_script: 1,
+                ..RuleCounts::default()
+            }
+        );
+        let cyr = clean_text(
+            "Бүтүн инсанлар ләјагәт вә һүгугларына ҝөрә азад вә бәрабәр доғулурлар.",
+            Rules::all(),
+            &mut counts,
+        );
+        assert_eq!(
+            cyr,
+            "Bütün insanlar ləyaqət və hüquqlarına görə azad və bərabər doğulurlar."
+        );
+        assert_eq!(counts.transliterate, 1);
+        // Russian is not transliterated.
+        let ru = "Все люди рождаются свободными.";
+        assert_eq!(clean_text(ru, Rules::all(), &mut counts), ru);
+    }
+
+    #[test]
+    fn disabled_rules_do_nothing() {
+        let mut counts = RuleCounts::default();
+        let text = "  vә ";
+        assert_eq!(clean_text(text, Rules::default(), &mut counts), text);
+        assert_eq!(counts, RuleCounts::default());
+    }
+
+    #[test]
+    fn clean_files_writes_whole_output_or_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(
+            &input,
+            "{\"id\":\"a\",\"text\":\"vә  dә\",\"src\":1}\n{\"text\":\"   \"}\nnot json\n{\"id\":\"c\",\"text\":\"Salam\"}\n",
+        )
+        .expect("write");
+        let output = dir.path().join("out.jsonl");
+        let report = clean_files(
+            std::slice::from_ref(&input),
+            &output,
+            Rules::all(),
+            &ReadOptions::default(),
+            None,
+        )
+        .expect("clean");
+        assert_eq!(report.documents_in, 3);
+        assert_eq!(report.documents_out, 2);
+        assert_eq!(report.documents_emptied, 1);
+        assert_eq!(report.bad_lines, 1);
+        assert!(report.bad_line_examples[0].contains("in.jsonl:3"));
+        let written = std::fs::read_to_string(&output).expect("read");
+        assert_eq!(
+            written,
+            "{\"id\":\"a\",\"text\":\"və də\",\"src\":1}\n{\"id\":\"c\",\"text\":\"Salam\"}\n"
+        );
+
+        // A fatal bad line leaves the previous output as it was and no temp file behind.
+        let strict = ReadOptions {
+            bad_lines: crate::core::corpus::read::BadLines::Fail,
+            ..ReadOptions::default()
+        };
+        let err = clean_files(&[input], &output, Rules::all(), &strict, None).expect_err("strict");
+        assert!(err.to_string().contains("in.jsonl:3"), "{err}");
+        assert_eq!(std::fs::read_to_string(&output).expect("read"), written);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 2);
+    }
+}

@@ -1,0 +1,5 @@
+//! Corpora: reading files as streams of documents, Azerbaijani text rules, cleaning.
+
+pub mod clean;
+pub mod read;
+pub mod text;

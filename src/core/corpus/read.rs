@@ -1,0 +1,341 @@
+//! Streams documents out of corpus files, one line at a time, never the whole file:
+//! JSONL (a configurable text field and optional id field) and plain text (one document per
+//! line), each optionally gzip-compressed. A bad line (invalid UTF-8, malformed JSON, missing
+//! text) is reported with its file and line, then skipped, repaired or fatal as the caller
+//! chooses.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// What to do with a line that cannot be read as a document.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BadLines {
+    /// Report it and go on without it.
+    #[default]
+    Skip,
+    /// Invalid UTF-8 becomes U+FFFD and the line is kept; malformed JSON is still skipped.
+    Repair,
+    /// Stop at the first one.
+    Fail,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Jsonl,
+    /// One document per line.
+    TextLines,
+}
+
+impl Format {
+    /// From the file name, looking through a `.gz` suffix.
+    pub fn detect(path: &Path) -> Option<Self> {
+        let is = |p: &Path, ext: &str| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+        let inner = if is(path, "gz") {
+            Path::new(path.file_stem()?)
+        } else {
+            path
+        };
+        if is(inner, "jsonl") || is(inner, "ndjson") {
+            Some(Self::Jsonl)
+        } else if is(inner, "txt") || is(inner, "md") {
+            Some(Self::TextLines)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The `id` field, or `<file name>:<line>` when there is none.
+    pub id: serde_json::Value,
+    pub text: String,
+    /// The other fields of a JSONL record, kept as they were.
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{path}:{line}: {message}")]
+pub struct LineError {
+    pub path: PathBuf,
+    pub line: u64,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    BadLine(LineError),
+    #[error("{path}: unknown format (expected .jsonl, .txt or .md, optionally .gz)")]
+    UnknownFormat { path: PathBuf },
+}
+
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    pub text_field: String,
+    pub id_field: String,
+    pub bad_lines: BadLines,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self {
+            text_field: "text".into(),
+            id_field: "id".into(),
+            bad_lines: BadLines::Skip,
+        }
+    }
+}
+
+/// Iterates the documents of one file. Bad lines that were skipped or repaired are collected in
+/// [`DocumentReader::problems`].
+pub struct DocumentReader {
+    path: PathBuf,
+    file_name: String,
+    format: Format,
+    options: ReadOptions,
+    reader: Box<dyn BufRead + Send>,
+    line: u64,
+    buf: Vec<u8>,
+    pub problems: Vec<LineError>,
+    pub bytes_read: u64,
+}
+
+impl std::fmt::Debug for DocumentReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentReader")
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DocumentReader {
+    pub fn open(path: &Path, options: ReadOptions) -> Result<Self, ReadError> {
+        let format = Format::detect(path).ok_or_else(|| ReadError::UnknownFormat {
+            path: path.to_owned(),
+        })?;
+        let file = std::fs::File::open(path).map_err(|source| ReadError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let gz = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        let inner: Box<dyn Read + Send> = if gz {
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
+        } else {
+            Box::new(file)
+        };
+        Ok(Self {
+            path: path.to_owned(),
+            file_name: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            format,
+            options,
+            reader: Box::new(BufReader::with_capacity(1 << 20, inner)),
+            line: 0,
+            buf: Vec::with_capacity(4096),
+            problems: Vec::new(),
+            bytes_read: 0,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn bad(&mut self, message: impl Into<String>) -> Option<Result<Document, ReadError>> {
+        let error = LineError {
+            path: self.path.clone(),
+            line: self.line,
+            message: message.into(),
+        };
+        if self.options.bad_lines == BadLines::Fail {
+            return Some(Err(ReadError::BadLine(error)));
+        }
+        self.problems.push(error);
+        None
+    }
+
+    fn parse_line(&mut self) -> Option<Result<Document, ReadError>> {
+        let mut raw: &[u8] = &self.buf;
+        if raw.last() == Some(&b'\n') {
+            raw = &raw[..raw.len() - 1];
+        }
+        if raw.last() == Some(&b'\r') {
+            raw = &raw[..raw.len() - 1];
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text.to_owned(),
+            Err(e) => {
+                let message = format!("invalid UTF-8 at byte {}", e.valid_up_to());
+                if self.options.bad_lines == BadLines::Repair {
+                    self.problems.push(LineError {
+                        path: self.path.clone(),
+                        line: self.line,
+                        message: format!("{message} (repaired)"),
+                    });
+                    String::from_utf8_lossy(raw).into_owned()
+                } else {
+                    return self.bad(message);
+                }
+            }
+        };
+        if text.trim().is_empty() {
+            return None;
+        }
+        let fallback_id = || serde_json::Value::String(format!("{}:{}", self.file_name, self.line));
+        match self.format {
+            Format::TextLines => Some(Ok(Document {
+                id: fallback_id(),
+                text,
+                extra: serde_json::Map::new(),
+                line: self.line,
+            })),
+            Format::Jsonl => {
+                let mut record = match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(serde_json::Value::Object(map)) => map,
+                    Ok(_) => return self.bad("not a JSON object"),
+                    Err(e) => return self.bad(format!("malformed JSON: {e}")),
+                };
+                let field = self.options.text_field.clone();
+                let text = match record.remove(&field) {
+                    Some(serde_json::Value::String(s)) => s,
+                    Some(_) => return self.bad(format!("\"{field}\" is not a string")),
+                    None => return self.bad(format!("no \"{field}\" field")),
+                };
+                let id = record
+                    .remove(&self.options.id_field)
+                    .unwrap_or_else(fallback_id);
+                Some(Ok(Document {
+                    id,
+                    text,
+                    extra: record,
+                    line: self.line,
+                }))
+            }
+        }
+    }
+}
+
+impl Iterator for DocumentReader {
+    type Item = Result<Document, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(n) => {
+                    self.bytes_read += n as u64;
+                    self.line += 1;
+                    if let Some(item) = self.parse_line() {
+                        return Some(item);
+                    }
+                }
+                Err(source) => {
+                    return Some(Err(ReadError::Io {
+                        path: self.path.clone(),
+                        source,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(path: &Path, bad_lines: BadLines) -> (Vec<Document>, Vec<LineError>) {
+        let mut reader = DocumentReader::open(
+            path,
+            ReadOptions {
+                bad_lines,
+                ..ReadOptions::default()
+            },
+        )
+        .expect("open");
+        let docs = reader
+            .by_ref()
+            .collect::<Result<Vec<_>, _>>()
+            .expect("read");
+        (docs, reader.problems)
+    }
+
+    #[test]
+    fn jsonl_keeps_ids_and_extra_fields_and_reports_bad_lines() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.jsonl");
+        std::fs::write(
+            &path,
+            b"{\"id\": 7, \"text\": \"Salam\", \"source\": \"x\"}\n\n{\"text\": \"yarim\n{\"text\": \"D\xfcnya\"}\n{\"text\": \"\xc9\x99la\"}\r\n[1]\n{\"body\": \"no text\"}\n",
+        )
+        .expect("write");
+        let (docs, problems) = read_all(&path, BadLines::Skip);
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].id, serde_json::json!(7));
+        assert_eq!(docs[0].extra["source"], "x");
+        assert_eq!(docs[1].text, "əla");
+        assert_eq!(docs[1].id, serde_json::json!("x.jsonl:5"));
+        let lines: Vec<u64> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![3, 4, 6, 7]);
+        assert!(problems[1].to_string().contains("x.jsonl:4: invalid UTF-8"));
+
+        let (docs, problems) = read_all(&path, BadLines::Repair);
+        assert_eq!(docs.len(), 3, "the invalid UTF-8 line is repaired");
+        assert!(docs[1].text.contains('\u{FFFD}'));
+        assert_eq!(problems.len(), 4);
+
+        let mut strict = DocumentReader::open(
+            &path,
+            ReadOptions {
+                bad_lines: BadLines::Fail,
+                ..ReadOptions::default()
+            },
+        )
+        .expect("open");
+        let err = strict
+            .by_ref()
+            .find_map(Result::err)
+            .expect("fails on line 3");
+        assert!(
+            err.to_string().contains("x.jsonl:3: malformed JSON"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn gzip_text_lines_stream() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("a.txt.gz");
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&path).expect("create"),
+            flate2::Compression::fast(),
+        );
+        gz.write_all("bir\niki\n\nüç\n".as_bytes()).expect("write");
+        gz.finish().expect("finish");
+        let (docs, problems) = read_all(&path, BadLines::Skip);
+        let texts: Vec<_> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["bir", "iki", "üç"]);
+        assert_eq!(docs[2].line, 4);
+        assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn unknown_extensions_are_refused_by_name() {
+        let err = DocumentReader::open(Path::new("corpus.docx"), ReadOptions::default())
+            .expect_err("docx");
+        assert!(err.to_string().contains("corpus.docx"), "{err}");
+    }
+}

@@ -1,0 +1,99 @@
+//! Checks against the real text in `../shared/corpora/az` (development data, not shipped).
+//! Each test skips cleanly when that folder is absent, as in a user's fresh clone.
+
+use std::path::PathBuf;
+
+use dezgah::core::corpus::clean::{RuleCounts, Rules, clean_text};
+use dezgah::core::corpus::text;
+
+fn shared(rel: &str) -> Option<PathBuf> {
+    let base = std::env::var_os("DEZGAH_SHARED").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from,
+    );
+    let path = base.join("corpora/az").join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipped: {} is absent", path.display());
+        None
+    }
+}
+
+fn normalise_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The Cyrillic UDHR, transliterated, against the official Latin one, line by line.
+#[test]
+fn cyrillic_udhr_transliterates_to_the_latin_udhr() {
+    let (Some(cyrl), Some(latn)) = (
+        shared("udhr/udhr-az-Cyrl.txt"),
+        shared("udhr/udhr-az-Latn.txt"),
+    ) else {
+        return;
+    };
+    let cyrl = std::fs::read_to_string(cyrl).expect("read");
+    let latn = std::fs::read_to_string(latn).expect("read");
+    let rules = Rules {
+        transliterate: true,
+        ..Rules::default()
+    };
+    let mut counts = RuleCounts::default();
+    let mut same = 0;
+    let mut total = 0;
+    for (c, l) in cyrl.lines().zip(latn.lines()) {
+        if c.trim().is_empty() {
+            continue;
+        }
+        total += 1;
+        // Line by line, each line is judged on its own (a heading may be short).
+        let out = text::transliterate_cyrillic(c);
+        if normalise_spaces(&out) == normalise_spaces(l) {
+            same += 1;
+        } else {
+            eprintln!("cyr: {c}\nout: {out}\nlat: {l}\n");
+        }
+        let _ = clean_text(c, rules, &mut counts);
+    }
+    eprintln!("{same}/{total} lines identical");
+    assert!(total > 80, "{total}");
+    assert!(same * 100 >= total * 85, "only {same}/{total} lines match");
+    assert!(
+        counts.transliterate as usize * 100 >= total * 80,
+        "{counts:?}"
+    );
+}
+
+/// The mislabelled `azb` UDHR is Turkish in Latin script: no rule may treat it as Cyrillic.
+#[test]
+fn turkish_udhr_is_not_cyrillic_azerbaijani() {
+    let Some(azb) = shared("udhr/udhr-azb.txt") else {
+        return;
+    };
+    let text = std::fs::read_to_string(azb).expect("read");
+    assert!(!text::is_cyrillic_azerbaijani(&text));
+}
+
+/// The legal codes carry Cyrillic ә inside Latin words; cleaning removes every one.
+#[test]
+fn legal_codes_lose_their_cyrillic_schwas() {
+    let Some(dir) = shared("legal") else {
+        return;
+    };
+    let mut before = 0;
+    let mut after = 0;
+    let mut counts = RuleCounts::default();
+    for entry in std::fs::read_dir(dir).expect("ls") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("read");
+        before += text.chars().filter(|&c| c == 'ә' || c == 'Ә').count();
+        for line in text.lines() {
+            let cleaned = clean_text(line, Rules::all(), &mut counts);
+            after += cleaned.chars().filter(|&c| c == 'ә' || c == 'Ә').count();
+        }
+    }
+    eprintln!("Cyrillic schwas: {before} before, {after} after; {counts:?}");
+    assert!(before > 100, "{before}");
+    assert_eq!(after, 0);
+}
