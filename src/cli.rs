@@ -77,6 +77,10 @@ pub struct CleanArgs {
     /// Control and zero-width characters removed, spaces collapsed, lines trimmed
     #[arg(long)]
     pub whitespace: bool,
+    /// Rejoin words PDF extraction split around letters (M ə c ə ll ə nin → Məcəllənin), using
+    /// the vocabulary of the inputs' unsplit lines (reads the inputs twice)
+    #[arg(long)]
+    pub repair_split_words: bool,
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -147,11 +151,12 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
             transliterate: args.transliterate,
             schwa: args.schwa,
             mixed_script: args.mixed_script,
+            split_words: args.repair_split_words,
         }
     };
     anyhow::ensure!(
         rules.any(),
-        "no rule chosen: pass --all or some of --nfc --schwa --transliterate --mixed-script --whitespace"
+        "no rule chosen: pass --all or some of --nfc --schwa --mixed-script --repair-split-words --whitespace --transliterate"
     );
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),

@@ -9,28 +9,33 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::core::corpus::read::{DocumentReader, LineError, ReadError, ReadOptions};
+use crate::core::corpus::split_words::{self, Lexicon};
 use crate::core::corpus::text;
 use crate::core::jobs::JobCtx;
 
-/// Which rules to apply. Order when applied: NFC, white space, transliteration (documents
-/// detected as Cyrillic Azerbaijani only), schwa look-alikes, mixed-script words.
+/// Which rules to apply. Order when applied: NFC, schwa look-alikes, mixed-script words,
+/// split-word repair (before white space, which would erase the double spaces that mark real
+/// word breaks in split text), white space, transliteration (documents detected as Cyrillic
+/// Azerbaijani only).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Rules {
     pub nfc: bool,
-    pub whitespace: bool,
-    pub transliterate: bool,
     pub schwa: bool,
     pub mixed_script: bool,
+    pub split_words: bool,
+    pub whitespace: bool,
+    pub transliterate: bool,
 }
 
 impl Rules {
     pub fn all() -> Self {
         Self {
             nfc: true,
-            whitespace: true,
-            transliterate: true,
             schwa: true,
             mixed_script: true,
+            split_words: true,
+            whitespace: true,
+            transliterate: true,
         }
     }
 
@@ -43,10 +48,11 @@ impl Rules {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RuleCounts {
     pub nfc: u64,
-    pub whitespace: u64,
-    pub transliterate: u64,
     pub schwa: u64,
     pub mixed_script: u64,
+    pub split_words: u64,
+    pub whitespace: u64,
+    pub transliterate: u64,
 }
 
 fn step<'a>(
@@ -71,23 +77,10 @@ fn step<'a>(
     }
 }
 
-/// Cleans one document, counting the rules that changed it.
-pub fn clean_text<'a>(input: &'a str, rules: Rules, counts: &mut RuleCounts) -> Cow<'a, str> {
+/// The rules before split-word repair: what the repair's vocabulary is learned from.
+fn clean_before_split<'a>(input: &'a str, rules: Rules, counts: &mut RuleCounts) -> Cow<'a, str> {
     let t = Cow::Borrowed(input);
     let t = step(t, rules.nfc, &mut counts.nfc, text::nfc);
-    let t = step(
-        t,
-        rules.whitespace,
-        &mut counts.whitespace,
-        text::clean_whitespace,
-    );
-    let cyrillic_az = rules.transliterate && text::is_cyrillic_azerbaijani(&t);
-    let t = step(
-        t,
-        cyrillic_az,
-        &mut counts.transliterate,
-        text::transliterate_cyrillic,
-    );
     let t = step(t, rules.schwa, &mut counts.schwa, text::fold_schwa);
     step(
         t,
@@ -95,6 +88,60 @@ pub fn clean_text<'a>(input: &'a str, rules: Rules, counts: &mut RuleCounts) -> 
         &mut counts.mixed_script,
         text::fix_mixed_script_words,
     )
+}
+
+/// Cleans one document, counting the rules that changed it. Split-word repair needs the
+/// corpus's vocabulary (see [`learn_lexicon`]); without one that rule is skipped.
+pub fn clean_text<'a>(
+    input: &'a str,
+    rules: Rules,
+    lexicon: Option<&Lexicon>,
+    counts: &mut RuleCounts,
+) -> Cow<'a, str> {
+    let t = clean_before_split(input, rules, counts);
+    let t = match lexicon {
+        Some(lexicon) => step(t, rules.split_words, &mut counts.split_words, |s| {
+            split_words::repair(s, lexicon)
+        }),
+        None => t,
+    };
+    let t = step(
+        t,
+        rules.whitespace,
+        &mut counts.whitespace,
+        text::clean_whitespace,
+    );
+    let cyrillic_az = rules.transliterate && text::is_cyrillic_azerbaijani(&t);
+    step(
+        t,
+        cyrillic_az,
+        &mut counts.transliterate,
+        text::transliterate_cyrillic,
+    )
+}
+
+/// Reads every input once to learn the vocabulary split-word repair needs.
+pub fn learn_lexicon(
+    inputs: &[PathBuf],
+    rules: Rules,
+    read: &ReadOptions,
+    ctx: Option<&JobCtx>,
+) -> Result<Lexicon, CleanError> {
+    let mut lexicon = Lexicon::new();
+    let mut scratch = RuleCounts::default();
+    for input in inputs {
+        let mut reader = DocumentReader::open(input, read.clone())?;
+        for (n, doc) in reader.by_ref().enumerate() {
+            let doc = doc?;
+            lexicon.add_text(&clean_before_split(&doc.text, rules, &mut scratch));
+            if n % 4096 == 0 && ctx.is_some_and(JobCtx::is_cancelled) {
+                return Err(CleanError::Cancelled {
+                    path: input.clone(),
+                });
+            }
+        }
+    }
+    Ok(lexicon)
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -107,6 +154,8 @@ pub struct CleanReport {
     /// Documents that were empty after cleaning and were dropped.
     pub documents_emptied: u64,
     pub changed_by_rule: RuleCounts,
+    /// Distinct words learned for split-word repair (0 when that rule is off).
+    pub lexicon_words: u64,
     pub bad_lines: u64,
     /// The first bad lines, as `file:line: reason`.
     pub bad_line_examples: Vec<String>,
@@ -162,6 +211,13 @@ pub fn clean_files(
         rules,
         ..CleanReport::default()
     };
+    let lexicon = if rules.split_words {
+        let lexicon = learn_lexicon(inputs, rules, read, ctx)?;
+        report.lexicon_words = lexicon.len() as u64;
+        Some(lexicon)
+    } else {
+        None
+    };
     let mut done_bytes = 0;
     {
         let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
@@ -170,7 +226,12 @@ pub fn clean_files(
             while let Some(doc) = reader.next() {
                 let doc = doc?;
                 report.documents_in += 1;
-                let cleaned = clean_text(&doc.text, rules, &mut report.changed_by_rule);
+                let cleaned = clean_text(
+                    &doc.text,
+                    rules,
+                    lexicon.as_ref(),
+                    &mut report.changed_by_rule,
+                );
                 if cleaned.trim().is_empty() {
                     report.documents_emptied += 1;
                     continue;
@@ -229,7 +290,7 @@ mod tests {
     #[test]
     fn rules_apply_in_order_and_are_counted() {
         let mut counts = RuleCounts::default();
-        let out = clean_text("  vә  Azеrbaycan\u{200B} ", Rules::all(), &mut counts);
+        let out = clean_text("  vә  Azеrbaycan\u{200B} ", Rules::all(), None, &mut counts);
         assert_eq!(out, "və Azerbaycan");
         assert_eq!(
             counts,
@@ -243,6 +304,7 @@ mod tests {
         let cyr = clean_text(
             "Бүтүн инсанлар ләјагәт вә һүгугларына ҝөрә азад вә бәрабәр доғулурлар.",
             Rules::all(),
+            None,
             &mut counts,
         );
         assert_eq!(
@@ -252,14 +314,14 @@ mod tests {
         assert_eq!(counts.transliterate, 1);
         // Russian is not transliterated.
         let ru = "Все люди рождаются свободными.";
-        assert_eq!(clean_text(ru, Rules::all(), &mut counts), ru);
+        assert_eq!(clean_text(ru, Rules::all(), None, &mut counts), ru);
     }
 
     #[test]
     fn disabled_rules_do_nothing() {
         let mut counts = RuleCounts::default();
         let text = "  vә ";
-        assert_eq!(clean_text(text, Rules::default(), &mut counts), text);
+        assert_eq!(clean_text(text, Rules::default(), None, &mut counts), text);
         assert_eq!(counts, RuleCounts::default());
     }
 

@@ -2,4 +2,5 @@
 
 pub mod clean;
 pub mod read;
+pub mod split_words;
 pub mod text;

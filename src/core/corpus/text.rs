@@ -474,6 +474,8 @@ pub fn clean_whitespace(text: &str) -> Cow<'_, str> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Anomalies {
     pub mixed_script_words: usize,
+    /// Letters split off their words by PDF extraction (`M ə c ə ll ə nin`).
+    pub split_word_fragments: usize,
     pub schwa_look_alikes: usize,
     pub replacement_chars: usize,
     pub control_chars: usize,
@@ -483,6 +485,7 @@ impl Anomalies {
     pub fn of(text: &str) -> Self {
         let mut a = Self {
             mixed_script_words: mixed_script_words(text).len(),
+            split_word_fragments: crate::core::corpus::split_words::count_fragments(text),
             ..Self::default()
         };
         for c in text.chars() {
@@ -595,7 +598,8 @@ mod tests {
 
     #[test]
     fn anomalies_are_counted() {
-        let a = Anomalies::of("vә Azеrbaycan \u{FFFD} x\u{0001}");
+        let a = Anomalies::of("vә Azеrbaycan \u{FFFD} x\u{0001} M ə c ə ll ə nin");
+        assert_eq!(a.split_word_fragments, 3);
         assert_eq!(a.schwa_look_alikes, 1);
         assert_eq!(a.mixed_script_words, 2);
         assert_eq!(a.replacement_chars, 1);
