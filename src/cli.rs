@@ -49,6 +49,27 @@ pub enum Commands {
 pub enum CorpusCommand {
     /// Apply cleaning rules to JSONL or text files and write one JSONL file (ids kept)
     Clean(CleanArgs),
+    /// Sizes, length histogram, scripts, languages, anomalies and frequent words
+    Stats(StatsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// How many of the most frequent words to list
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Skip language identification (faster)
+    #[arg(long)]
+    pub no_languages: bool,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Print the statistics as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -137,6 +158,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
     match command {
         Commands::Workspace(cmd) => workspace_command(cli.workspace.as_deref(), cmd),
         Commands::Corpus(CorpusCommand::Clean(args)) => corpus_clean(args),
+        Commands::Corpus(CorpusCommand::Stats(args)) => corpus_stats(args),
     }
 }
 
@@ -194,6 +216,66 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
+    use crate::core::corpus::{read, stats};
+    let options = read::ReadOptions {
+        text_field: args.text_field.clone(),
+        ..read::ReadOptions::default()
+    };
+    let inputs = args.inputs.clone();
+    let (languages, top) = (!args.no_languages, args.top);
+    let json = crate::core::jobs::run_in_terminal("reading", move |ctx| {
+        let stats = stats::stats_files(&inputs, &options, languages, top, Some(ctx))?;
+        Ok(serde_json::to_string(&stats)?)
+    })
+    .map_err(anyhow::Error::msg)?;
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    let s: stats::CorpusStats = serde_json::from_str(&json)?;
+    println!(
+        "documents {}  characters {}  words {}  bytes {}",
+        s.documents, s.characters, s.words, s.bytes
+    );
+    println!("scripts    {}", join_counts(&s.scripts));
+    if !s.languages.is_empty() {
+        println!("languages  {}", join_counts(&s.languages));
+    }
+    println!(
+        "documents with: mixed-script words {}, split words {}, ə look-alikes {}, U+FFFD {}, control characters {}",
+        s.anomalies.mixed_script_words,
+        s.anomalies.split_word_fragments,
+        s.anomalies.schwa_look_alikes,
+        s.anomalies.replacement_chars,
+        s.anomalies.control_chars
+    );
+    println!("length (characters ≥ N: documents)");
+    for (at_least, n) in &s.length_histogram {
+        println!("  {at_least:>8}: {n}");
+    }
+    let words: Vec<String> = s
+        .top_words
+        .iter()
+        .map(|(w, n)| format!("{w} {n}"))
+        .collect();
+    println!("top words  {}", words.join(", "));
+    if s.bad_lines > 0 {
+        eprintln!("{} unreadable line(s) left out", s.bad_lines);
+    }
+    Ok(())
+}
+
+fn join_counts(counts: &std::collections::BTreeMap<String, u64>) -> String {
+    let mut sorted: Vec<_> = counts.iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(a.1));
+    sorted
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn workspace_dir(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {

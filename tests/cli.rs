@@ -314,3 +314,37 @@ fn corpus_clean_streams_jsonl_keeps_ids_and_reports_per_rule() {
         .expect("run");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no rule chosen"));
 }
+
+#[test]
+fn corpus_stats_reports_languages_scripts_and_anomalies_as_json() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("qarışıq.txt");
+    std::fs::write(
+        &input,
+        concat!(
+            "Bakı Xəzər dənizinin sahilində yerləşən böyük bir şəhərdir.\n",
+            "Бүтүн инсанлар ләјагәт вә һүгугларына ҝөрә азад вә бәрабәр доғулурлар.\n",
+            "Bugün hava çok güzel, parkta yürüyüş yapmaya karar verdik.\n",
+            "Bu M ə c ə ll ə nin vә maddələri\n",
+        ),
+    )
+    .expect("write");
+    let out = dezgah()
+        .args(["corpus", "stats", "--json"])
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(s["documents"], 4);
+    assert_eq!(s["languages"]["tr"], 1, "{s}");
+    assert!(s["languages"]["az"].as_u64() >= Some(2), "{s}");
+    assert_eq!(s["scripts"]["cyrillic"], 1);
+    assert_eq!(s["scripts"]["latin"], 3);
+    assert_eq!(s["anomalies"]["split_word_fragments"], 1);
+    assert_eq!(s["anomalies"]["schwa_look_alikes"], 1);
+}

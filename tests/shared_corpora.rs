@@ -134,3 +134,56 @@ fn split_words_in_the_legal_codes_are_repaired() {
     assert!(after * 50 < before, "{after} of {before} fragments left");
     assert!(repaired.contains("Bu Məcəllənin vergitutmanın ümumi əsasları"));
 }
+
+/// Language identification on real text: the golden cases of the lexicon folder, the UDHR in
+/// Latin and Cyrillic Azerbaijani, the Turkish UDHR mislabelled `azb`, and Tatoeba sentences.
+#[test]
+fn language_identification_on_real_text() {
+    use dezgah::core::corpus::lang::LanguageId;
+    let id = LanguageId::new();
+    if let Some(golden) = shared("lexicon/golden_detect.json") {
+        let cases: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(golden).expect("read")).expect("json");
+        let mut wrong = Vec::new();
+        for case in &cases {
+            let input = case["input"].as_str().expect("input");
+            let want = case["want_code"].as_str().expect("code");
+            let got = id.detect(input).unwrap_or_default();
+            if got != want {
+                wrong.push(format!("{input:?}: want {want:?}, got {got:?}"));
+            }
+        }
+        eprintln!(
+            "golden: {} of {} right",
+            cases.len() - wrong.len(),
+            cases.len()
+        );
+        assert!(wrong.len() <= 1, "{wrong:#?}");
+    }
+    let share = |rel: &str, want: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(shared(rel)?).expect("read");
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| l.split_whitespace().count() >= 4)
+            .collect();
+        let hits = lines
+            .iter()
+            .filter(|l| id.detect(l).as_deref() == Some(want))
+            .count();
+        let share = hits as f64 / lines.len().max(1) as f64;
+        eprintln!("{rel}: {hits}/{} lines detected as {want}", lines.len());
+        Some(share)
+    };
+    if let Some(s) = share("udhr/udhr-az-Latn.txt", "az") {
+        assert!(s >= 0.95, "{s}");
+    }
+    if let Some(s) = share("udhr/udhr-az-Cyrl.txt", "az") {
+        assert!(s >= 0.95, "{s}");
+    }
+    if let Some(s) = share("udhr/udhr-azb.txt", "tr") {
+        assert!(s >= 0.90, "{s}");
+    }
+    if let Some(s) = share("tatoeba/tatoeba.aze-eng.aze", "az") {
+        assert!(s >= 0.90, "{s}");
+    }
+}

@@ -1,6 +1,8 @@
 //! Corpora: reading files as streams of documents, Azerbaijani text rules, cleaning.
 
 pub mod clean;
+pub mod lang;
 pub mod read;
 pub mod split_words;
+pub mod stats;
 pub mod text;

@@ -12,12 +12,16 @@ use std::collections::HashMap;
 
 use crate::core::corpus::text::to_lower_az;
 
-/// A token that is only a split-off letter or two: non-ASCII letters, as extraction drops
-/// exactly the glyphs its font maps oddly (ə, ğ, ş …). Azerbaijani has no such one-letter words.
+/// A token that is only a split-off letter or two: non-ASCII Latin letters, as extraction
+/// drops exactly the glyphs its font maps oddly (ə, ğ, ş …). Azerbaijani has no such words.
+/// (Short Cyrillic words such as `вә` are words, not fragments.)
 pub fn is_fragment(token: &str) -> bool {
     let mut letters = 0;
     for c in token.chars() {
-        if !c.is_alphabetic() || c.is_ascii() {
+        let latin = crate::core::corpus::text::script_of(c)
+            == Some(crate::core::corpus::text::Script::Latin);
+        let cyrillic_schwa = matches!(c, 'ә' | 'Ә');
+        if c.is_ascii() || !(latin || cyrillic_schwa) {
             return false;
         }
         letters += 1;
@@ -218,6 +222,8 @@ mod tests {
         assert!(!is_fragment("və"));
         assert!(!is_fragment("o"));
         assert!(!is_fragment("ll"));
+        assert!(!is_fragment("вә"));
+        assert!(is_fragment("ә"), "a Cyrillic schwa split off a Latin word");
         assert_eq!(count_fragments("M ə c ə ll ə nin"), 3);
     }
 

@@ -67,8 +67,9 @@ pub enum Script {
 /// The script of a letter, for the two scripts Azerbaijani is written in.
 pub fn script_of(c: char) -> Option<Script> {
     match c {
-        'A'..='Z' | 'a'..='z' | '\u{00C0}'..='\u{024F}' | '\u{1E00}'..='\u{1EFF}' => {
-            (c.is_alphabetic() && c != '×' && c != '÷').then_some(Script::Latin)
+        // Basic Latin, Latin-1, Extended-A/B, IPA (ə is U+0259 there), Extended Additional.
+        'A'..='Z' | 'a'..='z' | '\u{00C0}'..='\u{02AF}' | '\u{1E00}'..='\u{1EFF}' => {
+            c.is_alphabetic().then_some(Script::Latin)
         }
         '\u{0400}'..='\u{052F}' => c.is_alphabetic().then_some(Script::Cyrillic),
         _ => None,
@@ -488,9 +489,16 @@ impl Anomalies {
             split_word_fragments: crate::core::corpus::split_words::count_fragments(text),
             ..Self::default()
         };
+        // Only the look-alikes the schwa rule would change: Cyrillic text keeps its ә.
+        if let Cow::Owned(folded) = fold_schwa(text) {
+            a.schwa_look_alikes = text
+                .chars()
+                .zip(folded.chars())
+                .filter(|(x, y)| x != y)
+                .count();
+        }
         for c in text.chars() {
             match c {
-                'ә' | 'Ә' | 'ǝ' | 'Ǝ' | 'ä' | 'Ä' => a.schwa_look_alikes += 1,
                 '\u{FFFD}' => a.replacement_chars += 1,
                 c if is_invisible_junk(c) => a.control_chars += 1,
                 _ => {}
@@ -519,6 +527,19 @@ mod tests {
         assert_ne!("İ".to_lowercase(), "i");
         assert_eq!(to_title_az("istanbul"), "İstanbul");
         assert_eq!(to_title_az("IĞDIR"), "Iğdır");
+    }
+
+    #[test]
+    fn every_azerbaijani_letter_has_its_script() {
+        for c in "ABCÇDEƏFGĞHXIİJKQLMNOÖPRSŞTUÜVYZabcçdeəfgğhxıijkqlmnoöprsştuüvyz".chars()
+        {
+            assert_eq!(script_of(c), Some(Script::Latin), "{c}");
+        }
+        for c in "АаБбВвГгҒғДдЕеӘәЖжЗзИиЫыЈјКкҜҝЛлМмНнОоӨөПпРрСсТтУуҮүФфХхҺһЧчҸҹШш".chars()
+        {
+            assert_eq!(script_of(c), Some(Script::Cyrillic), "{c}");
+        }
+        assert_eq!(script_of('7'), None);
     }
 
     #[test]
@@ -605,5 +626,6 @@ mod tests {
         assert_eq!(a.replacement_chars, 1);
         assert_eq!(a.control_chars, 1);
         assert!(!Anomalies::of("Hər şey qaydasındadır.").any());
+        assert!(!Anomalies::of("Бүтүн инсанлар ләјагәт вә һүгугларына").any());
     }
 }

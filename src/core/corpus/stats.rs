@@ -1,0 +1,211 @@
+//! What is in a corpus: sizes, a length histogram, scripts, languages, anomalies and the most
+//! frequent words, gathered in one streaming pass.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::corpus::clean::CleanError;
+use crate::core::corpus::lang::LanguageId;
+use crate::core::corpus::read::{DocumentReader, ReadOptions};
+use crate::core::corpus::text::{Anomalies, ScriptCounts, to_lower_az};
+use crate::core::jobs::JobCtx;
+
+/// Language identification reads at most this much of a document: enough to decide, and long
+/// documents do not cost more.
+const LANG_SAMPLE_BYTES: usize = 2000;
+
+/// Documents with at least this many anomalies of a kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnomalyDocuments {
+    pub mixed_script_words: u64,
+    pub split_word_fragments: u64,
+    pub schwa_look_alikes: u64,
+    pub replacement_chars: u64,
+    pub control_chars: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CorpusStats {
+    pub documents: u64,
+    pub characters: u64,
+    pub words: u64,
+    pub bytes: u64,
+    /// `(at least this many characters, documents)`, in powers of two.
+    pub length_histogram: Vec<(u64, u64)>,
+    /// Documents by script: `latin`, `cyrillic`, `mixed`, `other`, `none` (no letters).
+    pub scripts: BTreeMap<String, u64>,
+    /// Documents by ISO 639-1 language code; `unknown` when too short to tell.
+    pub languages: BTreeMap<String, u64>,
+    pub anomalies: AnomalyDocuments,
+    pub top_words: Vec<(String, u64)>,
+    pub bad_lines: u64,
+    pub seconds: f64,
+}
+
+/// Folds documents into [`CorpusStats`].
+#[derive(Debug, Default)]
+pub struct StatsBuilder {
+    stats: CorpusStats,
+    histogram: BTreeMap<u32, u64>,
+    words: HashMap<String, u64>,
+    lang: Option<LanguageId>,
+}
+
+impl StatsBuilder {
+    /// `detect_languages` loads the language models (a second or two) on first use.
+    pub fn new(detect_languages: bool) -> Self {
+        Self {
+            lang: detect_languages.then(LanguageId::new),
+            ..Self::default()
+        }
+    }
+
+    pub fn add(&mut self, text: &str) {
+        let s = &mut self.stats;
+        let chars = text.chars().count() as u64;
+        s.documents += 1;
+        s.characters += chars;
+        s.bytes += text.len() as u64;
+        *self.histogram.entry(chars.max(1).ilog2()).or_insert(0) += 1;
+
+        for token in text.split_whitespace() {
+            let word = token.trim_matches(|c: char| !c.is_alphabetic());
+            if word.is_empty() {
+                continue;
+            }
+            s.words += 1;
+            if word.chars().all(char::is_alphabetic) {
+                *self.words.entry(to_lower_az(word)).or_insert(0) += 1;
+            }
+        }
+
+        let counts = ScriptCounts::of(text);
+        let minority = counts.latin.min(counts.cyrillic);
+        let script = if counts.letters() == 0 {
+            "none"
+        } else if minority * 5 >= counts.latin + counts.cyrillic && minority > 0 {
+            "mixed"
+        } else if counts.latin + counts.cyrillic == 0 {
+            "other"
+        } else if counts.latin >= counts.cyrillic {
+            "latin"
+        } else {
+            "cyrillic"
+        };
+        *s.scripts.entry(script.to_owned()).or_insert(0) += 1;
+
+        if let Some(lang) = &self.lang {
+            let mut end = text.len().min(LANG_SAMPLE_BYTES);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            let code = lang
+                .detect(&text[..end])
+                .unwrap_or_else(|| "unknown".to_owned());
+            *s.languages.entry(code).or_insert(0) += 1;
+        }
+
+        let a = Anomalies::of(text);
+        let d = &mut s.anomalies;
+        d.mixed_script_words += u64::from(a.mixed_script_words > 0);
+        d.split_word_fragments += u64::from(a.split_word_fragments > 0);
+        d.schwa_look_alikes += u64::from(a.schwa_look_alikes > 0);
+        d.replacement_chars += u64::from(a.replacement_chars > 0);
+        d.control_chars += u64::from(a.control_chars > 0);
+    }
+
+    pub fn finish(mut self, top_n: usize) -> CorpusStats {
+        self.stats.length_histogram = self
+            .histogram
+            .into_iter()
+            .map(|(bucket, n)| (1u64 << bucket, n))
+            .collect();
+        let mut words: Vec<(String, u64)> = self.words.into_iter().collect();
+        words.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        words.truncate(top_n);
+        self.stats.top_words = words;
+        self.stats
+    }
+}
+
+/// One streaming pass over `inputs`.
+pub fn stats_files(
+    inputs: &[PathBuf],
+    read: &ReadOptions,
+    detect_languages: bool,
+    top_n: usize,
+    ctx: Option<&JobCtx>,
+) -> Result<CorpusStats, CleanError> {
+    let started = std::time::Instant::now();
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut builder = StatsBuilder::new(detect_languages);
+    let mut bad_lines = 0;
+    let mut done_bytes = 0;
+    for input in inputs {
+        let mut reader = DocumentReader::open(input, read.clone())?;
+        while let Some(doc) = reader.next() {
+            builder.add(&doc?.text);
+            if let Some(ctx) = ctx
+                && builder.stats.documents.is_multiple_of(256)
+            {
+                if ctx.is_cancelled() {
+                    return Err(CleanError::Cancelled {
+                        path: input.clone(),
+                    });
+                }
+                ctx.progress(
+                    (done_bytes + reader.bytes_read).min(total_bytes),
+                    Some(total_bytes),
+                );
+            }
+        }
+        done_bytes += input.metadata().map_or(0, |m| m.len());
+        bad_lines += reader.problems.len() as u64;
+    }
+    let mut stats = builder.finish(top_n);
+    stats.bad_lines = bad_lines;
+    stats.seconds = started.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_sizes_scripts_languages_and_words() {
+        let mut b = StatsBuilder::new(true);
+        for text in [
+            "Bakı Xəzər dənizinin sahilində yerləşir və Azərbaycanın paytaxtıdır.",
+            "Бүтүн инсанлар ләјагәт вә һүгугларына ҝөрә азад вә бәрабәр доғулурлар.",
+            "Bugün hava çok güzel, parkta yürüyüş yapmaya karar verdik.",
+            "M ə c ə ll ə nin vә",
+            "1234",
+        ] {
+            b.add(text);
+        }
+        let s = b.finish(3);
+        assert_eq!(s.documents, 5);
+        assert_eq!(s.scripts["latin"], 3);
+        assert_eq!(s.scripts["cyrillic"], 1);
+        assert_eq!(s.scripts["none"], 1);
+        assert!(s.languages["az"] >= 2, "{:?}", s.languages);
+        assert_eq!(s.languages["tr"], 1);
+        assert!(s.languages["unknown"] >= 1);
+        assert_eq!(s.anomalies.split_word_fragments, 1);
+        assert_eq!(s.anomalies.schwa_look_alikes, 1);
+        assert_eq!(s.top_words.len(), 3);
+        assert_eq!(s.top_words[0], ("ə".to_owned(), 3));
+        assert_eq!(
+            s.length_histogram.iter().map(|(_, n)| n).sum::<u64>(),
+            5,
+            "every document is in one bucket"
+        );
+    }
+}
