@@ -51,6 +51,53 @@ pub enum CorpusCommand {
     Clean(CleanArgs),
     /// Sizes, length histogram, scripts, languages, anomalies and frequent words
     Stats(StatsArgs),
+    /// Remove exact and near duplicates (MinHash + LSH, verified by real Jaccard similarity)
+    Dedup(DedupArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DedupArgs {
+    /// Input files: .jsonl with `text` and optional `id` (else file:line is the id), or .txt lines
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output JSONL: one document of each duplicate cluster, with its original id and fields
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub out: PathBuf,
+    /// Jaccard similarity at which two documents are near duplicates
+    #[arg(long, default_value_t = 0.8)]
+    pub threshold: f64,
+    /// MinHash permutations
+    #[arg(long, default_value_t = 128)]
+    pub num_perm: usize,
+    /// Shingle length
+    #[arg(long, default_value_t = 5)]
+    pub ngram: usize,
+    /// Shingle by characters instead of words
+    #[arg(long)]
+    pub char_ngrams: bool,
+    /// LSH bands (with --rows; default: chosen from the threshold)
+    #[arg(long, requires = "rows")]
+    pub bands: Option<usize>,
+    /// LSH rows per band
+    #[arg(long, requires = "bands")]
+    pub rows: Option<usize>,
+    /// Which document of a cluster to keep
+    #[arg(long, value_enum, default_value_t = KeepArg::First)]
+    pub keep: KeepArg,
+    /// Write the clusters ({"kept": id, "removed": [ids]}), counts and timings here
+    #[arg(long, value_name = "REPORT.json")]
+    pub report: Option<PathBuf>,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KeepArg {
+    /// The first in input order
+    First,
+    /// The longest text
+    Longest,
 }
 
 #[derive(Debug, clap::Args)]
@@ -159,6 +206,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Workspace(cmd) => workspace_command(cli.workspace.as_deref(), cmd),
         Commands::Corpus(CorpusCommand::Clean(args)) => corpus_clean(args),
         Commands::Corpus(CorpusCommand::Stats(args)) => corpus_stats(args),
+        Commands::Corpus(CorpusCommand::Dedup(args)) => corpus_dedup(args),
     }
 }
 
@@ -265,6 +313,68 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     if s.bad_lines > 0 {
         eprintln!("{} unreadable line(s) left out", s.bad_lines);
     }
+    Ok(())
+}
+
+fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
+    use crate::core::corpus::{dedup, read};
+    anyhow::ensure!(
+        args.threshold > 0.0 && args.threshold <= 1.0,
+        "--threshold must be in (0, 1]"
+    );
+    anyhow::ensure!(
+        args.num_perm >= 1 && args.ngram >= 1,
+        "--num-perm and --ngram must be positive"
+    );
+    if let (Some(b), Some(r)) = (args.bands, args.rows) {
+        anyhow::ensure!(
+            b >= 1 && r >= 1 && b * r <= args.num_perm,
+            "--bands × --rows must be at most --num-perm ({})",
+            args.num_perm
+        );
+    }
+    let config = dedup::DedupConfig {
+        shingle: if args.char_ngrams {
+            dedup::Shingle::Chars(args.ngram)
+        } else {
+            dedup::Shingle::Words(args.ngram)
+        },
+        num_perm: args.num_perm,
+        threshold: args.threshold,
+        bands_rows: args.bands.zip(args.rows),
+        ..dedup::DedupConfig::default()
+    };
+    let policy = match args.keep {
+        KeepArg::First => dedup::KeepPolicy::First,
+        KeepArg::Longest => dedup::KeepPolicy::Longest,
+    };
+    let options = read::ReadOptions {
+        text_field: args.text_field.clone(),
+        ..read::ReadOptions::default()
+    };
+    let inputs = args.inputs.clone();
+    let out = args.out.clone();
+    let json = crate::core::jobs::run_in_terminal("deduplicating", move |ctx| {
+        let report = dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))?;
+        Ok(serde_json::to_string_pretty(&report)?)
+    })
+    .map_err(anyhow::Error::msg)?;
+    if let Some(path) = &args.report {
+        crate::core::write_atomic(path, json.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let report: serde_json::Value = serde_json::from_str(&json)?;
+    println!(
+        "{} documents in, {} out: {} exact and {} near duplicates removed in {} clusters ({}×{} bands, {:.2} s)",
+        report["documents_in"],
+        report["documents_out"],
+        report["exact_removed"],
+        report["near_removed"],
+        report["clusters"].as_array().map_or(0, Vec::len),
+        report["bands"],
+        report["rows"],
+        report["timings"]["total_secs"].as_f64().unwrap_or_default(),
+    );
     Ok(())
 }
 

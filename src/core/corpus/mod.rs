@@ -1,6 +1,7 @@
 //! Corpora: reading files as streams of documents, Azerbaijani text rules, cleaning.
 
 pub mod clean;
+pub mod dedup;
 pub mod lang;
 pub mod read;
 pub mod split_words;
