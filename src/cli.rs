@@ -87,9 +87,29 @@ pub struct DedupArgs {
     /// Write the clusters ({"kept": id, "removed": [ids]}), counts and timings here
     #[arg(long, value_name = "REPORT.json")]
     pub report: Option<PathBuf>,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum UnitArg {
+    Line,
+    Paragraph,
+    File,
+}
+
+impl From<UnitArg> for crate::core::corpus::read::TextUnit {
+    fn from(unit: UnitArg) -> Self {
+        match unit {
+            UnitArg::Line => Self::Line,
+            UnitArg::Paragraph => Self::Paragraph,
+            UnitArg::File => Self::File,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -111,6 +131,9 @@ pub struct StatsArgs {
     /// Skip language identification (faster)
     #[arg(long)]
     pub no_languages: bool,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -149,6 +172,9 @@ pub struct CleanArgs {
     /// the vocabulary of the inputs' unsplit lines (reads the inputs twice)
     #[arg(long)]
     pub repair_split_words: bool,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
@@ -236,6 +262,7 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
             BadLinesArg::Repair => read::BadLines::Repair,
             BadLinesArg::Fail => read::BadLines::Fail,
         },
+        text_unit: args.unit.into(),
     };
     let inputs = args.inputs.clone();
     let out = args.out.clone();
@@ -270,6 +297,7 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     use crate::core::corpus::{read, stats};
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
         ..read::ReadOptions::default()
     };
     let inputs = args.inputs.clone();
@@ -350,6 +378,7 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     };
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
         ..read::ReadOptions::default()
     };
     let inputs = args.inputs.clone();

@@ -348,3 +348,82 @@ fn corpus_stats_reports_languages_scripts_and_anomalies_as_json() {
     assert_eq!(s["anomalies"]["split_word_fragments"], 1);
     assert_eq!(s["anomalies"]["schwa_look_alikes"], 1);
 }
+
+#[test]
+fn corpus_dedup_keeps_one_of_each_cluster_and_reports_ids() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("xəbərlər.jsonl");
+    let base = "Bakıda keçirilən beynəlxalq konfransda alimlər süni intellektin Azərbaycan dilinə \
+        tətbiqi məsələlərini müzakirə etdilər və yeni layihələrin təqdimatı baş tutdu. Tədbirdə \
+        universitetlərin nümayəndələri, tələbələr və jurnalistlər iştirak edirdi.";
+    let near = base.replace("müzakirə etdilər", "geniş müzakirə etdilər");
+    let other = "Qubada alma bağlarında məhsul yığımı başlayıb və fermerlər bu il yüksək \
+        məhsuldarlıq gözləyirlər, çünki yaz aylarında yağış kifayət qədər olub.";
+    let lines = [
+        serde_json::json!({"id": "a", "text": base}),
+        serde_json::json!({"id": "b", "text": other}),
+        serde_json::json!({"id": "c", "text": near}),
+        serde_json::json!({"id": "d", "text": base.to_owned() + "  "}),
+    ];
+    let body = lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    std::fs::write(&input, body).expect("write");
+    let out_path = dir.path().join("təkrarsız.jsonl");
+    let report_path = dir.path().join("hesabat.json");
+    let out = dezgah()
+        .args([
+            "corpus",
+            "dedup",
+            "--ngram",
+            "3",
+            "--threshold",
+            "0.7",
+            "--out",
+        ])
+        .arg(&out_path)
+        .arg("--report")
+        .arg(&report_path)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kept: Vec<String> = std::fs::read_to_string(&out_path)
+        .expect("output")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("jsonl")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(kept, ["a", "b"]);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report_path).expect("report"))
+            .expect("json");
+    assert_eq!(report["clusters"][0]["kept"], "a");
+    assert_eq!(
+        report["clusters"][0]["removed"],
+        serde_json::json!(["c", "d"])
+    );
+    assert_eq!(report["exact_removed"], 1);
+    assert_eq!(report["near_removed"], 1);
+    assert!(report["timings"]["total_secs"].as_f64().is_some());
+
+    let out = dezgah()
+        .args(["corpus", "dedup", "--threshold", "1.5", "--out"])
+        .arg(&out_path)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--threshold"));
+}

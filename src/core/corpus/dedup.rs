@@ -148,8 +148,9 @@ pub fn jaccard(a: &[u32], b: &[u32]) -> f64 {
     common as f64 / (a.len() + b.len() - common) as f64
 }
 
-/// `num_perm` hash functions `x ↦ (a·x + b) >> 32` over 64 bits (a odd): cheap, and their
-/// minima behave as independent permutations for MinHash.
+/// `num_perm` hash functions `x ↦ (a·x + b) mod 2⁶⁴ >> 32` (a odd): cheap, and their minima
+/// behave as independent permutations for MinHash. (A 32-bit `a` would be faster but never
+/// wraps, so every function would order the shingles alike; a test guards this.)
 #[derive(Debug, Clone)]
 pub struct Permutations {
     a: Vec<u64>,
@@ -479,6 +480,65 @@ pub struct FileTimings {
 /// Texts fingerprinted together on all cores.
 const BATCH: usize = 4096;
 
+struct ReadBatch {
+    ids: Vec<serde_json::Value>,
+    texts: Vec<String>,
+    /// Input bytes read up to the end of this batch.
+    bytes_done: u64,
+    bad_lines: u64,
+}
+
+/// Streams the inputs as batches; stops early when the receiver hangs up.
+fn read_batches(
+    inputs: &[std::path::PathBuf],
+    read: &crate::core::corpus::read::ReadOptions,
+    tx: &crossbeam_channel::Sender<Result<ReadBatch, crate::core::corpus::clean::CleanError>>,
+) {
+    use crate::core::corpus::read::DocumentReader;
+    let new_batch = || ReadBatch {
+        ids: Vec::with_capacity(BATCH),
+        texts: Vec::with_capacity(BATCH),
+        bytes_done: 0,
+        bad_lines: 0,
+    };
+    let mut batch = new_batch();
+    let mut done_bytes = 0u64;
+    for input in inputs {
+        let mut reader = match DocumentReader::open(input, read.clone()) {
+            Ok(reader) => reader,
+            Err(e) => {
+                let _ = tx.send(Err(e.into()));
+                return;
+            }
+        };
+        while let Some(doc) = reader.next() {
+            match doc {
+                Ok(doc) => {
+                    batch.ids.push(doc.id);
+                    batch.texts.push(doc.text);
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e.into()));
+                    return;
+                }
+            }
+            if batch.texts.len() == BATCH {
+                batch.bytes_done = done_bytes + reader.bytes_read;
+                if tx
+                    .send(Ok(std::mem::replace(&mut batch, new_batch())))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        done_bytes += input.metadata().map_or(0, |m| m.len());
+        batch.bad_lines += reader.problems.len() as u64;
+    }
+    batch.bytes_done = done_bytes;
+    let _ = tx.send(Ok(batch));
+}
+
 /// Reads `inputs` (streamed, in batches fingerprinted in parallel), clusters, then streams the
 /// inputs again to write every document not removed to `output`, atomically.
 pub fn dedup_files(
@@ -507,33 +567,33 @@ pub fn dedup_files(
         }
     };
     let cancelled = || ctx.is_some_and(crate::core::jobs::JobCtx::is_cancelled);
+    // A named reader thread parses the next batch while all cores fingerprint this one.
+    let (tx, rx) = crossbeam_channel::bounded::<Result<ReadBatch, CleanError>>(2);
+    let reader_inputs = inputs.to_vec();
+    let reader_options = read.clone();
+    let reader_thread = std::thread::Builder::new()
+        .name("dezgah-dedup-reader".into())
+        .spawn(move || read_batches(&reader_inputs, &reader_options, &tx))
+        .map_err(|source| CleanError::Write {
+            path: output.to_owned(),
+            source,
+        })?;
     let mut prints: Vec<Fingerprint> = Vec::new();
     let mut ids: Vec<serde_json::Value> = Vec::new();
     let mut bad_lines = 0u64;
-    let mut done_bytes = 0u64;
-    let mut batch: Vec<String> = Vec::with_capacity(BATCH);
-    for input in inputs {
-        let mut reader = DocumentReader::open(input, read.clone())?;
-        while let Some(doc) = reader.next() {
-            let doc = doc?;
-            ids.push(doc.id);
-            batch.push(doc.text);
-            if batch.len() == BATCH {
-                prints.extend(fingerprint_batch(&batch, config, &perms));
-                batch.clear();
-                if cancelled() {
-                    return Err(CleanError::Cancelled {
-                        path: output.to_owned(),
-                    });
-                }
-                report_progress(done_bytes + reader.bytes_read);
-            }
+    for batch in rx {
+        let batch = batch?;
+        prints.extend(fingerprint_batch(&batch.texts, config, &perms));
+        ids.extend(batch.ids);
+        bad_lines += batch.bad_lines;
+        if cancelled() {
+            return Err(CleanError::Cancelled {
+                path: output.to_owned(),
+            });
         }
-        done_bytes += input.metadata().map_or(0, |m| m.len());
-        bad_lines += reader.problems.len() as u64;
+        report_progress(batch.bytes_done);
     }
-    prints.extend(fingerprint_batch(&batch, config, &perms));
-    drop(batch);
+    let _ = reader_thread.join();
     let read_secs = started.elapsed().as_secs_f64();
 
     let result = cluster(&prints, config, policy);

@@ -76,11 +76,24 @@ pub enum ReadError {
     UnknownFormat { path: PathBuf },
 }
 
+/// What one document is in a plain-text file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TextUnit {
+    #[default]
+    Line,
+    /// A block of lines between blank lines.
+    Paragraph,
+    /// The whole file.
+    File,
+}
+
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
     pub text_field: String,
     pub id_field: String,
     pub bad_lines: BadLines,
+    /// For `.txt`/`.md`; JSONL is always one record per line.
+    pub text_unit: TextUnit,
 }
 
 impl Default for ReadOptions {
@@ -89,6 +102,7 @@ impl Default for ReadOptions {
             text_field: "text".into(),
             id_field: "id".into(),
             bad_lines: BadLines::Skip,
+            text_unit: TextUnit::Line,
         }
     }
 }
@@ -103,6 +117,8 @@ pub struct DocumentReader {
     reader: Box<dyn BufRead + Send>,
     line: u64,
     buf: Vec<u8>,
+    /// Lines gathered for a paragraph or whole-file document: (first line, text).
+    group: Option<(u64, String)>,
     pub problems: Vec<LineError>,
     pub bytes_read: u64,
 }
@@ -143,6 +159,7 @@ impl DocumentReader {
             reader: Box::new(BufReader::with_capacity(1 << 20, inner)),
             line: 0,
             buf: Vec::with_capacity(4096),
+            group: None,
             problems: Vec::new(),
             bytes_read: 0,
         })
@@ -189,6 +206,23 @@ impl DocumentReader {
                 }
             }
         };
+        let unit = match self.format {
+            Format::TextLines => self.options.text_unit,
+            Format::Jsonl => TextUnit::Line,
+        };
+        match unit {
+            TextUnit::Line => {}
+            TextUnit::Paragraph if text.trim().is_empty() => return self.flush_group(),
+            TextUnit::Paragraph | TextUnit::File => {
+                let line = self.line;
+                let (_, group) = self.group.get_or_insert_with(|| (line, String::new()));
+                if !group.is_empty() {
+                    group.push('\n');
+                }
+                group.push_str(&text);
+                return None;
+            }
+        }
         if text.trim().is_empty() {
             return None;
         }
@@ -226,6 +260,26 @@ impl DocumentReader {
     }
 }
 
+impl DocumentReader {
+    /// The paragraph or file gathered so far, as one document.
+    fn flush_group(&mut self) -> Option<Result<Document, ReadError>> {
+        let (line, text) = self.group.take()?;
+        if text.trim().is_empty() {
+            return None;
+        }
+        let id = match self.options.text_unit {
+            TextUnit::File => self.file_name.clone(),
+            _ => format!("{}:{line}", self.file_name),
+        };
+        Some(Ok(Document {
+            id: serde_json::Value::String(id),
+            text,
+            extra: serde_json::Map::new(),
+            line,
+        }))
+    }
+}
+
 impl Iterator for DocumentReader {
     type Item = Result<Document, ReadError>;
 
@@ -233,7 +287,7 @@ impl Iterator for DocumentReader {
         loop {
             self.buf.clear();
             match self.reader.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
+                Ok(0) => return self.flush_group(),
                 Ok(n) => {
                     self.bytes_read += n as u64;
                     self.line += 1;
@@ -330,6 +384,38 @@ mod tests {
         assert_eq!(texts, ["bir", "iki", "üç"]);
         assert_eq!(docs[2].line, 4);
         assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn text_files_split_by_line_paragraph_or_whole_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("mətn.md");
+        std::fs::write(&path, "bir\niki\n\n\nüç\n").expect("write");
+        let read = |unit| {
+            DocumentReader::open(
+                &path,
+                ReadOptions {
+                    text_unit: unit,
+                    ..ReadOptions::default()
+                },
+            )
+            .expect("open")
+            .map(|d| d.expect("doc"))
+            .map(|d| (d.id, d.text))
+            .collect::<Vec<_>>()
+        };
+        assert_eq!(read(TextUnit::Line).len(), 3);
+        assert_eq!(
+            read(TextUnit::Paragraph),
+            [
+                (serde_json::json!("mətn.md:1"), "bir\niki".to_owned()),
+                (serde_json::json!("mətn.md:5"), "üç".to_owned())
+            ]
+        );
+        assert_eq!(
+            read(TextUnit::File),
+            [(serde_json::json!("mətn.md"), "bir\niki\n\n\nüç".to_owned())]
+        );
     }
 
     #[test]
