@@ -3,7 +3,6 @@
 //! atomically (a temp file renamed into place at the end).
 
 use std::borrow::Cow;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -11,6 +10,7 @@ use serde::Serialize;
 use crate::core::corpus::read::{DocumentReader, LineError, ReadError, ReadOptions};
 use crate::core::corpus::split_words::{self, Lexicon};
 use crate::core::corpus::text;
+use crate::core::corpus::write::JsonlSink;
 use crate::core::jobs::JobCtx;
 
 /// Which rules to apply. Order when applied: NFC, schwa look-alikes, mixed-script words,
@@ -188,23 +188,12 @@ pub fn clean_files(
     ctx: Option<&JobCtx>,
 ) -> Result<CleanReport, CleanError> {
     let started = std::time::Instant::now();
-    let write_err = |source| CleanError::Write {
-        path: output.to_owned(),
-        source,
-    };
     let total_bytes: u64 = inputs
         .iter()
         .filter_map(|p| p.metadata().ok())
         .map(|m| m.len())
         .sum();
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dezgah-clean-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
+    let mut sink = JsonlSink::create(output)?;
     let mut report = CleanReport {
         inputs: inputs.to_vec(),
         output: output.to_owned(),
@@ -219,55 +208,43 @@ pub fn clean_files(
         None
     };
     let mut done_bytes = 0;
-    {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        for input in inputs {
-            let mut reader = DocumentReader::open(input, read.clone())?;
-            while let Some(doc) = reader.next() {
-                let doc = doc?;
-                report.documents_in += 1;
-                let cleaned = clean_text(
-                    &doc.text,
-                    rules,
-                    lexicon.as_ref(),
-                    &mut report.changed_by_rule,
-                );
-                if cleaned.trim().is_empty() {
-                    report.documents_emptied += 1;
-                    continue;
-                }
-                let mut record = serde_json::Map::with_capacity(doc.extra.len() + 2);
-                record.insert("id".into(), doc.id);
-                record.insert(
-                    "text".into(),
-                    serde_json::Value::String(cleaned.into_owned()),
-                );
-                record.extend(doc.extra);
-                serde_json::to_writer(&mut out, &record).map_err(|e| write_err(e.into()))?;
-                out.write_all(b"\n").map_err(write_err)?;
-                report.documents_out += 1;
-                if report.documents_in.is_multiple_of(1024)
-                    && let Some(ctx) = ctx
-                {
-                    if ctx.is_cancelled() {
-                        return Err(CleanError::Cancelled {
-                            path: output.to_owned(),
-                        });
-                    }
-                    ctx.progress(
-                        (done_bytes + reader.bytes_read).min(total_bytes),
-                        Some(total_bytes),
-                    );
-                }
+    for input in inputs {
+        let mut reader = DocumentReader::open(input, read.clone())?;
+        while let Some(doc) = reader.next() {
+            let doc = doc?;
+            report.documents_in += 1;
+            let cleaned = clean_text(
+                &doc.text,
+                rules,
+                lexicon.as_ref(),
+                &mut report.changed_by_rule,
+            );
+            if cleaned.trim().is_empty() {
+                report.documents_emptied += 1;
+                continue;
             }
-            done_bytes += input.metadata().map_or(0, |m| m.len());
-            report.bytes_in += reader.bytes_read;
-            note_problems(&mut report, &reader.problems);
+            let cleaned = cleaned.into_owned();
+            sink.write(doc.id, cleaned, doc.extra)?;
+            report.documents_out += 1;
+            if report.documents_in.is_multiple_of(1024)
+                && let Some(ctx) = ctx
+            {
+                if ctx.is_cancelled() {
+                    return Err(CleanError::Cancelled {
+                        path: output.to_owned(),
+                    });
+                }
+                ctx.progress(
+                    (done_bytes + reader.bytes_read).min(total_bytes),
+                    Some(total_bytes),
+                );
+            }
         }
-        out.flush().map_err(write_err)?;
+        done_bytes += input.metadata().map_or(0, |m| m.len());
+        report.bytes_in += reader.bytes_read;
+        note_problems(&mut report, &reader.problems);
     }
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    sink.finish()?;
     if let Some(ctx) = ctx {
         ctx.progress(total_bytes, Some(total_bytes));
     }

@@ -551,7 +551,6 @@ pub fn dedup_files(
 ) -> Result<DedupReport, crate::core::corpus::clean::CleanError> {
     use crate::core::corpus::clean::CleanError;
     use crate::core::corpus::read::DocumentReader;
-    use std::io::Write as _;
 
     let started = std::time::Instant::now();
     let perms = Permutations::new(config.num_perm, config.seed);
@@ -606,34 +605,17 @@ pub fn dedup_files(
             removed[i] = true;
         }
     }
-    let write_err = |source| CleanError::Write {
-        path: output.to_owned(),
-        source,
-    };
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| std::path::Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".dezgah-dedup-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
+    let mut sink = crate::core::corpus::write::JsonlSink::create(output)?;
     let mut index = 0usize;
     let mut written = 0usize;
     {
-        let mut out = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         let mut done = 0u64;
         for input in inputs {
             let mut reader = DocumentReader::open(input, read.clone())?;
             while let Some(doc) = reader.next() {
                 let doc = doc?;
                 if !removed.get(index).copied().unwrap_or(false) {
-                    let mut record = serde_json::Map::with_capacity(doc.extra.len() + 2);
-                    record.insert("id".into(), doc.id);
-                    record.insert("text".into(), serde_json::Value::String(doc.text));
-                    record.extend(doc.extra);
-                    serde_json::to_writer(&mut out, &record).map_err(|e| write_err(e.into()))?;
-                    out.write_all(b"\n").map_err(write_err)?;
+                    sink.write(doc.id, doc.text, doc.extra)?;
                     written += 1;
                 }
                 index += 1;
@@ -648,10 +630,8 @@ pub fn dedup_files(
             }
             done += input.metadata().map_or(0, |m| m.len());
         }
-        out.flush().map_err(write_err)?;
     }
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    sink.finish()?;
     report_progress(total_bytes.saturating_mul(3) / 2);
     let total_secs = started.elapsed().as_secs_f64();
 

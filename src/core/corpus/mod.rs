@@ -7,3 +7,4 @@ pub mod read;
 pub mod split_words;
 pub mod stats;
 pub mod text;
+pub mod write;

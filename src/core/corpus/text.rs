@@ -285,28 +285,13 @@ fn latin_look_alike(c: char) -> Option<char> {
 fn map_words(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Cow<'_, str> {
     let mut out: Option<String> = None;
     let mut copied_to = 0;
-    let mut start = None;
-    let mut finish = |start: usize, end: usize, out: &mut Option<String>, copied_to: &mut usize| {
-        if let Some(fixed) = fix(&text[start..end]) {
+    for range in word_ranges(text) {
+        if let Some(fixed) = fix(&text[range.clone()]) {
             let buf = out.get_or_insert_with(|| String::with_capacity(text.len()));
-            buf.push_str(&text[*copied_to..start]);
+            buf.push_str(&text[copied_to..range.start]);
             buf.push_str(&fixed);
-            *copied_to = end;
+            copied_to = range.end;
         }
-    };
-    for (i, c) in text.char_indices() {
-        let in_word = c.is_alphabetic() || is_combining_mark(c);
-        match (in_word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                finish(s, i, &mut out, &mut copied_to);
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        finish(s, text.len(), &mut out, &mut copied_to);
     }
     match out {
         Some(mut buf) => {
@@ -315,6 +300,24 @@ fn map_words(text: &str, mut fix: impl FnMut(&str) -> Option<String>) -> Cow<'_,
         }
         None => Cow::Borrowed(text),
     }
+}
+
+/// Byte ranges of the words (runs of letters and combining marks) of `text`.
+pub fn word_ranges(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let in_word = |c: char| c.is_alphabetic() || is_combining_mark(c);
+        let (start, _) = chars.by_ref().find(|&(_, c)| in_word(c))?;
+        let mut end = text.len();
+        while let Some(&(i, c)) = chars.peek() {
+            if !in_word(c) {
+                end = i;
+                break;
+            }
+            chars.next();
+        }
+        Some(start..end)
+    })
 }
 
 fn is_combining_mark(c: char) -> bool {
@@ -380,28 +383,9 @@ pub fn fix_mixed_script_words(text: &str) -> Cow<'_, str> {
 
 /// Words that mix Latin and Cyrillic letters, with their byte ranges (for highlighting).
 pub fn mixed_script_words(text: &str) -> Vec<std::ops::Range<usize>> {
-    let mut found = Vec::new();
-    let mut start = None;
-    let mut check = |s: usize, e: usize| {
-        if ScriptCounts::of(&text[s..e]).is_mixed() {
-            found.push(s..e);
-        }
-    };
-    for (i, c) in text.char_indices() {
-        let in_word = c.is_alphabetic() || is_combining_mark(c);
-        match (in_word, start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                check(s, i);
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(s) = start {
-        check(s, text.len());
-    }
-    found
+    word_ranges(text)
+        .filter(|r| ScriptCounts::of(&text[r.clone()]).is_mixed())
+        .collect()
 }
 
 /// Unicode NFC (composed letters: `ə` + U+0301 stays, `i` + U+0307 sequences compose where they can).
