@@ -2,7 +2,7 @@
 
 use crate::app::command::Command;
 use crate::core::workspace::Folder;
-use crate::panels::{AreaView, about_ui, empty_state_ui, folder_link_ui};
+use crate::panels::{AreaView, about_ui, empty_state_ui, folder_link_ui, table_ui};
 
 pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -21,15 +21,12 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     }
     ui.label(i18n.tr_args("count-corpora", &[("count", corpora.len().into())]));
     ui.add_space(4.0);
-    egui::Grid::new("corpora")
-        .striped(true)
-        .num_columns(4)
-        .spacing([24.0, 6.0])
-        .show(ui, |ui| {
-            for key in ["col-name", "col-documents", "col-characters", "col-file"] {
-                ui.strong(i18n.tr(key));
-            }
-            ui.end_row();
+    table_ui(
+        ui,
+        "corpora",
+        i18n,
+        &["col-name", "col-documents", "col-characters", "col-file"],
+        |ui| {
             for corpus in corpora {
                 ui.label(&corpus.name);
                 ui.label(corpus.doc_count.to_string());
@@ -37,7 +34,8 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
                 ui.monospace(&corpus.path);
                 ui.end_row();
             }
-        });
+        },
+    );
     ui.add_space(12.0);
     ui.label(i18n.tr("corpus-coming"));
     folder_link_ui(ui, i18n, &view.workspace.folder(Folder::Corpora), out);

@@ -143,6 +143,28 @@ fn workspace_failed_ui(
         });
 }
 
+/// A striped table: a header row of message ids, then whatever `rows` draws (one `end_row`
+/// per row).
+pub fn table_ui(
+    ui: &mut egui::Ui,
+    id: &str,
+    i18n: &I18n,
+    header_keys: &[&str],
+    rows: impl FnOnce(&mut egui::Ui),
+) {
+    egui::Grid::new(id)
+        .striped(true)
+        .num_columns(header_keys.len())
+        .spacing([24.0, 6.0])
+        .show(ui, |ui| {
+            for key in header_keys {
+                ui.strong(i18n.tr(key));
+            }
+            ui.end_row();
+            rows(ui);
+        });
+}
+
 /// Shortens `text` to its first line and at most `max_chars` characters.
 pub fn preview(text: &str, max_chars: usize) -> String {
     let line = text.lines().next().unwrap_or_default();

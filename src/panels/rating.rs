@@ -2,7 +2,7 @@
 
 use crate::app::command::Command;
 use crate::core::workspace::Folder;
-use crate::panels::{AreaView, about_ui, empty_state_ui, preview};
+use crate::panels::{AreaView, about_ui, empty_state_ui, preview, table_ui};
 
 pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -28,15 +28,12 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         ],
     ));
     ui.add_space(4.0);
-    egui::Grid::new("preference-items")
-        .striped(true)
-        .num_columns(4)
-        .spacing([24.0, 6.0])
-        .show(ui, |ui| {
-            for key in ["col-id", "col-prompt", "col-responses", "col-ratings"] {
-                ui.strong(i18n.tr(key));
-            }
-            ui.end_row();
+    table_ui(
+        ui,
+        "preference-items",
+        i18n,
+        &["col-id", "col-prompt", "col-responses", "col-ratings"],
+        |ui| {
             for item in items {
                 ui.label(item.id.to_string());
                 ui.label(preview(&item.prompt, 90));
@@ -44,5 +41,6 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
                 ui.label(item.ratings.to_string());
                 ui.end_row();
             }
-        });
+        },
+    );
 }

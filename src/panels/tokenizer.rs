@@ -2,7 +2,7 @@
 
 use crate::app::command::Command;
 use crate::core::workspace::Folder;
-use crate::panels::{AreaView, about_ui, empty_state_ui};
+use crate::panels::{AreaView, about_ui, empty_state_ui, table_ui};
 
 pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -19,20 +19,18 @@ pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
         );
         return;
     }
-    egui::Grid::new("tokenizers")
-        .striped(true)
-        .num_columns(3)
-        .spacing([24.0, 6.0])
-        .show(ui, |ui| {
-            for key in ["col-name", "col-kind", "col-vocab"] {
-                ui.strong(i18n.tr(key));
-            }
-            ui.end_row();
+    table_ui(
+        ui,
+        "tokenizers",
+        i18n,
+        &["col-name", "col-kind", "col-vocab"],
+        |ui| {
             for t in tokenizers {
                 ui.label(&t.name);
                 ui.label(&t.kind);
                 ui.label(t.vocab_size.to_string());
                 ui.end_row();
             }
-        });
+        },
+    );
 }

@@ -2,7 +2,7 @@
 
 use crate::app::command::Command;
 use crate::core::workspace::Folder;
-use crate::panels::{AreaView, about_ui, empty_state_ui};
+use crate::panels::{AreaView, about_ui, empty_state_ui, table_ui};
 
 pub fn training_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -19,20 +19,18 @@ pub fn training_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command
         );
         return;
     }
-    egui::Grid::new("runs")
-        .striped(true)
-        .num_columns(3)
-        .spacing([24.0, 6.0])
-        .show(ui, |ui| {
-            for key in ["col-name", "col-stage", "col-status"] {
-                ui.strong(i18n.tr(key));
-            }
-            ui.end_row();
+    table_ui(
+        ui,
+        "runs",
+        i18n,
+        &["col-name", "col-stage", "col-status"],
+        |ui| {
             for run in runs {
                 ui.label(&run.name);
                 ui.label(&run.stage);
                 ui.label(&run.status);
                 ui.end_row();
             }
-        });
+        },
+    );
 }
