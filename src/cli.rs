@@ -53,6 +53,33 @@ pub enum CorpusCommand {
     Stats(StatsArgs),
     /// Remove exact and near duplicates (MinHash + LSH, verified by real Jaccard similarity)
     Dedup(DedupArgs),
+    /// Keep documents that pass Gopher/C4-style quality filters
+    Filter(FilterArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FilterArgs {
+    /// Input files: .jsonl (with a text field) or .txt/.md, optionally .gz
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Documents that pass every filter
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub out: PathBuf,
+    /// Documents that fail, each with its `quality_flags`
+    #[arg(long, value_name = "REJECTED.jsonl")]
+    pub rejected: Option<PathBuf>,
+    /// Change a threshold, e.g. --set min_words=20 (repeatable; an unknown name lists the known)
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub overrides: Vec<String>,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -233,6 +260,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Corpus(CorpusCommand::Clean(args)) => corpus_clean(args),
         Commands::Corpus(CorpusCommand::Stats(args)) => corpus_stats(args),
         Commands::Corpus(CorpusCommand::Dedup(args)) => corpus_dedup(args),
+        Commands::Corpus(CorpusCommand::Filter(args)) => corpus_filter(args),
     }
 }
 
@@ -404,6 +432,47 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
         report["rows"],
         report["timings"]["total_secs"].as_f64().unwrap_or_default(),
     );
+    Ok(())
+}
+
+fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
+    use crate::core::corpus::{quality, read};
+    let config = quality::config_with(&args.overrides).map_err(anyhow::Error::msg)?;
+    let options = read::ReadOptions {
+        text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
+        ..read::ReadOptions::default()
+    };
+    let inputs = args.inputs.clone();
+    let (out, rejected) = (args.out.clone(), args.rejected.clone());
+    let json = crate::core::jobs::run_in_terminal("filtering", move |ctx| {
+        let report = quality::filter_files(
+            &inputs,
+            &out,
+            rejected.as_deref(),
+            &config,
+            &options,
+            Some(ctx),
+        )?;
+        Ok(serde_json::to_string(&report)?)
+    })
+    .map_err(anyhow::Error::msg)?;
+    if args.json {
+        println!("{json}");
+        return Ok(());
+    }
+    let report: serde_json::Value = serde_json::from_str(&json)?;
+    println!(
+        "{} documents in, {} passed -> {}",
+        report["documents_in"],
+        report["documents_out"],
+        args.out.display()
+    );
+    if let Some(failed) = report["failed_by_filter"].as_object() {
+        for (flag, n) in failed {
+            println!("  {flag}: {n}");
+        }
+    }
     Ok(())
 }
 

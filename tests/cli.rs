@@ -427,3 +427,61 @@ fn corpus_dedup_keeps_one_of_each_cluster_and_reports_ids() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--threshold"));
 }
+
+#[test]
+fn corpus_filter_splits_good_from_noisy_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("veb.jsonl");
+    let good = "Bakı şəhəri Xəzər dənizinin sahilində yerləşir və ölkənin ən böyük şəhəridir. \
+        Burada çoxlu muzey, teatr və park var, küçələri isə axşamlar gəzintiyə çıxan sakinlərlə dolu olur.";
+    let spam = "Endirim! Ən ucuz qiymətlər burada. ".repeat(10);
+    let lines = [
+        serde_json::json!({"id": 1, "text": good}),
+        serde_json::json!({"id": 2, "text": spam}),
+        serde_json::json!({"id": 3, "text": "12 34 56 78 90"}),
+    ];
+    let body = lines
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    std::fs::write(&input, body).expect("write");
+    let (out_path, rejected) = (dir.path().join("ok.jsonl"), dir.path().join("rədd.jsonl"));
+    let out = dezgah()
+        .args([
+            "corpus",
+            "filter",
+            "--json",
+            "--set",
+            "min_words=10",
+            "--out",
+        ])
+        .arg(&out_path)
+        .arg("--rejected")
+        .arg(&rejected)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["documents_out"], 1, "{report}");
+    assert_eq!(report["failed_by_filter"]["top-bigram"], 1, "{report}");
+    assert_eq!(report["failed_by_filter"]["too-short"], 1, "{report}");
+    let rejected_text = std::fs::read_to_string(&rejected).expect("rejected");
+    assert_eq!(rejected_text.lines().count(), 2);
+    assert!(rejected_text.contains("\"quality_flags\""));
+
+    let out = dezgah()
+        .args(["corpus", "filter", "--set", "min_wordz=1", "--out"])
+        .arg(&out_path)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown threshold"));
+}

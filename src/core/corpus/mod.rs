@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod dedup;
 pub mod lang;
+pub mod quality;
 pub mod read;
 pub mod split_words;
 pub mod stats;
