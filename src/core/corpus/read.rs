@@ -27,10 +27,10 @@ pub enum Format {
 }
 
 impl Format {
-    /// From the file name, looking through a `.gz` suffix.
+    /// From the file name, looking through a `.gz` or `.zst` suffix.
     pub fn detect(path: &Path) -> Option<Self> {
         let is = |p: &Path, ext: &str| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
-        let inner = if is(path, "gz") {
+        let inner = if is(path, "gz") || is(path, "zst") {
             Path::new(path.file_stem()?)
         } else {
             path
@@ -72,7 +72,7 @@ pub enum ReadError {
     },
     #[error("{0}")]
     BadLine(LineError),
-    #[error("{path}: unknown format (expected .jsonl, .txt or .md, optionally .gz)")]
+    #[error("{path}: unknown format (expected .jsonl, .txt or .md, optionally .gz or .zst)")]
     UnknownFormat { path: PathBuf },
 }
 
@@ -141,13 +141,21 @@ impl DocumentReader {
             path: path.to_owned(),
             source,
         })?;
-        let gz = path
+        let ext = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-        let inner: Box<dyn Read + Send> = if gz {
-            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-        } else {
-            Box::new(file)
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let inner: Box<dyn Read + Send> = match ext.as_str() {
+            "gz" => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
+            "zst" => Box::new(
+                ruzstd::decoding::StreamingDecoder::new(BufReader::new(file)).map_err(|e| {
+                    ReadError::Io {
+                        path: path.to_owned(),
+                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                    }
+                })?,
+            ),
+            _ => Box::new(file),
         };
         Ok(Self {
             path: path.to_owned(),
@@ -416,6 +424,26 @@ mod tests {
             read(TextUnit::File),
             [(serde_json::json!("mətn.md"), "bir\niki\n\n\nüç".to_owned())]
         );
+    }
+
+    #[test]
+    fn zstd_jsonl_streams() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.jsonl.zst");
+        let plain = "{\"text\": \"Şəki\"}\n{\"text\": \"Quba\"}\n";
+        let packed = ruzstd::encoding::compress_to_vec(
+            plain.as_bytes(),
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        std::fs::write(&path, packed).expect("write");
+        let (docs, problems) = read_all(&path, BadLines::Skip);
+        let texts: Vec<_> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["Şəki", "Quba"]);
+        assert!(problems.is_empty());
+
+        std::fs::write(&path, b"not zstd at all").expect("write");
+        let err = DocumentReader::open(&path, ReadOptions::default()).expect_err("garbage");
+        assert!(err.to_string().contains("x.jsonl.zst"), "{err}");
     }
 
     #[test]
