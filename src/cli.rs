@@ -59,7 +59,7 @@ pub enum CorpusCommand {
 
 #[derive(Debug, clap::Args)]
 pub struct FilterArgs {
-    /// Input files: .jsonl (with a text field) or .txt/.md, optionally .gz
+    /// Input files: .jsonl (with a text field) or .txt/.md, optionally .gz or .zst
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Documents that pass every filter
@@ -149,7 +149,7 @@ pub enum KeepArg {
 
 #[derive(Debug, clap::Args)]
 pub struct StatsArgs {
-    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz
+    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz or .zst
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// How many of the most frequent words to list
@@ -171,7 +171,7 @@ pub struct StatsArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CleanArgs {
-    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz
+    /// Input files: .jsonl (with a text field) or .txt/.md (one document per line), optionally .gz or .zst
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
     /// Output JSONL file (written whole or not at all)
