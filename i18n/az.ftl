@@ -41,8 +41,28 @@ workspace-go-settings = Başqa iş sahəsi seç…
 ## Korpus
 corpus-about = Xam Azərbaycan mətni — xəbərlər, kitablar, qanunlar, veb səhifələr — təmiz, təkrarsız təlim korpuslarına çevrilir.
 corpus-empty-title = Bu iş sahəsində hələ korpus yoxdur
-corpus-empty-body = Bu bölmə .txt, .jsonl və .parquet fayllarını idxal edəcək, içində nə olduğunu göstərəcək, onları Azərbaycan dilinə uyğun qaydalarla (ə-yə bənzər hərflər, türk dillərinə xas böyük-kiçik hərf, kirildən latına) təmizləyib təkrarlardan azad edəcək. Korpus faylları iş sahəsinin corpora qovluğunda saxlanılır:
-corpus-coming = İdxal, axtarış, təmizləmə və təkrarların silinməsi burada olacaq. Korpus faylları buradadır:
+corpus-empty-body = .txt, .md və ya .jsonl fayllarını yuxarıdakı düymə ilə idxal edin və ya pəncərənin üzərinə atın. Azərbaycan dilinə uyğun təmizləmə, keyfiyyət filtrləri və təkrarların silinməsi hələlik komanda sətrindən işləyir (dezgah corpus clean, filter, dedup) və növbəti mərhələdə bu bölməyə gəlir. Korpus faylları iş sahəsinin corpora qovluğunda saxlanılır:
+corpus-import = Faylları idxal et…
+corpus-import-hint = .txt, .md və ya .jsonl fayllarını (həmçinin .gz, .zst) iş sahəsinə bir yeni korpus kimi əlavə edir
+corpus-unit = Bir sənəd:
+corpus-unit-line = sətir
+corpus-unit-paragraph = abzas
+corpus-unit-file = fayl
+corpus-drop-hint = Və ya faylları pəncərənin üzərinə atın. İdxal arxa planda gedir; gedişatı status sətrində görünür.
+corpus-select-hint = Bu korpusda nə olduğunu göstər
+corpus-stats-computing = Statistika hesablanır…
+corpus-stats-failed = Statistika hesablana bilmədi: { $error }
+corpus-stats-summary = { $documents } sənəd · { $characters } simvol · { $words } söz
+corpus-stats-scripts = Əlifbalar
+corpus-stats-languages = Dillər
+corpus-stats-anomalies = Bunlar olan sənədlər
+corpus-stats-anomaly-counts = qarışıq əlifbalı sözlər { $mixed } · bölünmüş sözlər { $split } · ə-yə bənzər hərflər { $schwa } · U+FFFD { $replacement } · idarəedici simvollar { $control }
+corpus-stats-top-words = Ən çox işlənən sözlər
+corpus-stats-length = Sənədin uzunluğu
+corpus-stats-length-axis = simvol sayının log₂-si
+corpus-stats-documents = sənəd
+job-import-corpus = { $name } idxal edilir
+job-corpus-stats = { $name } statistikası
 count-corpora = { $count } korpus
 
 ## Tokenizator

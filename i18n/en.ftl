@@ -41,8 +41,28 @@ workspace-go-settings = Choose another workspace…
 ## Corpus
 corpus-about = Raw Azerbaijani text — news, books, laws, web pages — turned into clean, deduplicated training corpora.
 corpus-empty-title = No corpora in this workspace yet
-corpus-empty-body = This area will import .txt, .jsonl and .parquet files, show what is in them, and clean and deduplicate them with Azerbaijani-aware rules (ə look-alikes, Turkic casing, Cyrillic to Latin). Corpus files are kept in the workspace's corpora folder:
-corpus-coming = Import, search, cleaning and deduplication will appear here. The corpus files are in:
+corpus-empty-body = Import .txt, .md or .jsonl files with the button above, or drop them onto the window. Cleaning, quality filters and deduplication with Azerbaijani-aware rules run from the command line today (dezgah corpus clean, filter, dedup) and come to this area next. Corpus files are kept in the workspace's corpora folder:
+corpus-import = Import files…
+corpus-import-hint = Adds .txt, .md or .jsonl files (also .gz or .zst) to the workspace as one new corpus
+corpus-unit = One document per:
+corpus-unit-line = line
+corpus-unit-paragraph = paragraph
+corpus-unit-file = file
+corpus-drop-hint = Or drop files onto the window. Importing runs in the background; the status bar shows its progress.
+corpus-select-hint = Show what is in this corpus
+corpus-stats-computing = Computing statistics…
+corpus-stats-failed = The statistics could not be computed: { $error }
+corpus-stats-summary = { $documents } documents · { $characters } characters · { $words } words
+corpus-stats-scripts = Scripts
+corpus-stats-languages = Languages
+corpus-stats-anomalies = Documents with
+corpus-stats-anomaly-counts = mixed-script words { $mixed } · split words { $split } · ə look-alikes { $schwa } · U+FFFD { $replacement } · control characters { $control }
+corpus-stats-top-words = Most frequent words
+corpus-stats-length = Document length
+corpus-stats-length-axis = log₂ of characters
+corpus-stats-documents = documents
+job-import-corpus = Importing { $name }
+job-corpus-stats = Statistics of { $name }
 count-corpora = { $count ->
     [one] 1 corpus
    *[other] { $count } corpora

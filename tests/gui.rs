@@ -256,6 +256,11 @@ fn snapshots_of_areas_in_azerbaijani() {
     let i18n = I18n::new(Lang::Az);
     for area in [Area::Corpus, Area::Sft, Area::Settings] {
         click_area(&mut harness, &i18n, area);
+        if area == Area::Corpus {
+            // A corpus with its statistics and length histogram.
+            harness.get_by_label("nesr").click();
+            wait_for_label(&mut harness, &i18n.tr("corpus-stats-length"));
+        }
         harness.snapshot(format!("az_{}", area.slug()));
     }
 }
@@ -360,14 +365,14 @@ fn a_failing_job_shows_its_error_and_the_app_keeps_running() {
     let (_tmp, ws) = sample_workspace();
     let mut harness = harness(&ws, Lang::En);
     let i18n = I18n::new(Lang::En);
-    std::fs::remove_file(ws.join("corpora/nesr.txt")).expect("remove a corpus file");
+    std::fs::remove_file(ws.join("corpora/nesr.jsonl")).expect("remove a corpus file");
     click_area(&mut harness, &i18n, Area::Settings);
     harness
         .get_by_label(&i18n.tr("settings-workspace-check"))
         .click();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while harness
-        .query_by_label_contains("corpora/nesr.txt is missing")
+        .query_by_label_contains("corpora/nesr.jsonl is missing")
         .is_none()
     {
         assert!(std::time::Instant::now() < deadline, "failure not shown");
@@ -386,4 +391,73 @@ fn a_failing_job_shows_its_error_and_the_app_keeps_running() {
     }
     // Still alive and responsive.
     click_area(&mut harness, &i18n, Area::Corpus);
+}
+
+/// Steps the app (jobs keep it repainting) until a label containing `text` shows.
+fn wait_for_label(harness: &mut Harness<'_, DezgahApp>, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
+    while harness.query_by_label_contains(text).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{text:?} never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    // Let the last frames settle (the status bar's outcome, the plot).
+    harness.run_steps(3);
+}
+
+#[test]
+fn files_are_imported_as_a_corpus_and_its_statistics_shown() {
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Corpus);
+    harness
+        .get_by_label(&i18n.tr("corpus-unit-paragraph"))
+        .click();
+    harness.run();
+    let file = tmp.path().join("xəbərlər.txt");
+    std::fs::write(
+        &file,
+        "Bakıda beynəlxalq konfrans keçirildi.\n\nQubada alma yığımı başladı.\n\nБакыда һава ајдындыр.\n",
+    )
+    .expect("write");
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::ImportCorpus(vec![file]));
+    harness.step();
+    let done = i18n.tr_args(
+        "status-job-done",
+        &[(
+            "name",
+            i18n.tr_args("job-import-corpus", &[("name", "xəbərlər".into())])
+                .into(),
+        )],
+    );
+    wait_for_label(&mut harness, &done);
+    let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+        panic!("workspace closed");
+    };
+    let corpus = snapshot
+        .corpora
+        .iter()
+        .find(|c| c.name == "xəbərlər")
+        .expect("imported corpus listed")
+        .clone();
+    assert_eq!(corpus.doc_count, 3, "one document per paragraph");
+    harness.get_by_label("xəbərlər").click();
+    harness.step();
+    let summary = i18n.tr_args(
+        "corpus-stats-summary",
+        &[
+            ("documents", 3.into()),
+            ("characters", corpus.char_count.into()),
+            ("words", 13.into()),
+        ],
+    );
+    let documents_part = summary.split(" · ").next().expect("part").to_owned();
+    wait_for_label(&mut harness, &documents_part);
+    harness.get_by_label_contains("cyrillic 1");
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::state::{Area, ThemeChoice};
+use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
 use crate::i18n::Lang;
 
@@ -24,4 +25,12 @@ pub enum Command {
     RevealFolder(PathBuf),
     /// Closes the window (state is saved on the way out).
     Quit,
+    /// Shows the native file picker, then imports what was picked.
+    ChooseCorpusFiles,
+    /// Imports files (picked or dropped on the window) as one new corpus.
+    ImportCorpus(Vec<PathBuf>),
+    /// What one document of a plain-text file is, for the next import.
+    SetImportUnit(TextUnit),
+    /// Shows a corpus's details (and computes its statistics if it has none yet).
+    SelectCorpus(i64),
 }

@@ -70,6 +70,16 @@ impl WorkspaceSlot {
     }
 }
 
+/// The Corpus area's own state: the import choice and the corpus being looked at.
+#[derive(Debug, Default)]
+pub struct CorpusView {
+    pub unit: crate::core::corpus::read::TextUnit,
+    pub selected: Option<i64>,
+    /// Statistics of the selected corpus: `None` while they are being computed.
+    pub stats: Option<Result<crate::core::corpus::stats::CorpusStats, String>>,
+    stats_job: Option<crate::core::jobs::JobId>,
+}
+
 /// Text fields of the settings area that are edited before they take effect.
 #[derive(Debug, Default)]
 pub struct SettingsForm {
@@ -84,6 +94,7 @@ pub struct DezgahApp {
     pub jobs: Jobs,
     pub board: JobBoard,
     pub settings_form: SettingsForm,
+    pub corpus: CorpusView,
     commands: Vec<Command>,
     theme_applied: Option<state::ThemeChoice>,
 }
@@ -146,6 +157,7 @@ impl DezgahApp {
             jobs: Jobs::new(waker),
             board: JobBoard::default(),
             settings_form,
+            corpus: CorpusView::default(),
             commands: Vec::new(),
             theme_applied: None,
         }
@@ -177,6 +189,112 @@ impl DezgahApp {
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::DismissJob(id) => self.board.dismiss(id),
             Command::RevealFolder(dir) => reveal_folder(&dir),
+            Command::ChooseCorpusFiles => {
+                let start = self.workspace.path().to_owned();
+                if let Some(files) = rfd::FileDialog::new()
+                    .set_directory(start)
+                    .add_filter("corpus", &["txt", "md", "jsonl", "ndjson", "gz", "zst"])
+                    .pick_files()
+                {
+                    self.import_corpus(files);
+                }
+            }
+            Command::ImportCorpus(files) => self.import_corpus(files),
+            Command::SetImportUnit(unit) => self.corpus.unit = unit,
+            Command::SelectCorpus(id) => self.select_corpus(id),
+        }
+    }
+
+    fn import_corpus(&mut self, files: Vec<PathBuf>) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        if files.is_empty() {
+            return;
+        }
+        let root = workspace.root().to_owned();
+        let name = crate::core::corpus::import::default_name(&files);
+        let read = crate::core::corpus::read::ReadOptions {
+            text_unit: self.corpus.unit,
+            ..crate::core::corpus::read::ReadOptions::default()
+        };
+        let label = self
+            .i18n
+            .tr_args("job-import-corpus", &[("name", name.as_str().into())]);
+        let spawned = self.jobs.spawn(&label, move |ctx| {
+            let (name, stats) =
+                crate::core::corpus::import::import_corpus(&root, &files, &name, &read, Some(ctx))?;
+            Ok(format!("{name}: {} documents", stats.documents))
+        });
+        if let Err(e) = spawned {
+            log::error!("cannot start {label}: {e}");
+        }
+    }
+
+    fn select_corpus(&mut self, id: i64) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
+            return;
+        };
+        self.corpus.selected = Some(id);
+        let root = workspace.root().to_owned();
+        match crate::core::corpus::import::load_stats(&root, &corpus.path) {
+            Ok(Some(stats)) => self.corpus.stats = Some(Ok(stats)),
+            Err(e) => self.corpus.stats = Some(Err(e)),
+            Ok(None) => {
+                // Never computed (a corpus from the sample seed): compute it in the background.
+                self.corpus.stats = None;
+                let rel = corpus.path.clone();
+                let label = self
+                    .i18n
+                    .tr_args("job-corpus-stats", &[("name", corpus.name.as_str().into())]);
+                match self.jobs.spawn(&label, move |ctx| {
+                    let stats = crate::core::corpus::import::compute_stats(&root, &rel, Some(ctx))?;
+                    Ok(format!("{} documents", stats.documents))
+                }) {
+                    Ok(job) => self.corpus.stats_job = Some(job),
+                    Err(e) => self.corpus.stats = Some(Err(e.to_string())),
+                }
+            }
+        }
+    }
+
+    /// After a job ends: the workspace may have new rows, and the selected corpus new stats.
+    fn after_job(&mut self, id: crate::core::jobs::JobId, ok: bool) {
+        if let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &mut self.workspace
+        {
+            match workspace.snapshot() {
+                Ok(fresh) => **snapshot = fresh,
+                Err(e) => log::error!("{e:#}"),
+            }
+        }
+        if self.corpus.stats_job == Some(id) {
+            self.corpus.stats_job = None;
+            match (ok, self.corpus.selected) {
+                (true, Some(selected)) => self.select_corpus(selected),
+                _ => {
+                    self.corpus.stats = Some(Err(self
+                        .board
+                        .get(id)
+                        .and_then(|j| match &j.outcome {
+                            Some(
+                                crate::core::jobs::Outcome::Failed(e)
+                                | crate::core::jobs::Outcome::Panicked(e),
+                            ) => Some(e.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_default()));
+                }
+            }
         }
     }
 
@@ -286,8 +404,31 @@ impl eframe::App for DezgahApp {
         for command in commands {
             self.apply(ctx, command);
         }
+        // Files dropped on the window become a corpus import.
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_owned())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.state.area = Area::Corpus;
+            self.import_corpus(dropped);
+        }
         for event in self.jobs.drain(EVENT_BUDGET) {
+            let finished = match &event.kind {
+                crate::core::jobs::EventKind::Finished(outcome) => Some((
+                    event.id,
+                    matches!(outcome, crate::core::jobs::Outcome::Done(_)),
+                )),
+                _ => None,
+            };
             self.board.apply(event);
+            if let Some((id, ok)) = finished {
+                self.after_job(id, ok);
+            }
         }
         if changed {
             ctx.request_repaint();

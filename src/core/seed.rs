@@ -1,7 +1,7 @@
 //! Fills a newly created workspace database from the files in its `seed/` folder:
 //!
-//! - `seed/corpora/*.txt`: plain text, one document per blank-line-separated block; copied into
-//!   `corpora/` and registered with its provenance;
+//! - `seed/corpora/*.txt`: plain text, one document per blank-line-separated block; stored in
+//!   `corpora/` as JSONL (the workspace's one corpus format) and registered with its provenance;
 //! - `seed/sft.jsonl`: TRL `messages` lines (`{"messages": [{"role", "content"}, ...]}`), with
 //!   optional `domain`, `tags` and `status`;
 //! - `seed/preferences.jsonl`: TRL `prompt`/`chosen`/`rejected` lines, or `prompt` + `responses`.
@@ -84,20 +84,24 @@ pub fn import(root: &Path, store: &mut Store) -> Result<SeedReport, SeedError> {
     let sft = read_jsonl(&seed.join("sft.jsonl"), parse_sft)?;
     let preferences = read_jsonl(&seed.join("preferences.jsonl"), parse_preference)?;
 
-    // Copies first (atomic, and harmless if the transaction below fails), then the rows.
+    // Files first (atomic, and harmless if the transaction below fails), then the rows.
     let corpora_dir = root.join("corpora");
     for corpus in &corpora {
-        let target = corpora_dir.join(format!("{}.txt", corpus.name));
-        crate::core::write_atomic(&target, corpus.text.as_bytes()).map_err(|source| {
-            SeedError::Io {
-                path: target.clone(),
-                source,
-            }
+        let target = corpora_dir.join(format!("{}.jsonl", corpus.name));
+        let mut jsonl = String::with_capacity(corpus.text.len() * 2);
+        let blocks = corpus.text.split("\n\n").map(str::trim);
+        for (i, block) in blocks.filter(|b| !b.is_empty()).enumerate() {
+            jsonl.push_str(&serde_json::json!({"id": i + 1, "text": block}).to_string());
+            jsonl.push('\n');
+        }
+        crate::core::write_atomic(&target, jsonl.as_bytes()).map_err(|source| SeedError::Io {
+            path: target.clone(),
+            source,
         })?;
     }
     store.atomically(|store| {
         for corpus in &corpora {
-            let rel = format!("corpora/{}.txt", corpus.name);
+            let rel = format!("corpora/{}.jsonl", corpus.name);
             let source = corpus
                 .source
                 .strip_prefix(root)
@@ -108,7 +112,11 @@ pub fn import(root: &Path, store: &mut Store) -> Result<SeedReport, SeedError> {
                 &corpus.name,
                 &rel,
                 corpus.docs,
-                corpus.text.chars().count() as u64,
+                corpus
+                    .text
+                    .split("\n\n")
+                    .map(|b| b.trim().chars().count() as u64)
+                    .sum(),
                 &CorpusSource {
                     path: &source,
                     format: "txt-paragraphs",
@@ -314,7 +322,11 @@ mod tests {
         let snap = ws.snapshot().expect("snapshot");
         assert_eq!(snap.corpora[0].name, "nəsr");
         assert_eq!(snap.corpora[0].doc_count, 2);
-        assert!(root.join("corpora/nəsr.txt").is_file());
+        let stored = std::fs::read_to_string(root.join("corpora/nəsr.jsonl")).expect("jsonl");
+        assert_eq!(
+            stored,
+            "{\"id\":1,\"text\":\"Birinci.\"}\n{\"id\":2,\"text\":\"İkinci abzas.\"}\n"
+        );
         assert_eq!(snap.preferences[1].responses, 3);
         drop(ws);
         let again = Workspace::open(root).expect("reopen");

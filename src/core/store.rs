@@ -456,6 +456,43 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Registers a corpus built from several sources, in one transaction.
+    pub fn add_corpus_with_sources(
+        &mut self,
+        name: &str,
+        rel_path: &str,
+        doc_count: u64,
+        char_count: u64,
+        sources: &[CorpusSource<'_>],
+    ) -> Result<i64> {
+        let Some((first, rest)) = sources.split_first() else {
+            return self.add_corpus(
+                name,
+                rel_path,
+                doc_count,
+                char_count,
+                &CorpusSource {
+                    path: "",
+                    format: "",
+                    byte_count: 0,
+                },
+            );
+        };
+        self.atomically(|store| {
+            let id = store.add_corpus(name, rel_path, doc_count, char_count, first)?;
+            for source in rest {
+                store
+                    .conn
+                    .execute(
+                        "INSERT INTO corpus_sources (corpus_id, source_path, format, byte_count) VALUES (?1, ?2, ?3, ?4)",
+                        params![id, source.path, source.format, source.byte_count as i64],
+                    )
+                    .map_err(|e| store.err(e))?;
+            }
+            Ok(id)
+        })
+    }
+
     /// Registers a corpus and where it came from, in one transaction.
     pub fn add_corpus(
         &mut self,

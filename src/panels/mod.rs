@@ -25,6 +25,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         i18n,
         workspace,
         settings_form,
+        corpus,
         ..
     } = app;
     let area = state.area;
@@ -52,6 +53,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         i18n,
         workspace: ws,
         snapshot,
+        corpus,
     };
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -71,6 +73,7 @@ pub struct AreaView<'a> {
     pub i18n: &'a I18n,
     pub workspace: &'a Workspace,
     pub snapshot: &'a Snapshot,
+    pub corpus: &'a crate::app::CorpusView,
 }
 
 /// One line under the heading: what this area is for.

@@ -73,7 +73,9 @@ pub fn status_bar_ui(
                 None => continue,
             };
             let mut text = i18n.tr_args(key, &[("name", job.name.as_str().into())]);
-            if !detail.is_empty() {
+            // A failure's reason is shown at once; a success's summary on hover.
+            let failed = matches!(job.outcome, Some(Outcome::Failed(_) | Outcome::Panicked(_)));
+            if failed && !detail.is_empty() {
                 text = format!("{text} — {}", crate::panels::preview(detail, 100));
             }
             let label = ui.label(egui::RichText::new(text).color(color));

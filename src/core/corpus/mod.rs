@@ -2,6 +2,7 @@
 
 pub mod clean;
 pub mod dedup;
+pub mod import;
 pub mod lang;
 pub mod quality;
 pub mod read;
