@@ -26,7 +26,13 @@ pub fn is_fragment(token: &str) -> bool {
         }
         letters += 1;
     }
-    (1..=2).contains(&letters)
+    // Two stray letters happen too (`güz əş tl ə ri`), but only of the glyphs extraction
+    // splits off; that keeps real two-letter words such as `üç` out.
+    letters == 1
+        || (letters == 2
+            && token
+                .chars()
+                .all(|c| matches!(c, 'ə' | 'Ə' | 'ş' | 'Ş' | 'ğ' | 'Ğ' | 'ә' | 'Ә')))
 }
 
 /// How many split-off fragments a text holds (0 for clean text).
@@ -223,6 +229,7 @@ mod tests {
         assert!(!is_fragment("o"));
         assert!(!is_fragment("ll"));
         assert!(!is_fragment("вә"));
+        assert!(!is_fragment("üç"), "a word, not a fragment");
         assert!(is_fragment("ә"), "a Cyrillic schwa split off a Latin word");
         assert_eq!(count_fragments("M ə c ə ll ə nin"), 3);
     }
