@@ -242,6 +242,9 @@ impl DezgahApp {
         let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
             return;
         };
+        if self.corpus.selected == Some(id) && self.corpus.stats_job.is_some() {
+            return; // already being computed
+        }
         self.corpus.selected = Some(id);
         let root = workspace.root().to_owned();
         match crate::core::corpus::import::load_stats(&root, &corpus.path) {

@@ -278,11 +278,6 @@ pub struct Cluster {
     pub exact: bool,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct DedupTimings {
-    pub shingle_and_minhash_secs: f64,
-    pub lsh_and_verify_secs: f64,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DedupResult {
@@ -294,7 +289,6 @@ pub struct DedupResult {
     pub near_removed: usize,
     pub candidate_pairs: u64,
     pub verified_pairs: u64,
-    pub timings: DedupTimings,
 }
 
 /// Per-document data the clustering needs.
@@ -355,7 +349,6 @@ impl UnionFind {
 /// Clusters fingerprints: exact duplicates first, then LSH candidates whose real Jaccard
 /// similarity reaches the threshold.
 pub fn cluster(prints: &[Fingerprint], config: &DedupConfig, policy: KeepPolicy) -> DedupResult {
-    let started = std::time::Instant::now();
     let n = prints.len();
     let (bands, rows) = config
         .bands_rows
@@ -470,10 +463,6 @@ pub fn cluster(prints: &[Fingerprint], config: &DedupConfig, policy: KeepPolicy)
         near_removed: removed_total - exact_removed,
         candidate_pairs,
         verified_pairs,
-        timings: DedupTimings {
-            shingle_and_minhash_secs: 0.0,
-            lsh_and_verify_secs: started.elapsed().as_secs_f64(),
-        },
     }
 }
 
