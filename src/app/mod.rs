@@ -303,6 +303,11 @@ impl DezgahApp {
 
     fn open_workspace(&mut self, dir: &Path) {
         self.workspace = WorkspaceSlot::open(dir);
+        // A selection belongs to the workspace it was made in.
+        self.corpus = CorpusView {
+            unit: self.corpus.unit,
+            ..CorpusView::default()
+        };
         if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
             self.state.workspace = Some(workspace.root().to_owned());
         }
