@@ -344,9 +344,9 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
         "documents {}  characters {}  words {}  bytes {}",
         s.documents, s.characters, s.words, s.bytes
     );
-    println!("scripts    {}", join_counts(&s.scripts));
+    println!("scripts    {}", stats::format_counts(&s.scripts, ", "));
     if !s.languages.is_empty() {
-        println!("languages  {}", join_counts(&s.languages));
+        println!("languages  {}", stats::format_counts(&s.languages, ", "));
     }
     println!(
         "documents with: mixed-script words {}, split words {}, ə look-alikes {}, U+FFFD {}, control characters {}",
@@ -474,16 +474,6 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-fn join_counts(counts: &std::collections::BTreeMap<String, u64>) -> String {
-    let mut sorted: Vec<_> = counts.iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(a.1));
-    sorted
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn workspace_dir(explicit: Option<&Path>) -> anyhow::Result<PathBuf> {

@@ -85,6 +85,14 @@ pub struct JobCtx {
     last_progress: std::cell::Cell<Option<Instant>>,
 }
 
+impl std::fmt::Debug for JobCtx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobCtx")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
 impl JobCtx {
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)

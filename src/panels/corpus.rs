@@ -3,7 +3,7 @@
 use crate::app::command::Command;
 use crate::app::theme;
 use crate::core::corpus::read::TextUnit;
-use crate::core::corpus::stats::CorpusStats;
+use crate::core::corpus::stats::{CorpusStats, format_counts};
 use crate::core::workspace::Folder;
 use crate::i18n::I18n;
 use crate::panels::{AreaView, about_ui, empty_state_ui, folder_link_ui, table_ui};
@@ -108,16 +108,6 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     ui.label(egui::RichText::new(i18n.tr("corpus-drop-hint")).color(theme::weak_color(ui)));
 }
 
-fn join(counts: &std::collections::BTreeMap<String, u64>) -> String {
-    let mut sorted: Vec<_> = counts.iter().collect();
-    sorted.sort_by(|a, b| b.1.cmp(a.1));
-    sorted
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
-}
-
 fn stats_ui(ui: &mut egui::Ui, i18n: &I18n, stats: &CorpusStats) {
     ui.label(i18n.tr_args(
         "corpus-stats-summary",
@@ -132,10 +122,10 @@ fn stats_ui(ui: &mut egui::Ui, i18n: &I18n, stats: &CorpusStats) {
         .spacing([16.0, 4.0])
         .show(ui, |ui| {
             ui.strong(i18n.tr("corpus-stats-scripts"));
-            ui.label(join(&stats.scripts));
+            ui.label(format_counts(&stats.scripts, " · "));
             ui.end_row();
             ui.strong(i18n.tr("corpus-stats-languages"));
-            ui.label(join(&stats.languages));
+            ui.label(format_counts(&stats.languages, " · "));
             ui.end_row();
             let a = &stats.anomalies;
             ui.strong(i18n.tr("corpus-stats-anomalies"));

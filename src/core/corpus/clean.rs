@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::core::corpus::progress::InputProgress;
 use crate::core::corpus::read::{DocumentReader, LineError, ReadError, ReadOptions};
 use crate::core::corpus::split_words::{self, Lexicon};
 use crate::core::corpus::text;
@@ -188,11 +189,7 @@ pub fn clean_files(
     ctx: Option<&JobCtx>,
 ) -> Result<CleanReport, CleanError> {
     let started = std::time::Instant::now();
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|p| p.metadata().ok())
-        .map(|m| m.len())
-        .sum();
+    let mut progress = InputProgress::new(ctx, inputs, output);
     let mut sink = JsonlSink::create(output)?;
     let mut report = CleanReport {
         inputs: inputs.to_vec(),
@@ -207,11 +204,11 @@ pub fn clean_files(
     } else {
         None
     };
-    let mut done_bytes = 0;
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone())?;
         while let Some(doc) = reader.next() {
             let doc = doc?;
+            progress.document(reader.bytes_read)?;
             report.documents_in += 1;
             let cleaned = clean_text(
                 &doc.text,
@@ -226,28 +223,13 @@ pub fn clean_files(
             let cleaned = cleaned.into_owned();
             sink.write(doc.id, cleaned, doc.extra)?;
             report.documents_out += 1;
-            if report.documents_in.is_multiple_of(1024)
-                && let Some(ctx) = ctx
-            {
-                if ctx.is_cancelled() {
-                    return Err(CleanError::Cancelled {
-                        path: output.to_owned(),
-                    });
-                }
-                ctx.progress(
-                    (done_bytes + reader.bytes_read).min(total_bytes),
-                    Some(total_bytes),
-                );
-            }
         }
-        done_bytes += input.metadata().map_or(0, |m| m.len());
+        progress.file_done(input);
         report.bytes_in += reader.bytes_read;
         note_problems(&mut report, &reader.problems);
     }
     sink.finish()?;
-    if let Some(ctx) = ctx {
-        ctx.progress(total_bytes, Some(total_bytes));
-    }
+    progress.finish();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -278,7 +278,6 @@ pub struct Cluster {
     pub exact: bool,
 }
 
-
 #[derive(Debug, Clone, Serialize)]
 pub struct DedupResult {
     pub documents: usize,

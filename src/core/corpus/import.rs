@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::core::corpus::clean::CleanError;
+use crate::core::corpus::progress::InputProgress;
 use crate::core::corpus::read::{DocumentReader, ReadOptions};
 use crate::core::corpus::stats::{CorpusStats, StatsBuilder};
 use crate::core::corpus::write::JsonlSink;
@@ -79,15 +80,10 @@ pub fn import_corpus(
     let (mut store, _) = Store::open(&root.join(DB_FILE))?;
     let name = free_name(&store, name)?;
     let rel = format!("corpora/{name}.jsonl");
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|p| p.metadata().ok())
-        .map(|m| m.len())
-        .sum();
+    let mut progress = InputProgress::new(ctx, inputs, &root.join(&rel));
     let mut sink = JsonlSink::create(&root.join(&rel))?;
     let mut builder = StatsBuilder::new(true);
     let mut sources = Vec::new();
-    let mut done_bytes = 0;
     let mut documents = 0u64;
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone()).map_err(CleanError::from)?;
@@ -96,28 +92,15 @@ pub fn import_corpus(
             builder.add(&doc.text);
             sink.write(doc.id, doc.text, doc.extra)?;
             documents += 1;
-            if let Some(ctx) = ctx
-                && documents.is_multiple_of(512)
-            {
-                if ctx.is_cancelled() {
-                    return Err(CleanError::Cancelled {
-                        path: root.join(&rel),
-                    }
-                    .into());
-                }
-                ctx.progress(
-                    (done_bytes + reader.bytes_read).min(total_bytes),
-                    Some(total_bytes),
-                );
-            }
+            progress.document(reader.bytes_read)?;
         }
         for problem in &reader.problems {
             if let Some(ctx) = ctx {
                 ctx.log(problem.to_string());
             }
         }
+        progress.file_done(input);
         let bytes = input.metadata().map_or(0, |m| m.len());
-        done_bytes += bytes;
         sources.push((input.display().to_string(), bytes));
     }
     if documents == 0 {
@@ -156,9 +139,7 @@ pub fn import_corpus(
             .collect();
         store.add_corpus_with_sources(&name, &rel, stats.documents, stats.characters, &sources)
     })?;
-    if let Some(ctx) = ctx {
-        ctx.progress(total_bytes, Some(total_bytes));
-    }
+    progress.finish();
     Ok((name, stats))
 }
 

@@ -4,6 +4,7 @@ pub mod clean;
 pub mod dedup;
 pub mod import;
 pub mod lang;
+pub mod progress;
 pub mod quality;
 pub mod read;
 pub mod split_words;

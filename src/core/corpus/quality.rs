@@ -297,27 +297,23 @@ pub fn filter_files(
     read: &crate::core::corpus::read::ReadOptions,
     ctx: Option<&crate::core::jobs::JobCtx>,
 ) -> Result<FilterReport, crate::core::corpus::clean::CleanError> {
-    use crate::core::corpus::clean::CleanError;
+    use crate::core::corpus::progress::InputProgress;
     use crate::core::corpus::read::DocumentReader;
     use crate::core::corpus::write::JsonlSink;
 
     let started = std::time::Instant::now();
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|p| p.metadata().ok())
-        .map(|m| m.len())
-        .sum();
+    let mut progress = InputProgress::new(ctx, inputs, output);
     let mut kept = JsonlSink::create(output)?;
     let mut dropped = rejected.map(JsonlSink::create).transpose()?;
     let mut report = FilterReport {
         config: Some(*config),
         ..FilterReport::default()
     };
-    let mut done_bytes = 0;
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone())?;
         while let Some(doc) = reader.next() {
             let mut doc = doc?;
+            progress.document(reader.bytes_read)?;
             report.documents_in += 1;
             let flags = assess(&doc.text, config);
             if flags.is_empty() {
@@ -337,27 +333,15 @@ pub fn filter_files(
                     sink.write(doc.id, doc.text, doc.extra)?;
                 }
             }
-            if let Some(ctx) = ctx
-                && report.documents_in.is_multiple_of(1024)
-            {
-                if ctx.is_cancelled() {
-                    return Err(CleanError::Cancelled {
-                        path: output.to_owned(),
-                    });
-                }
-                ctx.progress(
-                    (done_bytes + reader.bytes_read).min(total_bytes),
-                    Some(total_bytes),
-                );
-            }
         }
-        done_bytes += input.metadata().map_or(0, |m| m.len());
+        progress.file_done(input);
         report.bad_lines += reader.problems.len() as u64;
     }
     kept.finish()?;
     if let Some(sink) = dropped {
         sink.finish()?;
     }
+    progress.finish();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

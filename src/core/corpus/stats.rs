@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::corpus::clean::CleanError;
 use crate::core::corpus::lang::LanguageId;
+use crate::core::corpus::progress::InputProgress;
 use crate::core::corpus::read::{DocumentReader, ReadOptions};
 use crate::core::corpus::text::{Anomalies, ScriptCounts, to_lower_az};
 use crate::core::jobs::JobCtx;
@@ -130,6 +131,17 @@ impl StatsBuilder {
     }
 }
 
+/// `"az 120, tr 3"`: a breakdown, largest first, joined with `separator`.
+pub fn format_counts(counts: &BTreeMap<String, u64>, separator: &str) -> String {
+    let mut sorted: Vec<_> = counts.iter().collect();
+    sorted.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    sorted
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(separator)
+}
+
 /// One streaming pass over `inputs`.
 pub fn stats_files(
     inputs: &[PathBuf],
@@ -139,35 +151,21 @@ pub fn stats_files(
     ctx: Option<&JobCtx>,
 ) -> Result<CorpusStats, CleanError> {
     let started = std::time::Instant::now();
-    let total_bytes: u64 = inputs
-        .iter()
-        .filter_map(|p| p.metadata().ok())
-        .map(|m| m.len())
-        .sum();
+    // Nothing is written; a cancellation names the first input.
+    let first = inputs.first().cloned().unwrap_or_default();
+    let mut progress = InputProgress::new(ctx, inputs, &first);
     let mut builder = StatsBuilder::new(detect_languages);
     let mut bad_lines = 0;
-    let mut done_bytes = 0;
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone())?;
         while let Some(doc) = reader.next() {
             builder.add(&doc?.text);
-            if let Some(ctx) = ctx
-                && builder.stats.documents.is_multiple_of(256)
-            {
-                if ctx.is_cancelled() {
-                    return Err(CleanError::Cancelled {
-                        path: input.clone(),
-                    });
-                }
-                ctx.progress(
-                    (done_bytes + reader.bytes_read).min(total_bytes),
-                    Some(total_bytes),
-                );
-            }
+            progress.document(reader.bytes_read)?;
         }
-        done_bytes += input.metadata().map_or(0, |m| m.len());
+        progress.file_done(input);
         bad_lines += reader.problems.len() as u64;
     }
+    progress.finish();
     let mut stats = builder.finish(top_n);
     stats.bad_lines = bad_lines;
     stats.seconds = started.elapsed().as_secs_f64();
