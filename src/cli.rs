@@ -292,7 +292,7 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
         },
         text_unit: args.unit.into(),
     };
-    let inputs = args.inputs.clone();
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
     let report_json = crate::core::jobs::run_in_terminal("cleaning", move |ctx| {
         let report = clean::clean_files(&inputs, &out, rules, &options, Some(ctx))?;
@@ -328,7 +328,7 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
         text_unit: args.unit.into(),
         ..read::ReadOptions::default()
     };
-    let inputs = args.inputs.clone();
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (languages, top) = (!args.no_languages, args.top);
     let json = crate::core::jobs::run_in_terminal("reading", move |ctx| {
         let stats = stats::stats_files(&inputs, &options, languages, top, Some(ctx))?;
@@ -409,7 +409,7 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
         text_unit: args.unit.into(),
         ..read::ReadOptions::default()
     };
-    let inputs = args.inputs.clone();
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
     let json = crate::core::jobs::run_in_terminal("deduplicating", move |ctx| {
         let report = dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))?;
@@ -443,7 +443,7 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
         text_unit: args.unit.into(),
         ..read::ReadOptions::default()
     };
-    let inputs = args.inputs.clone();
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (out, rejected) = (args.out.clone(), args.rejected.clone());
     let json = crate::core::jobs::run_in_terminal("filtering", move |ctx| {
         let report = quality::filter_files(

@@ -27,6 +27,8 @@ pub enum Command {
     Quit,
     /// Shows the native file picker, then imports what was picked.
     ChooseCorpusFiles,
+    /// Shows the native folder picker, then imports every corpus file under the folder.
+    ChooseCorpusFolder,
     /// Imports files (picked or dropped on the window) as one new corpus.
     ImportCorpus(Vec<PathBuf>),
     /// What one document of a plain-text file is, for the next import.

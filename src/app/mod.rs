@@ -199,6 +199,12 @@ impl DezgahApp {
                     self.import_corpus(files);
                 }
             }
+            Command::ChooseCorpusFolder => {
+                let start = self.workspace.path().to_owned();
+                if let Some(dir) = rfd::FileDialog::new().set_directory(start).pick_folder() {
+                    self.import_corpus(vec![dir]);
+                }
+            }
             Command::ImportCorpus(files) => self.import_corpus(files),
             Command::SetImportUnit(unit) => self.corpus.unit = unit,
             Command::SelectCorpus(id) => self.select_corpus(id),
@@ -222,6 +228,8 @@ impl DezgahApp {
             .i18n
             .tr_args("job-import-corpus", &[("name", name.as_str().into())]);
         let spawned = self.jobs.spawn(&label, move |ctx| {
+            // A dropped or picked folder stands for the corpus files under it.
+            let files = crate::core::corpus::read::expand_inputs(&files)?;
             let (name, stats) =
                 crate::core::corpus::import::import_corpus(&root, &files, &name, &read, Some(ctx))?;
             Ok(format!("{name}: {} documents", stats.documents))

@@ -91,6 +91,13 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         {
             out.push(Command::ChooseCorpusFiles);
         }
+        if ui
+            .button(i18n.tr("corpus-import-folder"))
+            .on_hover_text(i18n.tr("corpus-import-folder-hint"))
+            .clicked()
+        {
+            out.push(Command::ChooseCorpusFolder);
+        }
         ui.label(i18n.tr("corpus-unit"));
         for (unit, key) in [
             (TextUnit::Line, "corpus-unit-line"),

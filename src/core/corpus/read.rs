@@ -45,6 +45,41 @@ impl Format {
     }
 }
 
+/// Files and folders to read: a folder stands for every corpus file under it (recursively,
+/// in name order); other files in it are skipped. A file named directly is always kept, so
+/// that an unknown format is reported rather than silently ignored.
+pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+        let io = |source| ReadError::Io {
+            path: dir.to_owned(),
+            source,
+        };
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<Result<_, _>>()
+            .map_err(io)?;
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if Format::detect(&path).is_some() {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut out)?;
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
     /// The `id` field, or `<file name>:<line>` when there is none.
@@ -444,6 +479,26 @@ mod tests {
         std::fs::write(&path, b"not zstd at all").expect("write");
         let err = DocumentReader::open(&path, ReadOptions::default()).expect_err("garbage");
         assert!(err.to_string().contains("x.jsonl.zst"), "{err}");
+    }
+
+    #[test]
+    fn folders_expand_to_their_corpus_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("alt")).expect("mkdir");
+        for name in ["b.txt", "a.jsonl", "şəkil.png", "alt/c.md.gz"] {
+            std::fs::write(dir.path().join(name), "x").expect("write");
+        }
+        let found = expand_inputs(&[dir.path().to_owned()]).expect("expand");
+        let names: Vec<String> = found
+            .iter()
+            .map(|p| {
+                p.strip_prefix(dir.path())
+                    .expect("inside")
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(names, ["a.jsonl", "alt/c.md.gz", "b.txt"]);
     }
 
     #[test]
