@@ -52,10 +52,17 @@ fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
         .build_eframe(move |cc| DezgahApp::new(cc, options))
 }
 
+/// A few frames: enough for a command to be applied and drawn. Unlike `Harness::run`, it does
+/// not fail while something (a job's progress bar, a theme fade) keeps repainting.
+fn settle(harness: &mut Harness<'_, DezgahApp>) {
+    harness.run_steps(4);
+}
+
 fn click_area(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, area: Area) {
     let label = i18n.tr(area.title_key());
     harness.get_by_role_and_label(Role::Button, &label).click();
-    harness.run();
+    // Steps, not `run`: a background job may keep the UI repainting.
+    harness.run_steps(3);
     assert_eq!(harness.state().state.area, area, "clicking {label:?}");
 }
 
@@ -82,7 +89,7 @@ fn every_area_opens_in_both_languages_and_language_switches_at_runtime() {
 
     // Switch to Azerbaijani from Settings, without a restart.
     harness.get_by_label("Azərbaycanca").click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(harness.state().state.lang, Lang::Az);
     i18n.set_lang(Lang::Az);
     harness.get_by_label("İnterfeys dili");
@@ -95,7 +102,7 @@ fn every_area_opens_in_both_languages_and_language_switches_at_runtime() {
     // And back.
     click_area(&mut harness, &i18n, Area::Settings);
     harness.get_by_label("English").click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(harness.state().state.lang, Lang::En);
     harness.get_by_label("Interface language");
 }
@@ -139,7 +146,7 @@ fn keyboard_shortcuts_switch_areas() {
     for area in Area::ALL.into_iter().rev() {
         let shortcut = area.shortcut();
         harness.key_press_modifiers(shortcut.modifiers, shortcut.logical_key);
-        harness.run();
+        settle(&mut harness);
         assert_eq!(harness.state().state.area, area);
     }
 }
@@ -151,14 +158,14 @@ fn theme_choice_applies_and_is_kept_in_state() {
     let i18n = I18n::new(Lang::En);
     click_area(&mut harness, &i18n, Area::Settings);
     harness.get_by_label("Light").click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(
         harness.state().state.theme,
         dezgah::app::state::ThemeChoice::Light
     );
     assert!(!harness.ctx.global_style().visuals.dark_mode);
     harness.get_by_label("Dark").click();
-    harness.run();
+    settle(&mut harness);
     assert!(harness.ctx.global_style().visuals.dark_mode);
 }
 
@@ -172,13 +179,13 @@ fn annotator_name_is_registered_in_the_workspace() {
     harness
         .get_by_role_and_label(Role::TextInput, &label)
         .click();
-    harness.run();
+    settle(&mut harness);
     harness
         .get_by_role_and_label(Role::TextInput, &label)
         .type_text("Günay Əliyeva");
-    harness.run();
+    settle(&mut harness);
     harness.key_press(egui::Key::Tab);
-    harness.run();
+    settle(&mut harness);
     let app = harness.state();
     assert_eq!(app.state.annotator, "Günay Əliyeva");
     let WorkspaceSlot::Open { snapshot, .. } = &app.workspace else {
@@ -200,14 +207,9 @@ fn workspace_check_runs_as_a_job_and_reports_in_the_status_bar() {
         "status-job-done",
         &[("name", i18n.tr("job-check-workspace").into())],
     );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while harness.query_by_label_contains(&done).is_none() {
-        assert!(std::time::Instant::now() < deadline, "job never finished");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.run();
-    }
+    wait_for_label(&mut harness, &done);
     harness.get_by_label("×").click();
-    harness.run();
+    settle(&mut harness);
     assert!(harness.query_by_label_contains(&done).is_none());
     harness.get_by_label(&i18n.tr("status-no-jobs"));
 }
@@ -228,13 +230,13 @@ fn a_corrupt_workspace_shows_its_error_and_the_app_keeps_working() {
     harness
         .get_by_label(&i18n.tr("workspace-go-settings"))
         .click();
-    harness.run();
+    settle(&mut harness);
     assert_eq!(harness.state().state.area, Area::Settings);
     let (_tmp, good) = sample_workspace();
     harness
         .state_mut()
         .push(dezgah::app::command::Command::OpenWorkspace(good));
-    harness.run();
+    settle(&mut harness);
     assert!(matches!(
         harness.state().workspace,
         WorkspaceSlot::Open { .. }
@@ -291,13 +293,13 @@ fn area_theme_language_and_annotator_survive_a_restart() {
     click_area(&mut harness, &i18n, Area::Settings);
     harness.get_by_label("Light").click();
     harness.get_by_label("Azərbaycanca").click();
-    harness.run();
+    settle(&mut harness);
     let az = I18n::new(Lang::Az);
     click_area(&mut harness, &az, Area::Rating);
     harness
         .state_mut()
         .push(dezgah::app::command::Command::SetAnnotator("Rəşad".into()));
-    harness.run();
+    settle(&mut harness);
     let mut storage = MemoryStorage::default();
     harness.state_mut().save(&mut storage);
     drop(harness);
@@ -417,7 +419,7 @@ fn files_are_imported_as_a_corpus_and_its_statistics_shown() {
     harness
         .get_by_label(&i18n.tr("corpus-unit-paragraph"))
         .click();
-    harness.run();
+    settle(&mut harness);
     let file = tmp.path().join("xəbərlər.txt");
     std::fs::write(
         &file,
