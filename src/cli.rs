@@ -294,28 +294,28 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
-    let report_json = crate::core::jobs::run_in_terminal("cleaning", move |ctx| {
-        let report = clean::clean_files(&inputs, &out, rules, &options, Some(ctx))?;
-        Ok(serde_json::to_string(&report)?)
-    })
-    .map_err(anyhow::Error::msg)?;
+    let report = run_job("cleaning", move |ctx| {
+        clean::clean_files(&inputs, &out, rules, &options, Some(ctx))
+    })?;
     if args.json {
-        println!("{report_json}");
+        println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }
-    let report: serde_json::Value = serde_json::from_str(&report_json)?;
     println!(
         "{} documents in, {} out ({} empty after cleaning) -> {}",
-        report["documents_in"],
-        report["documents_out"],
-        report["documents_emptied"],
+        report.documents_in,
+        report.documents_out,
+        report.documents_emptied,
         args.out.display()
     );
-    println!("changed by rule: {}", report["changed_by_rule"]);
-    if let Some(bad) = report["bad_lines"].as_u64().filter(|&n| n > 0) {
-        eprintln!("{bad} unreadable line(s) left out, e.g.:");
-        for line in report["bad_line_examples"].as_array().into_iter().flatten() {
-            eprintln!("  {}", line.as_str().unwrap_or_default());
+    println!(
+        "changed by rule: {}",
+        serde_json::to_string(&report.changed_by_rule)?
+    );
+    if report.bad_lines > 0 {
+        eprintln!("{} unreadable line(s) left out, e.g.:", report.bad_lines);
+        for line in &report.bad_line_examples {
+            eprintln!("  {line}");
         }
     }
     Ok(())
@@ -330,16 +330,13 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (languages, top) = (!args.no_languages, args.top);
-    let json = crate::core::jobs::run_in_terminal("reading", move |ctx| {
-        let stats = stats::stats_files(&inputs, &options, languages, top, Some(ctx))?;
-        Ok(serde_json::to_string(&stats)?)
-    })
-    .map_err(anyhow::Error::msg)?;
+    let s = run_job("reading", move |ctx| {
+        stats::stats_files(&inputs, &options, languages, top, Some(ctx))
+    })?;
     if args.json {
-        println!("{json}");
+        println!("{}", serde_json::to_string(&s)?);
         return Ok(());
     }
-    let s: stats::CorpusStats = serde_json::from_str(&json)?;
     println!(
         "documents {}  characters {}  words {}  bytes {}",
         s.documents, s.characters, s.words, s.bytes
@@ -411,28 +408,46 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
-    let json = crate::core::jobs::run_in_terminal("deduplicating", move |ctx| {
-        let report = dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))?;
-        Ok(serde_json::to_string_pretty(&report)?)
-    })
-    .map_err(anyhow::Error::msg)?;
+    let report = run_job("deduplicating", move |ctx| {
+        dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))
+    })?;
     if let Some(path) = &args.report {
-        crate::core::write_atomic(path, json.as_bytes())
+        crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let report: serde_json::Value = serde_json::from_str(&json)?;
     println!(
         "{} documents in, {} out: {} exact and {} near duplicates removed in {} clusters ({}×{} bands, {:.2} s)",
-        report["documents_in"],
-        report["documents_out"],
-        report["exact_removed"],
-        report["near_removed"],
-        report["clusters"].as_array().map_or(0, Vec::len),
-        report["bands"],
-        report["rows"],
-        report["timings"]["total_secs"].as_f64().unwrap_or_default(),
+        report.documents_in,
+        report.documents_out,
+        report.exact_removed,
+        report.near_removed,
+        report.clusters.len(),
+        report.bands,
+        report.rows,
+        report.timings.total_secs,
     );
     Ok(())
+}
+
+/// Runs one corpus pass as a job with a terminal progress bar and hands back its typed result.
+fn run_job<T, E>(
+    label: &str,
+    work: impl FnOnce(&crate::core::jobs::JobCtx) -> Result<T, E> + Send + 'static,
+) -> anyhow::Result<T>
+where
+    T: Send + 'static,
+    E: Into<crate::core::jobs::JobError>,
+{
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    crate::core::jobs::run_in_terminal(label, move |ctx| {
+        let value = work(ctx).map_err(Into::into)?;
+        // The receiver waits below; a full or closed channel cannot happen.
+        let _ = tx.send(value);
+        Ok(String::new())
+    })
+    .map_err(anyhow::Error::msg)?;
+    rx.try_recv()
+        .map_err(|_| anyhow::anyhow!("{label}: the job ended without a result"))
 }
 
 fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
@@ -445,33 +460,29 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (out, rejected) = (args.out.clone(), args.rejected.clone());
-    let json = crate::core::jobs::run_in_terminal("filtering", move |ctx| {
-        let report = quality::filter_files(
+    let report = run_job("filtering", move |ctx| {
+        quality::filter_files(
             &inputs,
             &out,
             rejected.as_deref(),
             &config,
             &options,
             Some(ctx),
-        )?;
-        Ok(serde_json::to_string(&report)?)
-    })
-    .map_err(anyhow::Error::msg)?;
+        )
+    })?;
     if args.json {
-        println!("{json}");
+        println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }
-    let report: serde_json::Value = serde_json::from_str(&json)?;
     println!(
         "{} documents in, {} passed -> {}",
-        report["documents_in"],
-        report["documents_out"],
+        report.documents_in,
+        report.documents_out,
         args.out.display()
     );
-    if let Some(failed) = report["failed_by_filter"].as_object() {
-        for (flag, n) in failed {
-            println!("  {flag}: {n}");
-        }
+    let failed = serde_json::to_value(&report.failed_by_filter)?;
+    for (flag, n) in failed.as_object().into_iter().flatten() {
+        println!("  {flag}: {n}");
     }
     Ok(())
 }
