@@ -485,3 +485,37 @@ fn corpus_filter_splits_good_from_noisy_documents() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown threshold"));
 }
+
+#[test]
+fn corpus_clean_reads_hugging_face_style_parquet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hf_style.parquet");
+    let out_path = dir.path().join("out.jsonl");
+    let out = dezgah()
+        .args(["corpus", "clean", "--all"])
+        .arg(&fixture)
+        .arg("--out")
+        .arg(&out_path)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("hf_style.parquet:3"),
+        "the null text of row 3 is reported with file and row: {stderr}"
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&out_path)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(records.len(), 4, "two row groups, one null text skipped");
+    assert_eq!(records[0]["id"], 101);
+    assert_eq!(records[1]["meta"]["source"], "news");
+    assert_eq!(records[3]["id"], 105);
+    assert_eq!(records[3]["tags"][0], "xəbər");
+}

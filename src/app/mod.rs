@@ -193,7 +193,10 @@ impl DezgahApp {
                 let start = self.workspace.path().to_owned();
                 if let Some(files) = rfd::FileDialog::new()
                     .set_directory(start)
-                    .add_filter("corpus", &["txt", "md", "jsonl", "ndjson", "gz", "zst"])
+                    .add_filter(
+                        "corpus",
+                        &["txt", "md", "jsonl", "ndjson", "gz", "zst", "parquet"],
+                    )
                     .pick_files()
                 {
                     self.import_corpus(files);

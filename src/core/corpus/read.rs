@@ -2,7 +2,8 @@
 //! JSONL (a configurable text field and optional id field) and plain text (one document per
 //! line), each optionally gzip-compressed. A bad line (invalid UTF-8, malformed JSON, missing
 //! text) is reported with its file and line, then skipped, repaired or fatal as the caller
-//! chooses.
+//! chooses. Parquet files (as Hugging Face datasets store them) are read row group by row
+//! group, each row handled like a JSONL record.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -24,12 +25,17 @@ pub enum Format {
     Jsonl,
     /// One document per line.
     TextLines,
+    /// Columnar rows; never compressed from outside (its pages are).
+    Parquet,
 }
 
 impl Format {
     /// From the file name, looking through a `.gz` or `.zst` suffix.
     pub fn detect(path: &Path) -> Option<Self> {
         let is = |p: &Path, ext: &str| p.extension().is_some_and(|e| e.eq_ignore_ascii_case(ext));
+        if is(path, "parquet") {
+            return Some(Self::Parquet);
+        }
         let inner = if is(path, "gz") || is(path, "zst") {
             Path::new(path.file_stem()?)
         } else {
@@ -107,7 +113,11 @@ pub enum ReadError {
     },
     #[error("{0}")]
     BadLine(LineError),
-    #[error("{path}: unknown format (expected .jsonl, .txt or .md, optionally .gz or .zst)")]
+    #[error("{path}: not a readable Parquet file: {message}")]
+    Parquet { path: PathBuf, message: String },
+    #[error(
+        "{path}: unknown format (expected .jsonl, .txt, .md or .parquet; the first three optionally .gz or .zst)"
+    )]
     UnknownFormat { path: PathBuf },
 }
 
@@ -150,6 +160,8 @@ pub struct DocumentReader {
     format: Format,
     options: ReadOptions,
     reader: Box<dyn BufRead + Send>,
+    /// Set for Parquet input, whose `reader` is empty.
+    rows: Option<ParquetRows>,
     line: u64,
     buf: Vec<u8>,
     /// Lines gathered for a paragraph or whole-file document: (first line, text).
@@ -176,6 +188,17 @@ impl DocumentReader {
             path: path.to_owned(),
             source,
         })?;
+        let rows = if format == Format::Parquet {
+            Some(ParquetRows::open(
+                path,
+                file.try_clone().map_err(|source| ReadError::Io {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            )?)
+        } else {
+            None
+        };
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
@@ -190,6 +213,7 @@ impl DocumentReader {
                     }
                 })?,
             ),
+            _ if rows.is_some() => Box::new(std::io::empty()),
             _ => Box::new(file),
         };
         Ok(Self {
@@ -200,6 +224,7 @@ impl DocumentReader {
             format,
             options,
             reader: Box::new(BufReader::with_capacity(1 << 20, inner)),
+            rows,
             line: 0,
             buf: Vec::with_capacity(4096),
             group: None,
@@ -251,7 +276,7 @@ impl DocumentReader {
         };
         let unit = match self.format {
             Format::TextLines => self.options.text_unit,
-            Format::Jsonl => TextUnit::Line,
+            Format::Jsonl | Format::Parquet => TextUnit::Line,
         };
         match unit {
             TextUnit::Line => {}
@@ -277,29 +302,38 @@ impl DocumentReader {
                 extra: serde_json::Map::new(),
                 line: self.line,
             })),
-            Format::Jsonl => {
-                let mut record = match serde_json::from_str::<serde_json::Value>(&text) {
+            Format::Jsonl | Format::Parquet => {
+                let record = match serde_json::from_str::<serde_json::Value>(&text) {
                     Ok(serde_json::Value::Object(map)) => map,
                     Ok(_) => return self.bad("not a JSON object"),
                     Err(e) => return self.bad(format!("malformed JSON: {e}")),
                 };
-                let field = self.options.text_field.clone();
-                let text = match record.remove(&field) {
-                    Some(serde_json::Value::String(s)) => s,
-                    Some(_) => return self.bad(format!("\"{field}\" is not a string")),
-                    None => return self.bad(format!("no \"{field}\" field")),
-                };
-                let id = record
-                    .remove(&self.options.id_field)
-                    .unwrap_or_else(fallback_id);
-                Some(Ok(Document {
-                    id,
-                    text,
-                    extra: record,
-                    line: self.line,
-                }))
+                self.record_document(record)
             }
         }
+    }
+
+    /// A JSONL or Parquet record as a document: its text field, its id (else file:line), and the
+    /// rest kept as they were.
+    fn record_document(
+        &mut self,
+        mut record: serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Result<Document, ReadError>> {
+        let field = self.options.text_field.clone();
+        let text = match record.remove(&field) {
+            Some(serde_json::Value::String(s)) => s,
+            Some(_) => return self.bad(format!("\"{field}\" is not a string")),
+            None => return self.bad(format!("no \"{field}\" field")),
+        };
+        let id = record.remove(&self.options.id_field).unwrap_or_else(|| {
+            serde_json::Value::String(format!("{}:{}", self.file_name, self.line))
+        });
+        Some(Ok(Document {
+            id,
+            text,
+            extra: record,
+            line: self.line,
+        }))
     }
 }
 
@@ -327,6 +361,9 @@ impl Iterator for DocumentReader {
     type Item = Result<Document, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.rows.is_some() {
+            return self.next_row();
+        }
         loop {
             self.buf.clear();
             match self.reader.read_until(b'\n', &mut self.buf) {
@@ -346,6 +383,64 @@ impl Iterator for DocumentReader {
                 }
             }
         }
+    }
+}
+
+impl DocumentReader {
+    fn next_row(&mut self) -> Option<Result<Document, ReadError>> {
+        loop {
+            let rows = self.rows.as_mut()?;
+            let row = match rows.iter.next()? {
+                Ok(row) => row,
+                Err(e) => {
+                    return Some(Err(ReadError::Parquet {
+                        path: self.path.clone(),
+                        message: format!("row {}: {e}", self.line + 1),
+                    }));
+                }
+            };
+            self.line += 1;
+            self.bytes_read = rows.bytes_at(self.line);
+            let serde_json::Value::Object(record) = row.to_json_value() else {
+                continue;
+            };
+            if let Some(item) = self.record_document(record) {
+                return Some(item);
+            }
+        }
+    }
+}
+
+/// The rows of a Parquet file, in order; each row counts as one "line" in reports.
+struct ParquetRows {
+    iter: parquet::record::reader::RowIter<'static>,
+    rows: u64,
+    bytes: u64,
+}
+
+impl ParquetRows {
+    fn open(path: &Path, file: std::fs::File) -> Result<Self, ReadError> {
+        use parquet::file::reader::FileReader;
+        let bytes = file.metadata().map_or(0, |m| m.len());
+        let reader = parquet::file::reader::SerializedFileReader::new(file).map_err(|e| {
+            ReadError::Parquet {
+                path: path.to_owned(),
+                message: e.to_string(),
+            }
+        })?;
+        let rows = reader.metadata().file_metadata().num_rows().max(0) as u64;
+        Ok(Self {
+            iter: parquet::record::reader::RowIter::from_file_into(Box::new(reader)),
+            rows,
+            bytes,
+        })
+    }
+
+    /// Progress in bytes, assuming rows of even size.
+    fn bytes_at(&self, row: u64) -> u64 {
+        (self.bytes * row.min(self.rows))
+            .checked_div(self.rows)
+            .unwrap_or(self.bytes)
     }
 }
 

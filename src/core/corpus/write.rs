@@ -78,3 +78,183 @@ impl JsonlSink {
             })
     }
 }
+
+/// Parquet output with `id` and `text` string columns (the layout Hugging Face datasets read),
+/// zstd-compressed, written whole or not at all like [`JsonlSink`]. Rows are buffered into row
+/// groups of bounded size so memory stays flat however large the corpus.
+pub struct ParquetSink {
+    path: PathBuf,
+    tmp: tempfile::NamedTempFile,
+    writer: parquet::file::writer::SerializedFileWriter<std::fs::File>,
+    ids: Vec<parquet::data_type::ByteArray>,
+    texts: Vec<parquet::data_type::ByteArray>,
+    buffered_bytes: usize,
+}
+
+impl std::fmt::Debug for ParquetSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetSink")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A row group is written once this much text is buffered.
+const ROW_GROUP_BYTES: usize = 64 << 20;
+
+impl ParquetSink {
+    pub fn create(path: &Path) -> Result<Self, CleanError> {
+        use std::sync::Arc;
+        let err = |message: String| CleanError::Write {
+            path: path.to_owned(),
+            source: std::io::Error::other(message),
+        };
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| Path::new("."));
+        let tmp = tempfile::Builder::new()
+            .prefix(".dezgah-")
+            .tempfile_in(dir)
+            .map_err(|e| err(e.to_string()))?;
+        let file = tmp.as_file().try_clone().map_err(|e| err(e.to_string()))?;
+        let schema = parquet::schema::parser::parse_message_type(
+            "message corpus { REQUIRED BYTE_ARRAY id (UTF8); REQUIRED BYTE_ARRAY text (UTF8); }",
+        )
+        .map_err(|e| err(e.to_string()))?;
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::ZSTD(
+                parquet::basic::ZstdLevel::default(),
+            ))
+            .set_created_by(format!("dezgah {}", env!("CARGO_PKG_VERSION")))
+            .build();
+        let writer = parquet::file::writer::SerializedFileWriter::new(
+            file,
+            Arc::new(schema),
+            Arc::new(props),
+        )
+        .map_err(|e| err(e.to_string()))?;
+        Ok(Self {
+            path: path.to_owned(),
+            tmp,
+            writer,
+            ids: Vec::new(),
+            texts: Vec::new(),
+            buffered_bytes: 0,
+        })
+    }
+
+    fn err(&self, e: &parquet::errors::ParquetError) -> CleanError {
+        CleanError::Write {
+            path: self.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        }
+    }
+
+    /// Adds one row; a non-string id is stored as its JSON text.
+    pub fn write(&mut self, id: &serde_json::Value, text: &str) -> Result<(), CleanError> {
+        let id = match id {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        self.buffered_bytes += id.len() + text.len();
+        self.ids.push(id.into_bytes().into());
+        self.texts.push(text.as_bytes().to_vec().into());
+        if self.buffered_bytes >= ROW_GROUP_BYTES {
+            self.flush_group()?;
+        }
+        Ok(())
+    }
+
+    fn flush_group(&mut self) -> Result<(), CleanError> {
+        use parquet::data_type::ByteArrayType;
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        let ids = std::mem::take(&mut self.ids);
+        let texts = std::mem::take(&mut self.texts);
+        self.buffered_bytes = 0;
+        let result = (|| {
+            let mut group = self.writer.next_row_group()?;
+            for values in [&ids, &texts] {
+                if let Some(mut column) = group.next_column()? {
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(values, None, None)?;
+                    column.close()?;
+                }
+            }
+            group.close().map(|_| ())
+        })();
+        result.map_err(|e| self.err(&e))
+    }
+
+    /// Writes the last row group and the footer, syncs and renames the file into place.
+    pub fn finish(mut self) -> Result<(), CleanError> {
+        self.flush_group()?;
+        let path = self.path.clone();
+        let Self { writer, tmp, .. } = self;
+        writer.close().map_err(|e| CleanError::Write {
+            path: path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let io = |source| CleanError::Write {
+            path: path.clone(),
+            source,
+        };
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(&path)
+            .map(|_| ())
+            .map_err(|e| CleanError::Write {
+                path: path.clone(),
+                source: e.error,
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::corpus::read::{DocumentReader, ReadOptions};
+
+    #[test]
+    fn parquet_written_here_reads_back_with_ids_and_text() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.parquet");
+        let mut sink = ParquetSink::create(&path).expect("create");
+        sink.write(&serde_json::json!("a-1"), "Məcəllənin birinci maddəsi")
+            .expect("write");
+        sink.write(&serde_json::json!(7), "İkinci sənəd")
+            .expect("write");
+        sink.finish().expect("finish");
+        let docs: Vec<_> = DocumentReader::open(&path, ReadOptions::default())
+            .expect("open")
+            .collect::<Result<_, _>>()
+            .expect("read");
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].id, serde_json::json!("a-1"));
+        assert_eq!(docs[0].text, "Məcəllənin birinci maddəsi");
+        assert_eq!(docs[1].id, serde_json::json!("7"));
+        assert_eq!(docs[1].line, 2);
+    }
+
+    #[test]
+    fn a_broken_parquet_file_is_named_in_the_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bad.parquet");
+        std::fs::write(&path, b"PAR1 this is not parquet at all").expect("write");
+        let err = DocumentReader::open(&path, ReadOptions::default()).expect_err("must fail");
+        assert!(err.to_string().contains("bad.parquet"), "{err}");
+    }
+
+    #[test]
+    fn an_unfinished_parquet_sink_leaves_no_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.parquet");
+        let mut sink = ParquetSink::create(&path).expect("create");
+        sink.write(&serde_json::json!(1), "x").expect("write");
+        drop(sink);
+        assert!(!path.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+}
