@@ -221,7 +221,7 @@ pub fn clean_files(
                 continue;
             }
             let cleaned = cleaned.into_owned();
-            sink.write(doc.id, cleaned, doc.extra)?;
+            sink.write(&doc.id, &cleaned, &doc.extra)?;
             report.documents_out += 1;
         }
         progress.file_done(input);

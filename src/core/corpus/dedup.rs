@@ -638,7 +638,7 @@ pub fn dedup_files(
             while let Some(doc) = reader.next() {
                 let doc = doc?;
                 if !removed.get(index).copied().unwrap_or(false) {
-                    sink.write(doc.id, doc.text, doc.extra)?;
+                    sink.write(&doc.id, &doc.text, &doc.extra)?;
                     written += 1;
                 }
                 index += 1;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::core::corpus::clean::CleanError;
+use crate::core::corpus::index::{IndexBuilder, IndexError, index_path};
 use crate::core::corpus::progress::InputProgress;
 use crate::core::corpus::read::{DocumentReader, ReadOptions};
 use crate::core::corpus::stats::{CorpusStats, StatsBuilder};
@@ -19,6 +20,8 @@ pub enum ImportError {
     Read(#[from] CleanError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
     #[error("{0}: nothing to import (no documents)")]
     Empty(String),
     #[error("{path}: {source}")]
@@ -31,6 +34,18 @@ pub enum ImportError {
 /// Where a corpus's statistics are kept, beside its JSONL.
 pub fn stats_path(root: &Path, corpus_rel_path: &str) -> PathBuf {
     root.join(corpus_rel_path).with_extension("stats.json")
+}
+
+/// How a source file is named in the browser: its file name, with its parent folder when it
+/// came from a folder (laws/civil.txt), never the whole path.
+fn source_label(input: &Path) -> String {
+    let name = input
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    match input.parent().and_then(Path::file_name) {
+        Some(parent) => format!("{}/{name}", parent.to_string_lossy()),
+        None => name,
+    }
 }
 
 /// A name no corpus of the workspace has yet: `name`, else `name-2`, `name-3` …
@@ -83,14 +98,17 @@ pub fn import_corpus(
     let mut progress = InputProgress::new(ctx, inputs, &root.join(&rel));
     let mut sink = JsonlSink::create(&root.join(&rel))?;
     let mut builder = StatsBuilder::new(true);
+    let mut index = IndexBuilder::new();
     let mut sources = Vec::new();
     let mut documents = 0u64;
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone()).map_err(CleanError::from)?;
+        let source = index.source_id(&source_label(input));
         while let Some(doc) = reader.next() {
             let doc = doc.map_err(CleanError::from)?;
-            builder.add(&doc.text);
-            sink.write(doc.id, doc.text, doc.extra)?;
+            let facts = builder.add(&doc.text);
+            let written = sink.write(&doc.id, &doc.text, &doc.extra)?;
+            index.add(written, &doc.text, &facts, source);
             documents += 1;
             progress.document(reader.bytes_read)?;
         }
@@ -113,6 +131,7 @@ pub fn import_corpus(
         ));
     }
     sink.finish()?;
+    index.finish().save(&index_path(&root.join(&rel)))?;
     let stats = builder.finish(50);
     let stats_file = stats_path(root, &rel);
     let json = serde_json::to_vec_pretty(&stats).map_err(|e| ImportError::Io {

@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod dedup;
 pub mod import;
+pub mod index;
 pub mod lang;
 pub mod progress;
 pub mod quality;

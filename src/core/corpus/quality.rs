@@ -317,7 +317,7 @@ pub fn filter_files(
             report.documents_in += 1;
             let flags = assess(&doc.text, config);
             if flags.is_empty() {
-                kept.write(doc.id, doc.text, doc.extra)?;
+                kept.write(&doc.id, &doc.text, &doc.extra)?;
                 report.documents_out += 1;
             } else {
                 for flag in &flags {
@@ -330,7 +330,7 @@ pub fn filter_files(
                 if let Some(sink) = dropped.as_mut() {
                     let flags = serde_json::to_value(&flags).unwrap_or_default();
                     doc.extra.insert("quality_flags".into(), flags);
-                    sink.write(doc.id, doc.text, doc.extra)?;
+                    sink.write(&doc.id, &doc.text, &doc.extra)?;
                 }
             }
         }

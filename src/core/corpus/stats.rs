@@ -45,6 +45,18 @@ pub struct CorpusStats {
     pub seconds: f64,
 }
 
+/// One document as [`StatsBuilder::add`] saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocFacts {
+    pub chars: u64,
+    pub words: u64,
+    /// One of the [`CorpusStats::scripts`] keys.
+    pub script: &'static str,
+    /// An ISO 639-1 code or `unknown`; `None` when languages are not detected.
+    pub language: Option<String>,
+    pub anomalies: Anomalies,
+}
+
 /// Folds documents into [`CorpusStats`].
 #[derive(Debug, Default)]
 pub struct StatsBuilder {
@@ -63,8 +75,10 @@ impl StatsBuilder {
         }
     }
 
-    pub fn add(&mut self, text: &str) {
+    /// Folds one document in; returns what was learnt about it, for the per-document index.
+    pub fn add(&mut self, text: &str) -> DocFacts {
         let s = &mut self.stats;
+        let mut doc_words = 0u64;
         let chars = text.chars().count() as u64;
         s.documents += 1;
         s.characters += chars;
@@ -77,6 +91,7 @@ impl StatsBuilder {
                 continue;
             }
             s.words += 1;
+            doc_words += 1;
             if word.chars().all(char::is_alphabetic) {
                 *self.words.entry(to_lower_az(word)).or_insert(0) += 1;
             }
@@ -97,6 +112,7 @@ impl StatsBuilder {
         };
         *s.scripts.entry(script.to_owned()).or_insert(0) += 1;
 
+        let mut language = None;
         if let Some(lang) = &self.lang {
             let mut end = text.len().min(LANG_SAMPLE_BYTES);
             while !text.is_char_boundary(end) {
@@ -105,7 +121,8 @@ impl StatsBuilder {
             let code = lang
                 .detect(&text[..end])
                 .unwrap_or_else(|| "unknown".to_owned());
-            *s.languages.entry(code).or_insert(0) += 1;
+            *s.languages.entry(code.clone()).or_insert(0) += 1;
+            language = Some(code);
         }
 
         let a = Anomalies::of(text);
@@ -115,6 +132,13 @@ impl StatsBuilder {
         d.schwa_look_alikes += u64::from(a.schwa_look_alikes > 0);
         d.replacement_chars += u64::from(a.replacement_chars > 0);
         d.control_chars += u64::from(a.control_chars > 0);
+        DocFacts {
+            chars,
+            words: doc_words,
+            script,
+            language,
+            anomalies: a,
+        }
     }
 
     pub fn finish(mut self, top_n: usize) -> CorpusStats {

@@ -6,10 +6,39 @@ use std::path::{Path, PathBuf};
 
 use crate::core::corpus::clean::CleanError;
 
+mod erased {
+    /// Serialises any value into a byte buffer; writing to a `Vec` cannot fail.
+    pub trait Json {
+        fn write_to(&self, out: &mut Vec<u8>);
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn write_to(&self, out: &mut Vec<u8>) {
+            if let Err(e) = serde_json::to_writer(&mut *out, self) {
+                // Only a map with non-string keys can fail, and we never build one.
+                log::error!("cannot serialise a record field: {e}");
+                out.extend_from_slice(b"null");
+            }
+        }
+    }
+}
+
 pub struct JsonlSink {
     path: PathBuf,
     tmp: tempfile::NamedTempFile,
     out: std::io::BufWriter<std::fs::File>,
+    line: Vec<u8>,
+    position: u64,
+}
+
+/// Where a record landed: the per-document index seeks straight to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub offset: u64,
+    /// Bytes of the line, newline included.
+    pub len: u64,
+    /// Where the text's JSON string (its opening quote) starts within the line.
+    pub text_at: u64,
 }
 
 impl std::fmt::Debug for JsonlSink {
@@ -39,6 +68,8 @@ impl JsonlSink {
             path: path.to_owned(),
             tmp,
             out: std::io::BufWriter::with_capacity(1 << 20, file),
+            line: Vec::with_capacity(4096),
+            position: 0,
         })
     }
 
@@ -49,19 +80,46 @@ impl JsonlSink {
         }
     }
 
-    /// Writes `{"id": …, "text": …, <extra fields>}` and a newline.
+    /// Writes `{"id": …, "text": …, <extra fields>}` and a newline. An extra field that is
+    /// itself called `id` or `text` (when the input's fields had other names) gets a `_` prefix.
     pub fn write(
         &mut self,
-        id: serde_json::Value,
-        text: String,
-        extra: serde_json::Map<String, serde_json::Value>,
-    ) -> Result<(), CleanError> {
-        let mut record = serde_json::Map::with_capacity(extra.len() + 2);
-        record.insert("id".into(), id);
-        record.insert("text".into(), serde_json::Value::String(text));
-        record.extend(extra);
-        serde_json::to_writer(&mut self.out, &record).map_err(|e| self.err(e.into()))?;
-        self.out.write_all(b"\n").map_err(|e| self.err(e))
+        id: &serde_json::Value,
+        text: &str,
+        extra: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Written, CleanError> {
+        let line = &mut self.line;
+        line.clear();
+        line.extend_from_slice(b"{\"id\":");
+        let json = |line: &mut Vec<u8>, value: &dyn erased::Json| value.write_to(line);
+        json(line, id);
+        line.extend_from_slice(b",\"text\":");
+        let text_at = line.len() as u64;
+        json(line, &text);
+        for (key, value) in extra {
+            line.push(b',');
+            if key.as_str() == "id" || key.as_str() == "text" {
+                json(line, &format!("_{key}"));
+            } else {
+                json(line, key);
+            }
+            line.push(b':');
+            json(line, value);
+        }
+        line.extend_from_slice(b"}\n");
+        self.out
+            .write_all(&self.line)
+            .map_err(|e| CleanError::Write {
+                path: self.path.clone(),
+                source: e,
+            })?;
+        let written = Written {
+            offset: self.position,
+            len: self.line.len() as u64,
+            text_at,
+        };
+        self.position += written.len;
+        Ok(written)
     }
 
     /// Flushes, syncs and renames the file into place.
