@@ -463,3 +463,106 @@ fn files_are_imported_as_a_corpus_and_its_statistics_shown() {
     wait_for_label(&mut harness, &documents_part);
     harness.get_by_label_contains("cyrillic 1");
 }
+
+#[test]
+fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Corpus);
+    let file = tmp.path().join("qanun.txt");
+    std::fs::write(
+        &file,
+        "Azərbaycan Respublikasının M ə c ə ll ə nin birinci maddәsi qüvvəyə minir.\n\
+         Bakı şəhəri Xəzər dənizinin sahilində yerləşir, İSTİQLAL küçəsi məşhurdur.\n\
+         Bugün hava çok güzel, parkta yürüyüş yapmaya karar verdik.\n\
+         Gizli\u{200B}simvol və \u{FFFD} əvəzedici olan sətir burada yazılıb.\n",
+    )
+    .expect("write");
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::ImportCorpus(vec![file]));
+    harness.step();
+    let done = i18n.tr_args(
+        "status-job-done",
+        &[(
+            "name",
+            i18n.tr_args("job-import-corpus", &[("name", "qanun".into())])
+                .into(),
+        )],
+    );
+    wait_for_label(&mut harness, &done);
+    harness.get_by_label("qanun").click();
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-documents"))
+        .click();
+    let count = |shown: usize| {
+        i18n.tr_args(
+            "corpus-browse-count",
+            &[("shown", shown.into()), ("total", 4.into())],
+        )
+    };
+    wait_for_label(&mut harness, &count(4));
+
+    // Turkic case folding: "istiqlal" finds "İSTİQLAL".
+    let query = dezgah::core::corpus::browse::Query {
+        pattern: "istiqlal".into(),
+        regex: false,
+        ignore_case: true,
+    };
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::SearchCorpus(query));
+    harness.step();
+    wait_for_label(&mut harness, &count(1));
+    harness.get_by_label("#2").click();
+    settle(&mut harness);
+    harness.get_by_label_contains(&i18n.tr("mark-hit"));
+    harness
+        .get_by_label(&i18n.tr("corpus-search-clear"))
+        .click();
+    wait_for_label(&mut harness, &count(4));
+
+    // The split words and the Cyrillic ә of the first document are marked.
+    harness.get_by_label("#1").click();
+    settle(&mut harness);
+    harness.get_by_label_contains(&i18n.tr("mark-split-word"));
+    harness.get_by_label_contains(&i18n.tr("mark-schwa"));
+
+    // Language filter: only the Turkish line.
+    let tr = {
+        let dezgah::app::corpus::CorpusView {
+            browser: Some(b), ..
+        } = &harness.state().corpus
+        else {
+            panic!("no browser");
+        };
+        b.index
+            .languages
+            .iter()
+            .position(|l| l == "tr")
+            .expect("tr detected") as u8
+    };
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::SetBrowseFilters(Box::new(
+            dezgah::core::corpus::browse::Filters {
+                language: Some(tr),
+                ..Default::default()
+            },
+        )));
+    settle(&mut harness);
+    harness.get_by_label(&count(1));
+    harness.get_by_label(&i18n.tr("filter-reset")).click();
+    settle(&mut harness);
+    harness.get_by_label(&count(4));
+    harness.get_by_label("#4").click();
+    settle(&mut harness);
+    harness.get_by_label_contains(&i18n.tr("mark-control"));
+    harness.get_by_label_contains(&i18n.tr("mark-replacement"));
+    if let Ok(dir) = std::env::var("DEZGAH_LOOK") {
+        let image = harness.render().expect("render");
+        image.save(format!("{dir}/browse.png")).expect("save");
+    }
+}

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::app::corpus::CorpusTab;
 use crate::app::state::{Area, ThemeChoice};
+use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
 use crate::i18n::Lang;
@@ -35,4 +37,12 @@ pub enum Command {
     SetImportUnit(TextUnit),
     /// Shows a corpus's details (and computes its statistics if it has none yet).
     SelectCorpus(i64),
+    SetCorpusTab(CorpusTab),
+    /// Boxed: filters are the largest payload and commands are moved every frame.
+    SetBrowseFilters(Box<Filters>),
+    /// Searches the selected corpus (an empty pattern clears the search).
+    SearchCorpus(Query),
+    OpenDocument(u32),
+    /// Lays out the open document whole, however long.
+    ShowWholeDocument,
 }

@@ -2,6 +2,7 @@
 //! navigation, the open area and the status bar from plain state; `save()` persists [`UiState`].
 
 pub mod command;
+pub mod corpus;
 pub mod state;
 pub mod theme;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::command::Command;
+pub use crate::app::corpus::CorpusView;
 use crate::app::state::{Area, STORAGE_KEY, UiState};
 use crate::core::jobs::{JobBoard, Jobs};
 use crate::core::workspace::{Snapshot, Workspace};
@@ -68,16 +70,6 @@ impl WorkspaceSlot {
             Self::Failed { path, .. } => path,
         }
     }
-}
-
-/// The Corpus area's own state: the import choice and the corpus being looked at.
-#[derive(Debug, Default)]
-pub struct CorpusView {
-    pub unit: crate::core::corpus::read::TextUnit,
-    pub selected: Option<i64>,
-    /// Statistics of the selected corpus: `None` while they are being computed.
-    pub stats: Option<Result<crate::core::corpus::stats::CorpusStats, String>>,
-    stats_job: Option<crate::core::jobs::JobId>,
 }
 
 /// Text fields of the settings area that are edited before they take effect.
@@ -211,6 +203,15 @@ impl DezgahApp {
             Command::ImportCorpus(files) => self.import_corpus(files),
             Command::SetImportUnit(unit) => self.corpus.unit = unit,
             Command::SelectCorpus(id) => self.select_corpus(id),
+            Command::SetCorpusTab(tab) => self.corpus.tab = tab,
+            Command::SetBrowseFilters(filters) => self.set_filters(*filters),
+            Command::SearchCorpus(query) => self.search_corpus(query),
+            Command::OpenDocument(number) => self.open_document(number),
+            Command::ShowWholeDocument => {
+                if let Some(b) = &mut self.corpus.browser {
+                    b.show_whole = true;
+                }
+            }
         }
     }
 
@@ -243,6 +244,21 @@ impl DezgahApp {
     }
 
     fn select_corpus(&mut self, id: i64) {
+        let WorkspaceSlot::Open { snapshot, .. } = &self.workspace else {
+            return;
+        };
+        if !snapshot.corpora.iter().any(|c| c.id == id) {
+            return;
+        }
+        if self.corpus.selected == Some(id) && self.corpus.stats_job.is_some() {
+            return; // already being computed
+        }
+        if self.corpus.selected != Some(id)
+            || (self.corpus.browser.is_none() && self.corpus.index_job.is_none())
+        {
+            self.corpus.selected = Some(id);
+            self.load_browser(id);
+        }
         let WorkspaceSlot::Open {
             workspace,
             snapshot,
@@ -253,10 +269,6 @@ impl DezgahApp {
         let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
             return;
         };
-        if self.corpus.selected == Some(id) && self.corpus.stats_job.is_some() {
-            return; // already being computed
-        }
-        self.corpus.selected = Some(id);
         let root = workspace.root().to_owned();
         match crate::core::corpus::import::load_stats(&root, &corpus.path) {
             Ok(Some(stats)) => self.corpus.stats = Some(Ok(stats)),
@@ -291,6 +303,7 @@ impl DezgahApp {
                 Err(e) => log::error!("{e:#}"),
             }
         }
+        self.corpus_job_finished(id, ok);
         if self.corpus.stats_job == Some(id) {
             self.corpus.stats_job = None;
             match (ok, self.corpus.selected) {
@@ -317,6 +330,7 @@ impl DezgahApp {
         // A selection belongs to the workspace it was made in.
         self.corpus = CorpusView {
             unit: self.corpus.unit,
+            tab: self.corpus.tab,
             ..CorpusView::default()
         };
         if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {

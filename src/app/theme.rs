@@ -54,3 +54,18 @@ pub fn success_color(ui: &egui::Ui) -> Color32 {
 pub fn weak_color(ui: &egui::Ui) -> Color32 {
     ui.visuals().weak_text_color()
 }
+
+/// The background of a highlighted span in a document view.
+pub fn mark_color(ui: &egui::Ui, mark: crate::core::corpus::browse::Mark) -> Color32 {
+    use crate::core::corpus::browse::Mark;
+    let dark = ui.visuals().dark_mode;
+    let (r, g, b) = match mark {
+        Mark::Hit => (0xf5, 0xd0, 0x3b),
+        Mark::MixedScript => (0xf0, 0x8c, 0x3c),
+        Mark::SchwaLookAlike => (0xe0, 0x4f, 0x5f),
+        Mark::Replacement => (0xc0, 0x5c, 0xd6),
+        Mark::Control => (0x8a, 0x8a, 0x8a),
+        Mark::SplitWord => (0x4f, 0x9d, 0xe0),
+    };
+    Color32::from_rgba_unmultiplied(r, g, b, if dark { 110 } else { 140 })
+}

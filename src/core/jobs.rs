@@ -148,6 +148,40 @@ struct Running {
     thread: std::thread::JoinHandle<()>,
 }
 
+/// Where a job leaves a result richer than its summary line (an index, search hits, clusters),
+/// for the app to take once the job's `Finished` event arrives.
+#[derive(Debug)]
+pub struct Slot<T>(Arc<std::sync::Mutex<Option<T>>>);
+
+impl<T> Clone for Slot<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self(Arc::new(std::sync::Mutex::new(None)))
+    }
+}
+
+impl<T> Slot<T> {
+    pub fn put(&self, value: T) {
+        // A poisoned lock only means another thread panicked mid-put; the value is still ours.
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(value);
+    }
+
+    pub fn take(&self) -> Option<T> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
 /// Starts jobs and hands out their events. Owned by one thread (the UI's or the CLI's).
 pub struct Jobs {
     tx: Sender<Event>,

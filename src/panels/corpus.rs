@@ -1,7 +1,11 @@
 //! Corpus area: import files into the workspace, list its corpora, and show what is in one.
 
 use crate::app::command::Command;
+use crate::app::corpus::{Browser, CorpusTab, DOC_VIEW_BYTES};
 use crate::app::theme;
+use crate::core::corpus::browse::{DupFilter, Filters, Mark, QualityFilter, Query, anomaly_marks};
+use crate::core::corpus::index::SCRIPTS;
+use crate::core::corpus::quality::Flag;
 use crate::core::corpus::read::TextUnit;
 use crate::core::corpus::stats::{CorpusStats, format_counts};
 use crate::core::workspace::Folder;
@@ -61,7 +65,27 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     };
     ui.add_space(12.0);
     ui.separator();
-    ui.heading(&selected.name);
+    ui.horizontal(|ui| {
+        ui.heading(&selected.name);
+        ui.add_space(16.0);
+        for tab in CorpusTab::ALL {
+            if ui
+                .selectable_label(view.corpus.tab == tab, i18n.tr(tab.title_key()))
+                .clicked()
+            {
+                out.push(Command::SetCorpusTab(tab));
+            }
+        }
+    });
+    ui.add_space(6.0);
+    match view.corpus.tab {
+        CorpusTab::Overview => overview_ui(ui, view),
+        CorpusTab::Documents => browse_ui(ui, view, out),
+    }
+}
+
+fn overview_ui(ui: &mut egui::Ui, view: &AreaView<'_>) {
+    let i18n = view.i18n;
     match &view.corpus.stats {
         None => {
             ui.horizontal(|ui| {
@@ -177,4 +201,482 @@ fn stats_ui(ui: &mut egui::Ui, i18n: &I18n, stats: &CorpusStats) {
         .x_axis_label(i18n.tr("corpus-stats-length-axis"))
         .y_axis_label(i18n.tr("corpus-stats-documents"))
         .show(ui, |plot| plot.bar_chart(chart));
+}
+
+/// The i18n id of a quality filter's name.
+pub fn flag_key(flag: Flag) -> &'static str {
+    match flag {
+        Flag::TooShort => "flag-too-short",
+        Flag::TooLong => "flag-too-long",
+        Flag::WordLength => "flag-word-length",
+        Flag::Symbols => "flag-symbols",
+        Flag::Digits => "flag-digits",
+        Flag::NonAlphabetic => "flag-non-alphabetic",
+        Flag::Bullets => "flag-bullets",
+        Flag::Ellipses => "flag-ellipses",
+        Flag::DuplicateLines => "flag-duplicate-lines",
+        Flag::TopBigram => "flag-top-bigram",
+        Flag::RepeatedNgrams => "flag-repeated-ngrams",
+        Flag::Boilerplate => "flag-boilerplate",
+    }
+}
+
+fn mark_key(mark: Mark) -> &'static str {
+    match mark {
+        Mark::Hit => "mark-hit",
+        Mark::MixedScript => "mark-mixed-script",
+        Mark::SchwaLookAlike => "mark-schwa",
+        Mark::Replacement => "mark-replacement",
+        Mark::Control => "mark-control",
+        Mark::SplitWord => "mark-split-word",
+    }
+}
+
+fn script_key(script: &str) -> &'static str {
+    match script {
+        "latin" => "script-latin",
+        "cyrillic" => "script-cyrillic",
+        "mixed" => "script-mixed",
+        "none" => "script-none",
+        _ => "script-other",
+    }
+}
+
+fn browse_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let Some(browser) = &view.corpus.browser else {
+        if let Some(error) = &view.corpus.browser_error {
+            ui.colored_label(theme::error_color(ui), error);
+        } else {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label(i18n.tr("corpus-index-loading"));
+            });
+        }
+        return;
+    };
+    search_bar_ui(ui, i18n, browser, out);
+    filters_ui(ui, i18n, browser, out);
+    ui.label(i18n.tr_args(
+        "corpus-browse-count",
+        &[
+            ("shown", browser.visible.len().into()),
+            ("total", browser.index.docs.len().into()),
+        ],
+    ));
+    ui.add_space(4.0);
+    ui.columns(2, |cols| {
+        doc_list_ui(&mut cols[0], i18n, browser, out);
+        doc_view_ui(&mut cols[1], i18n, browser, out);
+    });
+}
+
+fn search_bar_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<Command>) {
+    // The query being typed lives in egui's memory until it is run.
+    let id = ui.make_persistent_id("corpus_search_draft");
+    let mut draft: Query = ui
+        .data_mut(|d| d.get_temp::<QueryDraft>(id))
+        .map_or_else(|| browser.query.clone(), |d| d.0);
+    ui.horizontal(|ui| {
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut draft.pattern)
+                .id_salt("corpus_search")
+                .hint_text(i18n.tr("corpus-search-hint"))
+                .desired_width(320.0),
+        );
+        let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.checkbox(&mut draft.regex, i18n.tr("corpus-search-regex"));
+        ui.checkbox(&mut draft.ignore_case, i18n.tr("corpus-search-ignore-case"))
+            .on_hover_text(i18n.tr("corpus-search-ignore-case-hint"));
+        if ui.button(i18n.tr("corpus-search")).clicked() || enter {
+            out.push(Command::SearchCorpus(draft.clone()));
+        }
+        if browser.searched.is_some() && ui.button(i18n.tr("corpus-search-clear")).clicked() {
+            draft.pattern.clear();
+            out.push(Command::SearchCorpus(draft.clone()));
+        }
+    });
+    if let Some(error) = &browser.search_error {
+        ui.colored_label(theme::error_color(ui), error);
+    } else if let Some((query, hits)) = &browser.searched {
+        ui.label(i18n.tr_args(
+            "corpus-search-found",
+            &[
+                ("query", query.pattern.as_str().into()),
+                ("count", hits.len().into()),
+            ],
+        ));
+    }
+    ui.data_mut(|d| d.insert_temp(id, QueryDraft(draft)));
+}
+
+#[derive(Clone)]
+struct QueryDraft(Query);
+
+fn filters_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<Command>) {
+    let mut f: Filters = browser.filters.clone();
+    let any = i18n.tr("filter-any");
+    ui.horizontal_wrapped(|ui| {
+        ui.label(i18n.tr("filter-length"));
+        ui.add(
+            egui::DragValue::new(&mut f.min_chars)
+                .speed(10.0)
+                .prefix("≥ "),
+        );
+        ui.add(
+            egui::DragValue::new(&mut f.max_chars)
+                .speed(10.0)
+                .prefix("≤ ")
+                .custom_formatter(|v, _| {
+                    if v == 0.0 {
+                        "∞".to_owned()
+                    } else {
+                        format!("{v}")
+                    }
+                }),
+        );
+        let index = &browser.index;
+        combo(
+            ui,
+            "filter_language",
+            &i18n.tr("filter-language"),
+            &any,
+            &mut f.language,
+            index
+                .languages
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i as u8, l.clone())),
+        );
+        combo(
+            ui,
+            "filter_script",
+            &i18n.tr("filter-script"),
+            &any,
+            &mut f.script,
+            SCRIPTS
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as u8, i18n.tr(script_key(s)))),
+        );
+        combo(
+            ui,
+            "filter_source",
+            &i18n.tr("filter-source"),
+            &any,
+            &mut f.source,
+            index
+                .sources
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as u16, s.clone())),
+        );
+        let mut quality = match f.quality {
+            QualityFilter::Any => None,
+            q => Some(q),
+        };
+        let qualities = [
+            (QualityFilter::Clean, i18n.tr("filter-quality-clean")),
+            (QualityFilter::Flagged, i18n.tr("filter-quality-flagged")),
+        ]
+        .into_iter()
+        .chain(
+            Flag::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, flag)| (QualityFilter::Fails(i as u8), i18n.tr(flag_key(*flag)))),
+        );
+        combo(
+            ui,
+            "filter_quality",
+            &i18n.tr("filter-quality"),
+            &any,
+            &mut quality,
+            qualities,
+        );
+        f.quality = quality.unwrap_or_default();
+        let mut dup = match f.dup {
+            DupFilter::Any => None,
+            d => Some(d),
+        };
+        combo(
+            ui,
+            "filter_dup",
+            &i18n.tr("filter-duplicates"),
+            &any,
+            &mut dup,
+            [
+                (DupFilter::Unique, i18n.tr("filter-dup-unique")),
+                (DupFilter::InCluster, i18n.tr("filter-dup-in-cluster")),
+                (DupFilter::Removed, i18n.tr("filter-dup-removed")),
+            ],
+        );
+        f.dup = dup.unwrap_or_default();
+        let mut anomalies = (f.anomalies != 0).then_some(f.anomalies);
+        combo(
+            ui,
+            "filter_anomaly",
+            &i18n.tr("filter-anomaly"),
+            &any,
+            &mut anomalies,
+            [
+                (u8::MAX, i18n.tr("filter-anomaly-any")),
+                (
+                    crate::core::corpus::index::anomaly::MIXED_SCRIPT,
+                    i18n.tr("mark-mixed-script"),
+                ),
+                (
+                    crate::core::corpus::index::anomaly::SPLIT_WORDS,
+                    i18n.tr("mark-split-word"),
+                ),
+                (
+                    crate::core::corpus::index::anomaly::SCHWA_LOOK_ALIKE,
+                    i18n.tr("mark-schwa"),
+                ),
+                (
+                    crate::core::corpus::index::anomaly::REPLACEMENT,
+                    i18n.tr("mark-replacement"),
+                ),
+                (
+                    crate::core::corpus::index::anomaly::CONTROL,
+                    i18n.tr("mark-control"),
+                ),
+            ],
+        );
+        f.anomalies = anomalies.unwrap_or(0);
+        if f != Filters::default() && ui.button(i18n.tr("filter-reset")).clicked() {
+            f = Filters::default();
+        }
+    });
+    if f != browser.filters {
+        out.push(Command::SetBrowseFilters(Box::new(f)));
+    }
+}
+
+/// A labelled combo box choosing one of `options`, or none (`any`).
+fn combo<T: Copy + PartialEq>(
+    ui: &mut egui::Ui,
+    id: &str,
+    label: &str,
+    any: &str,
+    value: &mut Option<T>,
+    options: impl IntoIterator<Item = (T, String)>,
+) {
+    let options: Vec<(T, String)> = options.into_iter().collect();
+    let current = value
+        .and_then(|v| options.iter().find(|(o, _)| *o == v))
+        .map_or(any, |(_, name)| name.as_str())
+        .to_owned();
+    ui.label(label);
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, any);
+            for (option, name) in options {
+                ui.selectable_value(value, Some(option), name);
+            }
+        });
+}
+
+fn doc_list_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<Command>) {
+    if browser.visible.is_empty() {
+        ui.label(egui::RichText::new(i18n.tr("corpus-browse-none")).color(theme::weak_color(ui)));
+        return;
+    }
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
+    let open = browser.open_doc.as_ref().map(|d| d.number);
+    egui::ScrollArea::vertical()
+        .id_salt("corpus_doc_list")
+        .max_height(520.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, browser.visible.len(), |ui, rows| {
+            for row in rows {
+                let number = browser.visible[row];
+                let Some(doc) = browser.index.docs.get(number as usize) else {
+                    continue;
+                };
+                ui.horizontal(|ui| {
+                    ui.set_height(row_height - ui.spacing().item_spacing.y);
+                    let label = format!("#{}", number + 1);
+                    let response = ui.selectable_label(open == Some(number), label);
+                    if response.clicked() {
+                        out.push(Command::OpenDocument(number));
+                    }
+                    ui.label(
+                        egui::RichText::new(format!(
+                            "{} · {}",
+                            doc.chars,
+                            browser.index.language(doc)
+                        ))
+                        .color(theme::weak_color(ui)),
+                    );
+                    for mark in anomaly_marks(doc) {
+                        ui.label(egui::RichText::new("•").color(theme::mark_color(ui, mark)))
+                            .on_hover_text(i18n.tr(mark_key(mark)));
+                    }
+                    if doc.quality != 0 {
+                        let flags: Vec<String> =
+                            doc.flags().map(|f| i18n.tr(flag_key(f))).collect();
+                        ui.label(
+                            egui::RichText::new("!")
+                                .strong()
+                                .color(theme::error_color(ui)),
+                        )
+                        .on_hover_text(flags.join(", "));
+                    }
+                    let text = browser.preview(number);
+                    if ui
+                        .add(
+                            egui::Label::new(text)
+                                .truncate()
+                                .sense(egui::Sense::click()),
+                        )
+                        .clicked()
+                    {
+                        out.push(Command::OpenDocument(number));
+                    }
+                });
+            }
+        });
+}
+
+fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<Command>) {
+    let Some(open) = &browser.open_doc else {
+        ui.label(egui::RichText::new(i18n.tr("corpus-doc-pick")).color(theme::weak_color(ui)));
+        return;
+    };
+    let (id, text) = match &open.content {
+        Ok(content) => content,
+        Err(e) => {
+            ui.colored_label(theme::error_color(ui), e);
+            return;
+        }
+    };
+    let Some(doc) = browser.index.docs.get(open.number as usize) else {
+        return;
+    };
+    let id_text = match id {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    ui.strong(format!("#{} · {id_text}", open.number + 1));
+    ui.label(
+        egui::RichText::new(
+            i18n.tr_args(
+                "corpus-doc-facts",
+                &[
+                    ("source", browser.index.source(doc).into()),
+                    ("language", browser.index.language(doc).into()),
+                    (
+                        "script",
+                        i18n.tr(script_key(
+                            SCRIPTS
+                                .get(usize::from(doc.script))
+                                .copied()
+                                .unwrap_or("other"),
+                        ))
+                        .into(),
+                    ),
+                    ("characters", doc.chars.into()),
+                    ("words", doc.words.into()),
+                ],
+            ),
+        )
+        .color(theme::weak_color(ui)),
+    );
+    if doc.quality != 0 {
+        let flags: Vec<String> = doc.flags().map(|f| i18n.tr(flag_key(f))).collect();
+        ui.colored_label(
+            theme::error_color(ui),
+            i18n.tr_args("corpus-doc-flags", &[("flags", flags.join(", ").into())]),
+        );
+    }
+    let shown = if browser.show_whole || text.len() <= DOC_VIEW_BYTES {
+        text.as_str()
+    } else {
+        let mut end = DOC_VIEW_BYTES;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    };
+    let marks = crate::core::corpus::browse::marks(shown, browser.matcher.as_ref());
+    // The legend names only the kinds present.
+    let mut kinds: Vec<Mark> = marks.iter().map(|(_, m)| *m).collect();
+    kinds.sort_by_key(|m| *m as u8);
+    kinds.dedup();
+    if !kinds.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            for mark in kinds {
+                let n = marks.iter().filter(|(_, m)| *m == mark).count();
+                ui.label(
+                    egui::RichText::new(format!(" {} {n} ", i18n.tr(mark_key(mark))))
+                        .background_color(theme::mark_color(ui, mark)),
+                );
+            }
+        });
+    }
+    ui.separator();
+    let job = highlighted(ui, shown, &marks);
+    egui::ScrollArea::vertical()
+        .id_salt("corpus_doc_view")
+        .max_height(480.0)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.add(egui::Label::new(job).wrap());
+            if shown.len() < text.len() {
+                ui.add_space(6.0);
+                ui.label(i18n.tr_args(
+                    "corpus-doc-cut",
+                    &[
+                        ("shown", shown.chars().count().into()),
+                        ("total", doc.chars.into()),
+                    ],
+                ));
+                if ui.button(i18n.tr("corpus-doc-show-all")).clicked() {
+                    out.push(Command::ShowWholeDocument);
+                }
+            }
+        });
+}
+
+/// The text with its marks as background colours; invisible characters are spelled out.
+fn highlighted(
+    ui: &egui::Ui,
+    text: &str,
+    marks: &[(std::ops::Range<usize>, Mark)],
+) -> egui::text::LayoutJob {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let plain = egui::TextFormat {
+        font_id: font.clone(),
+        color: ui.visuals().text_color(),
+        ..egui::TextFormat::default()
+    };
+    let mut job = egui::text::LayoutJob::default();
+    let mut at = 0;
+    for (range, mark) in marks {
+        if range.start < at || range.end > text.len() {
+            continue;
+        }
+        job.append(&text[at..range.start], 0.0, plain.clone());
+        let format = egui::TextFormat {
+            background: theme::mark_color(ui, *mark),
+            ..plain.clone()
+        };
+        let span = &text[range.clone()];
+        if *mark == Mark::Control {
+            let spelled = span.chars().fold(String::new(), |mut out, c| {
+                use std::fmt::Write as _;
+                // Writing to a String cannot fail.
+                let _ = write!(out, "[U+{:04X}]", c as u32);
+                out
+            });
+            job.append(&spelled, 0.0, format);
+        } else {
+            job.append(span, 0.0, format);
+        }
+        at = range.end;
+    }
+    job.append(&text[at..], 0.0, plain);
+    job
 }

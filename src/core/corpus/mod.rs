@@ -1,5 +1,6 @@
 //! Corpora: reading files as streams of documents, Azerbaijani text rules, cleaning.
 
+pub mod browse;
 pub mod clean;
 pub mod dedup;
 pub mod import;

@@ -40,6 +40,13 @@ pub fn count_fragments(text: &str) -> usize {
     text.split_whitespace().filter(|t| is_fragment(t)).count()
 }
 
+/// Byte ranges of the split-off fragments in `text`, each fragment on its own.
+pub fn fragment_runs(text: &str) -> Vec<std::ops::Range<usize>> {
+    crate::core::corpus::text::word_ranges(text)
+        .filter(|r| is_fragment(&text[r.clone()]))
+        .collect()
+}
+
 /// Word counts from clean text, lower-cased the Azerbaijani way.
 #[derive(Debug, Default, Clone)]
 pub struct Lexicon {

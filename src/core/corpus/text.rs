@@ -403,7 +403,7 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
 
 /// Characters that are never content: C0/C1 controls except tab and newline, zero-width
 /// spaces and joiners, the BOM, soft hyphens.
-fn is_invisible_junk(c: char) -> bool {
+pub fn is_invisible_junk(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(
             c,
