@@ -562,30 +562,40 @@ fn read_batches(
     let _ = tx.send(Ok(batch));
 }
 
-/// Reads `inputs` (streamed, in batches fingerprinted in parallel), clusters, then streams the
-/// inputs again to write every document not removed to `output`, atomically.
-pub fn dedup_files(
+/// Streams `inputs` once and fingerprints every document, in batches on all cores.
+/// Returns the fingerprints, the ids and the number of bad lines skipped.
+pub fn fingerprint_files(
+    inputs: &[std::path::PathBuf],
+    config: &DedupConfig,
+    read: &crate::core::corpus::read::ReadOptions,
+    ctx: Option<&crate::core::jobs::JobCtx>,
+) -> Result<(Vec<Fingerprint>, Vec<serde_json::Value>, u64), crate::core::corpus::clean::CleanError>
+{
+    let first = inputs.first().cloned().unwrap_or_default();
+    read_and_fingerprint(inputs, &first, config, read, ctx, 2)
+}
+
+/// `progress_scale`: the whole job is this many halves of the input bytes (3 when a write
+/// pass follows, 2 when reading is all).
+fn read_and_fingerprint(
     inputs: &[std::path::PathBuf],
     output: &std::path::Path,
     config: &DedupConfig,
-    policy: KeepPolicy,
     read: &crate::core::corpus::read::ReadOptions,
     ctx: Option<&crate::core::jobs::JobCtx>,
-) -> Result<DedupReport, crate::core::corpus::clean::CleanError> {
+    progress_scale: u64,
+) -> Result<(Vec<Fingerprint>, Vec<serde_json::Value>, u64), crate::core::corpus::clean::CleanError>
+{
     use crate::core::corpus::clean::CleanError;
-    use crate::core::corpus::read::DocumentReader;
-
-    let started = std::time::Instant::now();
     let perms = Permutations::new(config.num_perm, config.seed);
     let total_bytes: u64 = inputs
         .iter()
         .filter_map(|p| p.metadata().ok())
         .map(|m| m.len())
         .sum();
-    // Progress: reading counts for two thirds, writing for the rest.
     let report_progress = |done: u64| {
         if let Some(ctx) = ctx {
-            ctx.progress(done, Some(total_bytes.saturating_mul(3) / 2));
+            ctx.progress(done, Some(total_bytes.saturating_mul(progress_scale) / 2));
         }
     };
     let cancelled = || ctx.is_some_and(crate::core::jobs::JobCtx::is_cancelled);
@@ -616,6 +626,36 @@ pub fn dedup_files(
         report_progress(batch.bytes_done);
     }
     let _ = reader_thread.join();
+    Ok((prints, ids, bad_lines))
+}
+
+/// Reads `inputs` (streamed, in batches fingerprinted in parallel), clusters, then streams the
+/// inputs again to write every document not removed to `output`, atomically.
+pub fn dedup_files(
+    inputs: &[std::path::PathBuf],
+    output: &std::path::Path,
+    config: &DedupConfig,
+    policy: KeepPolicy,
+    read: &crate::core::corpus::read::ReadOptions,
+    ctx: Option<&crate::core::jobs::JobCtx>,
+) -> Result<DedupReport, crate::core::corpus::clean::CleanError> {
+    use crate::core::corpus::clean::CleanError;
+    use crate::core::corpus::read::DocumentReader;
+
+    let started = std::time::Instant::now();
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    // Progress: reading counts for two thirds, writing for the rest.
+    let report_progress = |done: u64| {
+        if let Some(ctx) = ctx {
+            ctx.progress(done, Some(total_bytes.saturating_mul(3) / 2));
+        }
+    };
+    let cancelled = || ctx.is_some_and(crate::core::jobs::JobCtx::is_cancelled);
+    let (prints, ids, bad_lines) = read_and_fingerprint(inputs, output, config, read, ctx, 3)?;
     let read_secs = started.elapsed().as_secs_f64();
 
     let result = cluster(&prints, config, policy);

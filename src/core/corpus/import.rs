@@ -49,7 +49,7 @@ fn source_label(input: &Path) -> String {
 }
 
 /// A name no corpus of the workspace has yet: `name`, else `name-2`, `name-3` …
-fn free_name(store: &Store, name: &str) -> Result<String, StoreError> {
+pub fn free_name(store: &Store, name: &str) -> Result<String, StoreError> {
     let taken: Vec<String> = store.corpora()?.into_iter().map(|c| c.name).collect();
     let mut candidate = name.to_owned();
     let mut n = 2;
