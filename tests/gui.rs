@@ -262,6 +262,9 @@ fn snapshots_of_areas_in_azerbaijani() {
             // A corpus with its statistics and length histogram.
             harness.get_by_label("nesr").click();
             wait_for_label(&mut harness, &i18n.tr("corpus-stats-length"));
+            // Both jobs (statistics and index) finished, so the status bar is the same each run.
+            wait_for_job(&mut harness, &i18n, "job-corpus-index", "nesr");
+            wait_for_job(&mut harness, &i18n, "job-corpus-stats", "nesr");
         }
         harness.snapshot(format!("az_{}", area.slug()));
     }
@@ -565,4 +568,168 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
         let image = harness.render().expect("render");
         image.save(format!("{dir}/browse.png")).expect("save");
     }
+}
+
+fn look(harness: &mut Harness<'_, DezgahApp>, name: &str) {
+    if let Ok(dir) = std::env::var("DEZGAH_LOOK") {
+        let image = harness.render().expect("render");
+        image.save(format!("{dir}/{name}.png")).expect("save");
+    }
+}
+
+fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {
+    let done = i18n.tr_args(
+        "status-job-done",
+        &[(
+            "name",
+            i18n.tr_args(job_key, &[("name", name.into())]).into(),
+        )],
+    );
+    wait_for_label(harness, &done);
+}
+
+#[test]
+fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
+    use dezgah::app::command::Command;
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    let i18n = I18n::new(Lang::En);
+    click_area(&mut harness, &i18n, Area::Corpus);
+    let law = "Azərbaycan Respublikasının Mülki Məcəlləsi mülki qanunvericiliyin əsaslarını \
+        müəyyən edir və mülkiyyət hüququnu, müqavilə öhdəliklərini, vərəsəlik qaydalarını və \
+        digər əmlak münasibətlərini tənzimləyir. Bu Məcəllə fiziki və hüquqi şəxslər arasında \
+        yaranan münasibətlərə tətbiq edilir.";
+    let file = tmp.path().join("mecelle.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "{law}\nM ə c ə ll ə si birinci maddәsi qüvvəyə minir və mətni dərc olunur.\n{}\n",
+            law.replace("tətbiq edilir", "tətbiq olunur")
+        ),
+    )
+    .expect("write");
+    harness.state_mut().push(Command::ImportCorpus(vec![file]));
+    harness.step();
+    wait_for_job(&mut harness, &i18n, "job-import-corpus", "mecelle");
+    harness.get_by_label("mecelle").click();
+    settle(&mut harness);
+
+    // Clean: the preview lists the split word and the Cyrillic ә, then a new corpus is made.
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-clean"))
+        .click();
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr("step-preview")).click();
+    wait_for_job(&mut harness, &i18n, "job-clean-preview", "mecelle");
+    assert!(
+        harness
+            .query_all_by_label_contains("Məcəlləsi birinci")
+            .count()
+            >= 1
+    );
+    assert!(harness.query_all_by_label_contains("maddəsi").count() >= 2);
+    look(&mut harness, "clean");
+    harness
+        .get_by_label(&i18n.tr_args("step-apply-clean", &[("name", "mecelle-clean".into())]))
+        .click();
+    wait_for_job(&mut harness, &i18n, "job-derive-corpus", "mecelle");
+    assert_eq!(
+        harness.state().corpus.steps.lineage.len(),
+        2,
+        "the new corpus is selected, with its parent in its lineage"
+    );
+
+    // Duplicates: one near-duplicate cluster, reviewed side by side.
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-duplicates"))
+        .click();
+    settle(&mut harness);
+    let mut settings = harness.state().corpus.steps.dedup;
+    settings.threshold = 0.5;
+    harness
+        .state_mut()
+        .push(Command::SetDedupSettings(settings));
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr("dedup-find")).click();
+    wait_for_job(&mut harness, &i18n, "job-find-duplicates", "mecelle-clean");
+    wait_for_job(
+        &mut harness,
+        &i18n,
+        "job-compare-documents",
+        "mecelle-clean",
+    );
+    harness.get_by_label_contains("#1 (kept) and #3");
+    look(&mut harness, "duplicates");
+    // Keep the second copy instead, by hand.
+    let radios = harness
+        .get_all_by_label(&i18n.tr("dedup-keep-this"))
+        .count();
+    assert_eq!(radios, 2);
+    harness
+        .get_all_by_label(&i18n.tr("dedup-keep-this"))
+        .nth(1)
+        .expect("second member")
+        .click();
+    settle(&mut harness);
+    let cluster = harness.state().corpus.steps.clusters[0].clone();
+    assert_eq!((cluster.keep, cluster.decision.as_str()), (2, "chosen"));
+    harness
+        .get_by_label(&i18n.tr("dedup-not-duplicates"))
+        .click();
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().corpus.steps.clusters[0].decision,
+        "not-duplicates"
+    );
+    harness
+        .get_by_label(&i18n.tr("dedup-are-duplicates"))
+        .click();
+    settle(&mut harness);
+    harness
+        .get_by_label(&i18n.tr_args(
+            "step-apply-dedup",
+            &[("name", "mecelle-clean-dedup".into())],
+        ))
+        .click();
+    wait_for_job(&mut harness, &i18n, "job-derive-corpus", "mecelle-clean");
+    let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+        panic!("closed");
+    };
+    let dedup = snapshot
+        .corpora
+        .iter()
+        .find(|c| c.name == "mecelle-clean-dedup")
+        .expect("dedup corpus");
+    assert_eq!(dedup.doc_count, 2);
+
+    // Export with provenance.
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-export"))
+        .click();
+    settle(&mut harness);
+    let out = tmp.path().join("mecelle.parquet");
+    harness.state_mut().push(Command::ExportCorpusTo(
+        dezgah::core::corpus::derive::ExportFormat::Parquet,
+        out.clone(),
+    ));
+    harness.step();
+    wait_for_job(
+        &mut harness,
+        &i18n,
+        "job-export-corpus",
+        "mecelle-clean-dedup",
+    );
+    look(&mut harness, "export");
+    let provenance: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(tmp.path().join("mecelle.parquet.provenance.json")).expect("provenance"),
+    )
+    .expect("json");
+    let steps: Vec<&str> = provenance["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["step"].as_str().expect("step"))
+        .collect();
+    assert_eq!(steps, vec!["clean", "dedup"]);
+    assert_eq!(provenance["export"]["documents"], 2);
 }

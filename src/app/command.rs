@@ -3,9 +3,12 @@
 
 use std::path::PathBuf;
 
-use crate::app::corpus::CorpusTab;
+use crate::app::corpus::{CorpusTab, DedupSettings, StepKind};
 use crate::app::state::{Area, ThemeChoice};
 use crate::core::corpus::browse::{Filters, Query};
+use crate::core::corpus::clean::Rules;
+use crate::core::corpus::derive::{ExportFormat, Keep};
+use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
 use crate::i18n::Lang;
@@ -45,4 +48,28 @@ pub enum Command {
     OpenDocument(u32),
     /// Lays out the open document whole, however long.
     ShowWholeDocument,
+    /// Opens a document of the selected corpus in the Documents tab.
+    ShowDocument(u32),
+    SetCleanRules(Rules),
+    PreviewClean,
+    SetQualityConfig(Box<QualityConfig>),
+    PreviewFilter,
+    SetDedupSettings(DedupSettings),
+    FindDuplicates,
+    SelectCluster(usize),
+    /// Shows a member of the selected cluster beside the one kept.
+    CompareWith(i64),
+    /// A reviewer's decision on the selected cluster.
+    DecideCluster {
+        keep: i64,
+        not_duplicates: bool,
+    },
+    ApplyKeepPolicy(Keep),
+    /// Raises a source one place in the keep-by-source order.
+    MoveSourceUp(usize),
+    /// Makes a new corpus from the selected one by a step.
+    DeriveCorpus(StepKind),
+    /// Asks where to save, then exports the selected corpus.
+    ChooseExport(ExportFormat),
+    ExportCorpusTo(ExportFormat, PathBuf),
 }

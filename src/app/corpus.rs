@@ -8,9 +8,15 @@ use std::sync::Arc;
 
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::corpus::browse::{DupStatus, Filters, Matcher, Query};
+use crate::core::corpus::derive::{
+    CleanPreview, Derived, DuplicatesFound, ExportFormat, FilterPreview, Keep,
+};
+use crate::core::corpus::diff::DocDiff;
 use crate::core::corpus::index::{CorpusIndex, DocReader};
+use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::stats::CorpusStats;
 use crate::core::jobs::{JobId, Slot};
+use crate::core::store::ClusterRow;
 
 /// A finished search: its query and the documents it found.
 pub type SearchHits = (Query, Vec<u32>);
@@ -21,15 +27,30 @@ pub enum CorpusTab {
     #[default]
     Overview,
     Documents,
+    Clean,
+    Filter,
+    Duplicates,
+    Export,
 }
 
 impl CorpusTab {
-    pub const ALL: [Self; 2] = [Self::Overview, Self::Documents];
+    pub const ALL: [Self; 6] = [
+        Self::Overview,
+        Self::Documents,
+        Self::Clean,
+        Self::Filter,
+        Self::Duplicates,
+        Self::Export,
+    ];
 
     pub fn title_key(self) -> &'static str {
         match self {
             Self::Overview => "corpus-tab-overview",
             Self::Documents => "corpus-tab-documents",
+            Self::Clean => "corpus-tab-clean",
+            Self::Filter => "corpus-tab-filter",
+            Self::Duplicates => "corpus-tab-duplicates",
+            Self::Export => "corpus-tab-export",
         }
     }
 }
@@ -49,6 +70,7 @@ pub struct CorpusView {
     pub browser_error: Option<String>,
     pub(crate) index_job: Option<(JobId, Slot<CorpusIndex>)>,
     pub(crate) search_job: Option<(JobId, Slot<SearchHits>)>,
+    pub steps: StepsState,
 }
 
 /// List rows are read from the corpus file when first shown, then kept (up to this many).
@@ -280,6 +302,7 @@ impl DezgahApp {
                 Some(index) if ok => {
                     let path = self.selected_corpus_path().unwrap_or_default();
                     self.corpus.browser = Some(Browser::new(path, index));
+                    self.refresh_dup_status();
                 }
                 _ => self.corpus.browser_error = Some(self.job_error(id)),
             }
@@ -328,5 +351,481 @@ impl DezgahApp {
                 _ => None,
             })
             .unwrap_or_default()
+    }
+}
+
+/// Deduplication settings as the form edits them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DedupSettings {
+    /// Word n-grams, else character n-grams.
+    pub words: bool,
+    pub ngram: usize,
+    pub num_perm: usize,
+    pub threshold: f64,
+}
+
+impl Default for DedupSettings {
+    fn default() -> Self {
+        Self {
+            words: true,
+            ngram: 5,
+            num_perm: 128,
+            threshold: 0.8,
+        }
+    }
+}
+
+impl DedupSettings {
+    pub fn config(&self) -> crate::core::corpus::dedup::DedupConfig {
+        use crate::core::corpus::dedup::{DedupConfig, Shingle};
+        DedupConfig {
+            shingle: if self.words {
+                Shingle::Words(self.ngram.max(1))
+            } else {
+                Shingle::Chars(self.ngram.max(1))
+            },
+            num_perm: self.num_perm.clamp(16, 1024),
+            threshold: self.threshold.clamp(0.05, 1.0),
+            ..DedupConfig::default()
+        }
+    }
+}
+
+/// The step a derived corpus is made by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Clean,
+    Filter,
+    Dedup,
+}
+
+/// The Clean, Filter, Duplicates and Export tabs of the selected corpus.
+#[derive(Debug)]
+pub struct StepsState {
+    pub rules: crate::core::corpus::clean::Rules,
+    pub clean_preview: Option<Result<CleanPreview, String>>,
+    pub quality: QualityConfig,
+    pub filter_preview: Option<Result<FilterPreview, String>>,
+    pub dedup: DedupSettings,
+    pub found: Option<Result<DuplicatesFound, String>>,
+    pub clusters: Vec<ClusterRow>,
+    pub cluster: Option<usize>,
+    /// The member compared with the kept one.
+    pub compare: Option<i64>,
+    pub diff: Option<Result<DocDiff, String>>,
+    pub keep: Keep,
+    /// Sources in order of preference, for [`Keep::SourcePriority`].
+    pub source_order: Vec<String>,
+    pub derived: Option<Result<Derived, String>>,
+    /// Where the selected corpus came from: its import and every step since.
+    pub lineage: Vec<crate::core::store::LineageEntry>,
+    pub export_format: ExportFormat,
+    pub exported: Option<Result<(PathBuf, u64), String>>,
+    pub(crate) pending: Vec<(JobId, Pending)>,
+}
+
+impl Default for StepsState {
+    fn default() -> Self {
+        Self {
+            rules: crate::core::corpus::clean::Rules::all(),
+            clean_preview: None,
+            quality: QualityConfig::default(),
+            filter_preview: None,
+            dedup: DedupSettings::default(),
+            found: None,
+            clusters: Vec::new(),
+            cluster: None,
+            compare: None,
+            diff: None,
+            keep: Keep::First,
+            source_order: Vec::new(),
+            derived: None,
+            lineage: Vec::new(),
+            export_format: ExportFormat::Jsonl,
+            exported: None,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl StepsState {
+    /// What stays when another corpus is selected: the settings, not the results.
+    fn for_new_corpus(&self) -> Self {
+        Self {
+            rules: self.rules,
+            quality: self.quality,
+            dedup: self.dedup,
+            keep: self.keep.clone(),
+            export_format: self.export_format,
+            ..Self::default()
+        }
+    }
+
+    pub fn is_running(&self, what: fn(&Pending) -> bool) -> bool {
+        self.pending.iter().any(|(_, p)| what(p))
+    }
+}
+
+/// A step job's result, or its failure; `None` when it was cancelled.
+fn take<T>(slot: &Slot<T>, ok: bool, error: String) -> Option<Result<T, String>> {
+    match slot.take() {
+        Some(v) if ok => Some(Ok(v)),
+        _ if error.is_empty() => None,
+        _ => Some(Err(error)),
+    }
+}
+
+/// A job of the step tabs and where its result will be.
+#[derive(Debug)]
+pub enum Pending {
+    CleanPreview(Slot<CleanPreview>),
+    FilterPreview(Slot<FilterPreview>),
+    Found(Slot<DuplicatesFound>),
+    Diff(Slot<DocDiff>),
+    Derived(Slot<Derived>),
+    Exported(Slot<(PathBuf, u64)>),
+}
+
+impl DezgahApp {
+    pub(crate) fn selected_corpus_name(&self) -> Option<String> {
+        self.selected_corpus().map(|(_, row)| row.name)
+    }
+
+    fn selected_corpus(&self) -> Option<(PathBuf, crate::core::store::CorpusRow)> {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return None;
+        };
+        let id = self.corpus.selected?;
+        let row = snapshot.corpora.iter().find(|c| c.id == id)?.clone();
+        Some((workspace.root().to_owned(), row))
+    }
+
+    fn spawn_step<T: Send + 'static>(
+        &mut self,
+        label_key: &str,
+        pending: fn(Slot<T>) -> Pending,
+        work: impl FnOnce(
+            &PathBuf,
+            &crate::core::store::CorpusRow,
+            &crate::core::jobs::JobCtx,
+        ) -> Result<(T, String), crate::core::jobs::JobError>
+        + Send
+        + 'static,
+    ) {
+        let Some((root, row)) = self.selected_corpus() else {
+            return;
+        };
+        let slot: Slot<T> = Slot::default();
+        let result = slot.clone();
+        let label = self
+            .i18n
+            .tr_args(label_key, &[("name", row.name.as_str().into())]);
+        match self.jobs.spawn(&label, move |ctx| {
+            let (value, summary) = work(&root, &row, ctx)?;
+            result.put(value);
+            Ok(summary)
+        }) {
+            Ok(job) => self.corpus.steps.pending.push((job, pending(slot))),
+            Err(e) => log::error!("cannot start {label}: {e}"),
+        }
+    }
+
+    pub(crate) fn preview_clean(&mut self) {
+        let rules = self.corpus.steps.rules;
+        self.corpus.steps.clean_preview = None;
+        self.spawn_step(
+            "job-clean-preview",
+            Pending::CleanPreview,
+            move |root, row, ctx| {
+                let p = crate::core::corpus::derive::preview_clean(
+                    &root.join(&row.path),
+                    rules,
+                    Some(ctx),
+                )?;
+                let summary = format!("{} of {} documents change", p.changed, p.documents);
+                Ok((p, summary))
+            },
+        );
+    }
+
+    pub(crate) fn preview_filter(&mut self) {
+        let config = self.corpus.steps.quality;
+        self.corpus.steps.filter_preview = None;
+        self.spawn_step(
+            "job-filter-preview",
+            Pending::FilterPreview,
+            move |root, row, ctx| {
+                let p = crate::core::corpus::derive::preview_filter(
+                    &root.join(&row.path),
+                    &config,
+                    Some(ctx),
+                )?;
+                let summary = format!("{} of {} documents fail", p.failing, p.documents);
+                Ok((p, summary))
+            },
+        );
+    }
+
+    pub(crate) fn find_duplicates(&mut self) {
+        let config = self.corpus.steps.dedup.config();
+        self.corpus.steps.found = None;
+        self.spawn_step(
+            "job-find-duplicates",
+            Pending::Found,
+            move |root, row, ctx| {
+                let found =
+                    crate::core::corpus::derive::find_duplicates(root, row, &config, Some(ctx))?;
+                let summary = format!("{} clusters", found.clusters);
+                Ok((found, summary))
+            },
+        );
+    }
+
+    pub(crate) fn derive(&mut self, kind: StepKind) {
+        use crate::core::corpus::derive::Operation;
+        let op = match kind {
+            StepKind::Clean => Operation::Clean(self.corpus.steps.rules),
+            StepKind::Filter => Operation::Filter(self.corpus.steps.quality),
+            StepKind::Dedup => Operation::RemoveDuplicates,
+        };
+        self.corpus.steps.derived = None;
+        self.spawn_step(
+            "job-derive-corpus",
+            Pending::Derived,
+            move |root, row, ctx| {
+                let derived =
+                    crate::core::corpus::derive::derive_corpus(root, row, &op, Some(ctx))?;
+                let summary = format!(
+                    "{}: {} of {} documents",
+                    derived.name, derived.docs_out, derived.docs_in
+                );
+                Ok((derived, summary))
+            },
+        );
+    }
+
+    pub(crate) fn export(&mut self, format: ExportFormat, out: PathBuf) {
+        self.corpus.steps.export_format = format;
+        self.corpus.steps.exported = None;
+        self.spawn_step(
+            "job-export-corpus",
+            Pending::Exported,
+            move |root, row, ctx| {
+                let n =
+                    crate::core::corpus::derive::export_corpus(root, row, &out, format, Some(ctx))?;
+                Ok((
+                    (out.clone(), n),
+                    format!("{n} documents → {}", out.display()),
+                ))
+            },
+        );
+    }
+
+    /// Clusters of the selected corpus from the database; the browser's duplicate status too.
+    pub(crate) fn reload_clusters(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let Some(id) = self.corpus.selected else {
+            return;
+        };
+        match workspace.store().clusters(id) {
+            Ok(clusters) => self.corpus.steps.clusters = clusters,
+            Err(e) => self.corpus.steps.found = Some(Err(format!("{e:#}"))),
+        }
+        match workspace.store().lineage(id) {
+            Ok(lineage) => self.corpus.steps.lineage = lineage,
+            Err(e) => log::error!("{e:#}"),
+        }
+        self.refresh_dup_status();
+    }
+
+    fn refresh_dup_status(&mut self) {
+        let clusters = &self.corpus.steps.clusters;
+        if let Some(browser) = &mut self.corpus.browser {
+            let mut dup = vec![DupStatus::Unique; browser.index.docs.len()];
+            for c in clusters.iter().filter(|c| c.decision != "not-duplicates") {
+                for &m in &c.members {
+                    if let Some(slot) = dup.get_mut(m as usize) {
+                        *slot = if m == c.keep {
+                            DupStatus::Kept
+                        } else {
+                            DupStatus::Removed
+                        };
+                    }
+                }
+            }
+            browser.dup = dup;
+            browser.refilter();
+        }
+    }
+
+    pub(crate) fn select_cluster(&mut self, i: usize) {
+        let Some(cluster) = self.corpus.steps.clusters.get(i) else {
+            return;
+        };
+        self.corpus.steps.cluster = Some(i);
+        let other = cluster
+            .members
+            .iter()
+            .copied()
+            .find(|&m| m != cluster.keep)
+            .unwrap_or(cluster.keep);
+        self.compare_with(other);
+    }
+
+    pub(crate) fn compare_with(&mut self, member: i64) {
+        let steps = &mut self.corpus.steps;
+        let Some(cluster) = steps.cluster.and_then(|i| steps.clusters.get(i)) else {
+            return;
+        };
+        let keep = cluster.keep;
+        steps.compare = Some(member);
+        steps.diff = None;
+        let Some(browser) = &self.corpus.browser else {
+            return;
+        };
+        let jsonl = browser.jsonl.clone();
+        let index = Arc::clone(&browser.index);
+        self.spawn_step("job-compare-documents", Pending::Diff, move |_, _, _| {
+            let mut reader = DocReader::open(&jsonl)?;
+            let text =
+                |reader: &mut DocReader, m: i64| -> Result<String, crate::core::jobs::JobError> {
+                    let doc = index
+                        .docs
+                        .get(m as usize)
+                        .ok_or_else(|| format!("document {} is not in the corpus", m + 1))?;
+                    Ok(reader.document(doc, m as u64 + 1)?.1)
+                };
+            let left = text(&mut reader, keep)?;
+            let right = text(&mut reader, member)?;
+            let diff = crate::core::corpus::diff::diff_documents(
+                &left,
+                &right,
+                std::time::Duration::from_secs(2),
+            );
+            let summary = format!("Jaccard {:.2}", diff.jaccard);
+            Ok((diff, summary))
+        });
+    }
+
+    /// Records a decision on the selected cluster: keep `keep`, or not duplicates at all.
+    pub(crate) fn decide_cluster(&mut self, keep: i64, not_duplicates: bool) {
+        let annotator = self.state.annotator.clone();
+        let steps = &self.corpus.steps;
+        let Some(cluster) = steps.cluster.and_then(|i| steps.clusters.get(i)) else {
+            return;
+        };
+        let id = cluster.id;
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let decision = if not_duplicates {
+            "not-duplicates"
+        } else {
+            "chosen"
+        };
+        let by = (!annotator.trim().is_empty()).then_some(annotator.trim());
+        if let Err(e) = workspace.store_mut().decide_cluster(id, keep, decision, by) {
+            self.corpus.steps.found = Some(Err(format!("{e:#}")));
+        }
+        let compare = self.corpus.steps.compare;
+        self.reload_clusters();
+        if let Some(m) = compare.filter(|&m| m != keep) {
+            self.compare_with(m);
+        }
+    }
+
+    /// Applies a keep policy to every cluster a reviewer has not decided.
+    pub(crate) fn apply_keep_policy(&mut self, keep: &Keep) {
+        self.corpus.steps.keep = keep.clone();
+        let Some(browser) = &self.corpus.browser else {
+            return;
+        };
+        let keeps: Vec<(i64, i64)> = self
+            .corpus
+            .steps
+            .clusters
+            .iter()
+            .filter(|c| c.decision == "policy")
+            .map(|c| {
+                (
+                    c.id,
+                    crate::core::corpus::derive::choose_keep(&c.members, keep, &browser.index),
+                )
+            })
+            .collect();
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        if let Err(e) = workspace.store_mut().apply_policy(&keeps) {
+            self.corpus.steps.found = Some(Err(format!("{e:#}")));
+        }
+        self.reload_clusters();
+    }
+
+    /// The sources of the open corpus in priority order (first use: index order).
+    pub(crate) fn move_source_up(&mut self, i: usize) {
+        let steps = &mut self.corpus.steps;
+        if steps.source_order.is_empty()
+            && let Some(b) = &self.corpus.browser
+        {
+            steps.source_order.clone_from(&b.index.sources);
+        }
+        if i > 0 && i < steps.source_order.len() {
+            steps.source_order.swap(i - 1, i);
+        }
+        if matches!(steps.keep, Keep::SourcePriority(_)) {
+            let order = steps.source_order.clone();
+            self.apply_keep_policy(&Keep::SourcePriority(order));
+        }
+    }
+
+    /// Resets the step tabs for a newly selected corpus and loads its clusters.
+    pub(crate) fn reset_steps(&mut self) {
+        self.corpus.steps = self.corpus.steps.for_new_corpus();
+        self.reload_clusters();
+    }
+
+    /// Picks up a step job's result.
+    pub(crate) fn step_job_finished(&mut self, id: JobId, ok: bool) {
+        let Some(at) = self.corpus.steps.pending.iter().position(|(j, _)| *j == id) else {
+            return;
+        };
+        let (_, pending) = self.corpus.steps.pending.remove(at);
+        let error = self.job_error(id);
+        let steps = &mut self.corpus.steps;
+        match pending {
+            Pending::CleanPreview(s) => steps.clean_preview = take(&s, ok, error),
+            Pending::FilterPreview(s) => steps.filter_preview = take(&s, ok, error),
+            Pending::Diff(s) => steps.diff = take(&s, ok, error),
+            Pending::Exported(s) => steps.exported = take(&s, ok, error),
+            Pending::Found(s) => {
+                steps.found = take(&s, ok, error);
+                steps.cluster = None;
+                steps.compare = None;
+                steps.diff = None;
+                self.reload_clusters();
+                if !self.corpus.steps.clusters.is_empty() {
+                    self.select_cluster(0);
+                }
+            }
+            Pending::Derived(s) => {
+                let result = take(&s, ok, error);
+                let new_id = result.as_ref().and_then(|r| r.as_ref().ok()).map(|d| d.id);
+                self.corpus.steps.derived = result;
+                if let Some(new_id) = new_id {
+                    // The snapshot is refreshed before this runs; show the new corpus.
+                    let derived = self.corpus.steps.derived.take();
+                    self.select_corpus(new_id);
+                    self.corpus.tab = CorpusTab::Overview;
+                    self.corpus.steps.derived = derived;
+                }
+            }
+        }
     }
 }

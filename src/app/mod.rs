@@ -207,6 +207,44 @@ impl DezgahApp {
             Command::SetBrowseFilters(filters) => self.set_filters(*filters),
             Command::SearchCorpus(query) => self.search_corpus(query),
             Command::OpenDocument(number) => self.open_document(number),
+            Command::ShowDocument(number) => {
+                self.corpus.tab = crate::app::corpus::CorpusTab::Documents;
+                self.open_document(number);
+            }
+            Command::SetCleanRules(rules) => self.corpus.steps.rules = rules,
+            Command::PreviewClean => self.preview_clean(),
+            Command::SetQualityConfig(config) => self.corpus.steps.quality = *config,
+            Command::PreviewFilter => self.preview_filter(),
+            Command::SetDedupSettings(settings) => self.corpus.steps.dedup = settings,
+            Command::FindDuplicates => self.find_duplicates(),
+            Command::SelectCluster(i) => self.select_cluster(i),
+            Command::CompareWith(member) => self.compare_with(member),
+            Command::DecideCluster {
+                keep,
+                not_duplicates,
+            } => self.decide_cluster(keep, not_duplicates),
+            Command::ApplyKeepPolicy(keep) => self.apply_keep_policy(&keep),
+            Command::MoveSourceUp(i) => self.move_source_up(i),
+            Command::DeriveCorpus(kind) => self.derive(kind),
+            Command::ChooseExport(format) => {
+                let (ext, dir) = match format {
+                    crate::core::corpus::derive::ExportFormat::Jsonl => ("jsonl", "exports"),
+                    crate::core::corpus::derive::ExportFormat::Parquet => ("parquet", "exports"),
+                };
+                let start = self.workspace.path().join(dir);
+                let name = self
+                    .selected_corpus_name()
+                    .map_or_else(|| format!("korpus.{ext}"), |n| format!("{n}.{ext}"));
+                if let Some(out) = rfd::FileDialog::new()
+                    .set_directory(start)
+                    .set_file_name(name)
+                    .add_filter(ext, &[ext])
+                    .save_file()
+                {
+                    self.export(format, out);
+                }
+            }
+            Command::ExportCorpusTo(format, out) => self.export(format, out),
             Command::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
                     b.show_whole = true;
@@ -256,7 +294,11 @@ impl DezgahApp {
         if self.corpus.selected != Some(id)
             || (self.corpus.browser.is_none() && self.corpus.index_job.is_none())
         {
+            let changed = self.corpus.selected != Some(id);
             self.corpus.selected = Some(id);
+            if changed {
+                self.reset_steps();
+            }
             self.load_browser(id);
         }
         let WorkspaceSlot::Open {
@@ -304,6 +346,7 @@ impl DezgahApp {
             }
         }
         self.corpus_job_finished(id, ok);
+        self.step_job_finished(id, ok);
         if self.corpus.stats_job == Some(id) {
             self.corpus.stats_job = None;
             match (ok, self.corpus.selected) {

@@ -69,3 +69,23 @@ pub fn mark_color(ui: &egui::Ui, mark: crate::core::corpus::browse::Mark) -> Col
     };
     Color32::from_rgba_unmultiplied(r, g, b, if dark { 110 } else { 140 })
 }
+
+/// Background of text a step or the other document adds.
+pub fn added_color(ui: &egui::Ui) -> Color32 {
+    Color32::from_rgba_unmultiplied(
+        0x3c,
+        0xb3,
+        0x71,
+        if ui.visuals().dark_mode { 90 } else { 110 },
+    )
+}
+
+/// Background of text a step or the other document removes.
+pub fn removed_color(ui: &egui::Ui) -> Color32 {
+    Color32::from_rgba_unmultiplied(
+        0xe0,
+        0x4f,
+        0x5f,
+        if ui.visuals().dark_mode { 90 } else { 110 },
+    )
+}

@@ -81,6 +81,12 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     match view.corpus.tab {
         CorpusTab::Overview => overview_ui(ui, view),
         CorpusTab::Documents => browse_ui(ui, view, out),
+        CorpusTab::Clean => crate::panels::corpus_steps::clean_ui(ui, view, selected, out),
+        CorpusTab::Filter => crate::panels::corpus_steps::filter_ui(ui, view, selected, out),
+        CorpusTab::Duplicates => {
+            crate::panels::corpus_steps::duplicates_ui(ui, view, selected, out);
+        }
+        CorpusTab::Export => crate::panels::corpus_steps::export_ui(ui, view, out),
     }
 }
 

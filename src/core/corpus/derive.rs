@@ -62,8 +62,19 @@ pub fn rule_enabled(rules: &Rules, name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeExample {
     pub doc: u32,
-    pub before: String,
-    pub after: String,
+    /// The stretch before and after, in pieces; `true` marks the characters that changed.
+    pub before: crate::core::corpus::diff::Side,
+    pub after: crate::core::corpus::diff::Side,
+}
+
+impl ChangeExample {
+    pub fn before_text(&self) -> String {
+        self.before.iter().map(|(t, _)| t.as_str()).collect()
+    }
+
+    pub fn after_text(&self) -> String {
+        self.after.iter().map(|(t, _)| t.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -183,6 +194,7 @@ pub fn preview_clean(
                 rule.documents += 1;
                 if rule.examples.len() < PREVIEW_EXAMPLES {
                     let (before, after) = around_change(&doc.text, &after);
+                    let (before, after) = crate::core::corpus::diff::char_sides(&before, &after);
                     rule.examples.push(ChangeExample {
                         doc: number,
                         before,
@@ -711,12 +723,19 @@ mod tests {
         };
         let schwa = rule("schwa");
         assert_eq!(schwa.documents, 1);
-        assert!(schwa.examples[0].before.contains("maddәsi"));
-        assert!(schwa.examples[0].after.contains("maddəsi"));
+        assert!(schwa.examples[0].before_text().contains("maddәsi"));
+        assert!(schwa.examples[0].after_text().contains("maddəsi"));
+        let changed: Vec<&str> = schwa.examples[0]
+            .after
+            .iter()
+            .filter(|(_, c)| *c)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        assert_eq!(changed, vec!["ə"], "only the letter is marked");
         let split = rule("split_words");
         assert_eq!(split.documents, 1, "{split:?}");
         assert!(
-            split.examples[0].after.contains("Məcəlləsi birinci"),
+            split.examples[0].after_text().contains("Məcəlləsi birinci"),
             "{split:?}"
         );
         assert_eq!(rule("transliterate").documents, 0);

@@ -4,6 +4,7 @@ pub mod browse;
 pub mod clean;
 pub mod dedup;
 pub mod derive;
+pub mod diff;
 pub mod import;
 pub mod index;
 pub mod lang;
