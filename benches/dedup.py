@@ -7,6 +7,7 @@ scored with the bench's own evaluation (common.evaluate) and timed the way its r
 
 BENCH_DIR is a writable copy of ../shared/bench with its corpora generated (see its README).
 Run the references there (bench_datasketch.py, bench_rensa.py) on the same corpus to compare.
+With --exact it benchmarks exact deduplication instead; compare with bench_exact.py there.
 """
 import argparse
 import json
@@ -27,6 +28,7 @@ def main():
     ap.add_argument("--num-perm", default="128")
     ap.add_argument("--ngram", default="5")
     ap.add_argument("--extra", default="", help="more arguments for dezgah corpus dedup")
+    ap.add_argument("--exact", action="store_true", help="exact duplicates only (dedup --exact)")
     args = ap.parse_args()
 
     sys.path.insert(0, args.bench_dir)
@@ -38,8 +40,12 @@ def main():
         out = os.path.join(tmp, "out.jsonl")
         report_path = os.path.join(tmp, "report.json")
         cmd = ["/usr/bin/time", "-v", args.bin, "corpus", "dedup", corpus, "--out", out,
-               "--report", report_path, "--threshold", args.threshold,
-               "--num-perm", args.num_perm, "--ngram", args.ngram] + args.extra.split()
+               "--report", report_path]
+        if args.exact:
+            cmd.append("--exact")
+        else:
+            cmd += ["--threshold", args.threshold, "--num-perm", args.num_perm, "--ngram", args.ngram]
+        cmd += args.extra.split()
         proc = subprocess.run(cmd, capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(proc.stderr)
@@ -52,10 +58,12 @@ def main():
     scores = evaluate(removed, load_gt(gt))
     size_mb = os.path.getsize(corpus) / 1e6
     print(json.dumps({
-        "tool": "dezgah", "corpus": corpus, "input_mb": round(size_mb, 1),
+        "tool": "dezgah" + (" --exact" if args.exact else ""), "corpus": corpus,
+        "input_mb": round(size_mb, 1),
         "wall": wall, "cpu_percent": int(cpu), "max_rss_mb": rss_kb // 1024,
-        "bands_rows": f"{report['bands']}x{report['rows']}",
-        "timings": report["timings"],
+        "bands_rows": None if args.exact else f"{report['bands']}x{report['rows']}",
+        "timings": ({"pass_secs": report["hash_secs"], "total_secs": report["total_secs"],
+                     "mb_per_s": report["hash_mb_per_s"]} if args.exact else report["timings"]),
         "precision": scores["precision"], "recall": scores["recall"],
         "recall_exact": scores["recall_exact"], "recall_near": scores["recall_near"],
         "recall_near_by_j_w5": scores["recall_near_by_j_w5"],

@@ -120,6 +120,9 @@ pub struct DedupArgs {
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
+    /// Exact duplicates only (normalised text, XXH3-128): the fast path for large JSONL
+    #[arg(long, conflicts_with_all = ["threshold", "num_perm", "ngram", "char_ngrams", "bands", "rows", "keep"])]
+    pub exact: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -369,6 +372,42 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn exact_dedup(args: &DedupArgs, inputs: Vec<PathBuf>) -> anyhow::Result<()> {
+    use crate::core::corpus::read::Format;
+    for input in &inputs {
+        let plain_jsonl = Format::detect(input) == Some(Format::Jsonl)
+            && !input
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("gz") || e.eq_ignore_ascii_case("zst"));
+        anyhow::ensure!(
+            plain_jsonl && args.text_field == "text",
+            "{}: --exact reads uncompressed .jsonl with a \"text\" field; use the default (near-duplicate) mode for other inputs",
+            input.display()
+        );
+    }
+    let out = args.out.clone();
+    let (report, problems) = run_job("exact deduplication", move |ctx| {
+        crate::core::corpus::exact::exact_dedup_jsonl(&inputs, &out, Some(ctx))
+    })?;
+    for problem in problems.iter().take(20) {
+        eprintln!("{problem} (skipped)");
+    }
+    if let Some(path) = &args.report {
+        crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    println!(
+        "{} documents in, {} out: {} exact duplicates removed in {} clusters ({:.2} s; deciding pass {:.0} MB/s)",
+        report.documents_in,
+        report.documents_out,
+        report.removed,
+        report.clusters.len(),
+        report.total_secs,
+        report.hash_mb_per_s,
+    );
+    Ok(())
+}
+
 fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     use crate::core::corpus::{dedup, read};
     anyhow::ensure!(
@@ -408,6 +447,9 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
+    if args.exact {
+        return exact_dedup(args, inputs);
+    }
     let report = run_job("deduplicating", move |ctx| {
         dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))
     })?;

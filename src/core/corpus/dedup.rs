@@ -56,53 +56,234 @@ pub enum KeepPolicy {
 /// are not letters or digits into one space. One pass, with a fast path for ASCII: this is the
 /// hottest loop of deduplication.
 pub fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut space = true;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_alphanumeric() {
-            if c == 'I' {
-                if chars.peek() == Some(&'\u{307}') {
-                    chars.next();
-                    out.push('i');
-                } else {
-                    out.push('ı');
-                }
+    let mut out = Vec::with_capacity(text.len());
+    normalise_into(text, &mut out);
+    // Only whole characters are ever pushed.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// What [`normalise`] does to one ASCII byte: its lower case, or 0 for a separator.
+const ASCII_NORMAL: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_digit() || c.is_ascii_lowercase() {
+            c
+        } else if c.is_ascii_uppercase() {
+            c.to_ascii_lowercase()
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// What the fast normaliser writes for a byte (ASCII, or a continuation byte: nothing) or for a
+/// lead byte with its continuation: up to two bytes, their count, whether it is the separator,
+/// and whether the character is left to the exact path.
+fn byte_table() -> &'static [u32] {
+    static TABLE: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    const SPACE: u32 = 1 << 18;
+    const SLOW: u32 = 1 << 24;
+    const SKIP_NEXT: u32 = 1 << 19;
+    fn entry(bytes: &[u8]) -> u32 {
+        match bytes {
+            [] => 0,
+            [b' '] => u32::from(b' ') | (1 << 16) | SPACE,
+            [a] => u32::from(*a) | (1 << 16),
+            [a, b] => u32::from(*a) | (u32::from(*b) << 8) | (2 << 16),
+            _ => SLOW,
+        }
+    }
+    TABLE.get_or_init(|| {
+        let mut table = vec![SLOW; 1 << 16];
+        for b in 0..128u8 {
+            let n = ASCII_NORMAL[usize::from(b)];
+            table[usize::from(b)] = match b {
+                b'I' => entry("ı".as_bytes()),
+                _ if n == 0 => entry(b" "),
+                _ => entry(&[n]),
+            };
+        }
+        // Continuation bytes: their character was written at its lead byte.
+        table[0x80..0xC0].fill(0);
+        // JSON escapes (looked up only inside JSON strings): \n, \" … are separators, and the
+        // escaped byte is skipped; \uXXXX goes to the exact path.
+        for x in [b'n', b't', b'r', b'b', b'f', b'"', b'\\', b'/'] {
+            table[(usize::from(b'\\') << 8) | usize::from(x)] = entry(b" ") | SKIP_NEXT;
+        }
+        for code in 0x80u32..0x800 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            let mut utf8 = [0u8; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            let key = (usize::from(bytes[0]) << 8) | usize::from(bytes[1]);
+            let mut lower = c.to_lowercase();
+            let mut buf = [0u8; 4];
+            table[key] = if c == 'İ' {
+                entry(b"i")
+            } else if c == '\u{307}' {
+                SLOW // after I it makes i; the exact path looks back
+            } else if !c.is_alphanumeric() {
+                entry(b" ")
             } else {
-                out.push(c.to_ascii_lowercase());
+                match (lower.next(), lower.next()) {
+                    (Some(l), None) => entry(l.encode_utf8(&mut buf).as_bytes()),
+                    _ => SLOW,
+                }
+            };
+        }
+        table
+    })
+}
+
+/// The fast normaliser: branch-free over ASCII and two-byte characters (all of Azerbaijani in
+/// both scripts), writing by index. Returns `false`, leaving `out` undefined, when the text has a
+/// character it does not handle (three- or four-byte characters, a combining dot).
+fn normalise_fast(bytes: &[u8], out: &mut Vec<u8>, json_escapes: bool) -> bool {
+    let table = byte_table();
+    out.clear();
+    out.resize(bytes.len() * 2 + 4, 0);
+    let mut k = 0usize;
+    let mut prev_space = 1u32;
+    let mut slow = 0u32;
+    let mut skip = 0u32;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied().unwrap_or(0);
+        let escape = json_escapes && b == b'\\';
+        let key = if b >= 0xC0 || escape {
+            (usize::from(b) << 8) | usize::from(next)
+        } else {
+            usize::from(b)
+        };
+        let e = table[key];
+        let emit = 1 - skip;
+        slow |= ((e >> 24) | u32::from(b >= 0xE0)) & emit;
+        out[k] = e as u8;
+        out[k + 1] = (e >> 8) as u8;
+        let len = ((e >> 16) & 3) * emit;
+        let space = ((e >> 18) & 1) * emit;
+        k += (len - (space & prev_space)) as usize;
+        prev_space = if len > 0 { space } else { prev_space };
+        skip = ((e >> 19) & 1) * emit;
+    }
+    if slow != 0 {
+        return false;
+    }
+    if k > 0 && out[k - 1] == b' ' {
+        k -= 1;
+    }
+    out.truncate(k);
+    true
+}
+
+/// [`normalise`] into a reused buffer: the branch-free fast path when the text allows it, else
+/// the character-by-character one.
+pub fn normalise_into(text: &str, out: &mut Vec<u8>) {
+    if !normalise_fast(text.as_bytes(), out, false) {
+        normalise_exact(text, out);
+    }
+}
+
+/// [`normalise`] of a JSON string's content (between its quotes, escapes as written), without
+/// unescaping it first. `raw` must be valid UTF-8. Returns `false` when the exact path is needed
+/// (`\uXXXX` escapes, characters beyond two bytes); `out` is then undefined.
+pub fn normalise_json_fast(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    normalise_fast(raw, out, true)
+}
+
+/// [`normalise`] for any text: one pass over the bytes, writing by index into a buffer sized up
+/// front; characters beyond two bytes are decoded and lower-cased by the Unicode tables.
+fn normalise_exact(text: &str, out: &mut Vec<u8>) {
+    let bytes = text.as_bytes();
+    // Lower-casing never grows a character by more than 3× (Unicode's worst case), and a
+    // separator run becomes one byte.
+    out.clear();
+    out.resize(bytes.len() * 3 + 4, 0);
+    let mut k = 0usize;
+    let mut space = true;
+    let mut i = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            let n = ASCII_NORMAL[usize::from(b)];
+            if n != 0 && b != b'I' {
+                out[k] = n;
+                k += 1;
+                space = false;
+            } else if b == b'I' {
+                // Turkic: I → ı, but I + combining dot above → i.
+                if bytes.get(i + 1..i + 3) == Some(&[0xCC, 0x87]) {
+                    out[k] = b'i';
+                    k += 1;
+                    i += 2;
+                } else {
+                    out[k] = 0xC4;
+                    out[k + 1] = 0xB1;
+                    k += 2;
+                }
+                space = false;
+            } else if !space {
+                out[k] = b' ';
+                k += 1;
+                space = true;
+            }
+            i += 1;
+            continue;
+        }
+        // Two-byte Azerbaijani letters: lower case copied, upper case mapped.
+        if let Some(&next) = bytes.get(i + 1) {
+            let pair = match (b, next) {
+                (0xC9, 0x99) | (0xC4, 0xB1 | 0x9F) | (0xC5, 0x9F) | (0xC3, 0xA7 | 0xB6 | 0xBC) => {
+                    Some((b, next))
+                }
+                (0xC6, 0x8F) => Some((0xC9, 0x99)), // Ə → ə
+                (0xC5, 0x9E) => Some((0xC5, 0x9F)), // Ş → ş
+                (0xC3, 0x87) => Some((0xC3, 0xA7)), // Ç → ç
+                (0xC4, 0x9E) => Some((0xC4, 0x9F)), // Ğ → ğ
+                (0xC3, 0x96) => Some((0xC3, 0xB6)), // Ö → ö
+                (0xC3, 0x9C) => Some((0xC3, 0xBC)), // Ü → ü
+                _ => None,
+            };
+            if let Some((x, y)) = pair {
+                out[k] = x;
+                out[k + 1] = y;
+                k += 2;
+                i += 2;
+                space = false;
+                continue;
+            }
+            if (b, next) == (0xC4, 0xB0) {
+                // İ → i
+                out[k] = b'i';
+                k += 1;
+                i += 2;
+                space = false;
+                continue;
+            }
+        }
+        let Some(c) = text[i..].chars().next() else {
+            break;
+        };
+        i += c.len_utf8();
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                k += l.encode_utf8(&mut out[k..k + 4]).len();
             }
             space = false;
-        } else if let Some(lower) = az_letter_lower(c) {
-            // Azerbaijani's own letters skip the Unicode tables.
-            out.push(lower);
-            space = false;
-        } else if !c.is_ascii() && c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-            space = false;
         } else if !space {
-            out.push(' ');
+            out[k] = b' ';
+            k += 1;
             space = true;
         }
     }
-    if out.ends_with(' ') {
-        out.pop();
+    if k > 0 && out[k - 1] == b' ' {
+        k -= 1;
     }
-    out
-}
-
-/// The lower case of a non-ASCII Azerbaijani letter, Turkic rules (İ → i).
-fn az_letter_lower(c: char) -> Option<char> {
-    Some(match c {
-        'ə' | 'ı' | 'ş' | 'ç' | 'ğ' | 'ö' | 'ü' => c,
-        'Ə' => 'ə',
-        'İ' => 'i',
-        'Ş' => 'ş',
-        'Ç' => 'ç',
-        'Ğ' => 'ğ',
-        'Ö' => 'ö',
-        'Ü' => 'ü',
-        _ => return None,
-    })
+    out.truncate(k);
 }
 
 /// The 32-bit hashes of a text's shingles, sorted and without repeats (a set).
@@ -746,6 +927,67 @@ mod tests {
             .iter()
             .map(|t| fingerprint(t, config, &perms))
             .collect()
+    }
+
+    #[test]
+    fn byte_normaliser_matches_a_character_by_character_one() {
+        // The plain definition: Turkic lower case, every run of non-alphanumerics one space.
+        fn reference(text: &str) -> String {
+            let lowered = crate::core::corpus::text::to_lower_az(text);
+            let mut out = String::new();
+            for c in lowered.chars() {
+                if c.is_alphanumeric() {
+                    out.push(c);
+                } else if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            out.trim_end().to_owned()
+        }
+        const FAST_ONLY: &str =
+            "ƏLİYEV Şəki, ÇÖL-ÜZÜ ĞİRTDAN! 2024 «dünya» ŞƏKİ\u{a0}ÇAY×2 § ÖDƏ ƏƏ  ,, x";
+        assert!(normalise_fast(FAST_ONLY.as_bytes(), &mut Vec::new(), false));
+        // Inside JSON strings, escapes are separators and the escaped byte is not a letter.
+        for text in [
+            FAST_ONLY,
+            "iki\nsətir \"dırnaq\" \\n əks\\\\ x/y\tZ",
+            "a\\",
+            "\n\n",
+        ] {
+            let json = serde_json::to_string(text).expect("json");
+            let mut fast = Vec::new();
+            assert!(
+                normalise_json_fast(&json.as_bytes()[1..json.len() - 1], &mut fast),
+                "{json}"
+            );
+            assert_eq!(
+                String::from_utf8(fast).expect("utf8"),
+                normalise(text),
+                "{json}"
+            );
+        }
+        for text in [
+            "ƏLİYEV Şəki, ÇÖL-ÜZÜ ĞIRTDAN! 2024 İqtisadiyyat",
+            "ƏLİYEV Şəki, ÇÖL-ÜZÜ ĞİRTDAN! 2024 — İqtisadiyyat",
+            "Salam «dünya» – ŞƏKİ\u{a0}ÇAY×2 § ÖDƏ",
+            "Бакы ШӘҺӘРИ ҸАМААТ Һ ҒӘЛӘБӘ",
+            FAST_ONLY,
+            "  Ваку шәһәри ДӘНИЗ  ",
+            "Straße ΣΟΦΙΑ ǅemal 𝐀bc",
+            "ıiIİ...éÉ ñ",
+            "",
+            "!!!",
+        ] {
+            assert_eq!(normalise(text), reference(text), "{text}");
+            let mut fast = Vec::new();
+            if normalise_fast(text.as_bytes(), &mut fast, false) {
+                assert_eq!(
+                    String::from_utf8(fast).expect("utf8"),
+                    reference(text),
+                    "{text}"
+                );
+            }
+        }
     }
 
     #[test]

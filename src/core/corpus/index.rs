@@ -372,6 +372,23 @@ impl DocReader {
 /// text or the end of `raw`, whichever comes first; a cut escape or character is dropped.
 fn decode_json_string_prefix(raw: &[u8], max_bytes: usize) -> String {
     let mut out: Vec<u8> = Vec::with_capacity(max_bytes.min(raw.len()));
+    decode_json_string_bytes(raw, max_bytes, &mut out);
+    match String::from_utf8(out) {
+        Ok(s) => s,
+        Err(e) => {
+            // Cut inside a multi-byte character: keep the whole ones.
+            let valid = e.utf8_error().valid_up_to();
+            let mut bytes = e.into_bytes();
+            bytes.truncate(valid);
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+    }
+}
+
+/// Decodes the JSON string at `raw[0]` into `out` (cleared first), as far as `max_bytes` or its
+/// closing quote. The bytes are not checked as UTF-8: the caller does that.
+pub(crate) fn decode_json_string_bytes(raw: &[u8], max_bytes: usize, out: &mut Vec<u8>) {
+    out.clear();
     let mut i = usize::from(raw.first() == Some(&b'"'));
     while i < raw.len() && out.len() < max_bytes {
         match raw[i] {
@@ -417,16 +434,6 @@ fn decode_json_string_prefix(raw: &[u8], max_bytes: usize) -> String {
                 out.push(b);
                 i += 1;
             }
-        }
-    }
-    match String::from_utf8(out) {
-        Ok(s) => s,
-        Err(e) => {
-            // Cut inside a multi-byte character: keep the whole ones.
-            let valid = e.utf8_error().valid_up_to();
-            let mut bytes = e.into_bytes();
-            bytes.truncate(valid);
-            String::from_utf8(bytes).unwrap_or_default()
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod clean;
 pub mod dedup;
 pub mod derive;
 pub mod diff;
+pub mod exact;
 pub mod import;
 pub mod index;
 pub mod lang;
