@@ -187,3 +187,174 @@ fn language_identification_on_real_text() {
         assert!(s >= 0.90, "{s}");
     }
 }
+
+/// The "done means", through the same core calls the Corpus area makes: import the legal
+/// folder (one document per file), see the anomalies flagged, clean, find the alternative Civil
+/// and Family code conversions as clusters, keep the official ones, export with provenance.
+#[test]
+fn legal_folder_from_import_to_provenance() {
+    use dezgah::core::corpus::derive::{self, ExportFormat, Operation};
+    use dezgah::core::corpus::index::{CorpusIndex, anomaly, index_path};
+    use dezgah::core::corpus::read::{ReadOptions, TextUnit, expand_inputs};
+    use dezgah::core::store::Store;
+
+    let Some(dir) = shared("legal") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = dezgah::core::workspace::Workspace::open(&tmp.path().join("ws")).expect("ws");
+    let root = ws.root().to_owned();
+    drop(ws);
+    let read = ReadOptions {
+        text_unit: TextUnit::File,
+        ..ReadOptions::default()
+    };
+    // The two codes with alternative conversions, their alternatives and two small codes: the
+    // whole folder takes minutes in an unoptimised test build (the release app: seconds).
+    let files: Vec<PathBuf> = expand_inputs(&[dir])
+        .expect("expand")
+        .into_iter()
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            [
+                "Mülki Məcəlləsi",
+                "Ailə",
+                "mulki-mecelle",
+                "aile-mecellesi",
+                "Meşə",
+                "Su Məcəlləsi",
+                "example",
+            ]
+            .iter()
+            .any(|k| name.contains(k))
+        })
+        .collect();
+    assert_eq!(files.len(), 7, "{files:?}");
+    dezgah::core::corpus::import::import_corpus(&root, &files, "legal", &read, None)
+        .expect("import");
+    let db = root.join(dezgah::core::workspace::DB_FILE);
+    let corpus = Store::open(&db)
+        .expect("store")
+        .0
+        .corpora()
+        .expect("corpora")[0]
+        .clone();
+    let index = CorpusIndex::load(&index_path(&root.join(&corpus.path)))
+        .expect("load")
+        .expect("index");
+    let flagged =
+        |index: &CorpusIndex, bit: u8| index.docs.iter().filter(|d| d.anomalies & bit != 0).count();
+    assert!(
+        flagged(&index, anomaly::SPLIT_WORDS) >= 3,
+        "split words flagged"
+    );
+    assert!(
+        flagged(&index, anomaly::SCHWA_LOOK_ALIKE) >= 1,
+        "Cyrillic ә flagged"
+    );
+
+    let cleaned = derive::derive_corpus(
+        &root,
+        &corpus,
+        &Operation::Clean(dezgah::core::corpus::clean::Rules::all()),
+        None,
+    )
+    .expect("clean");
+    let clean_row = Store::open(&db)
+        .expect("store")
+        .0
+        .corpora()
+        .expect("corpora")
+        .into_iter()
+        .find(|c| c.id == cleaned.id)
+        .expect("row");
+    let clean_index = CorpusIndex::load(&index_path(&root.join(&clean_row.path)))
+        .expect("load")
+        .expect("index");
+    assert_eq!(flagged(&clean_index, anomaly::SCHWA_LOOK_ALIKE), 0);
+    let fragments = |rel: &str| -> usize {
+        std::fs::read_to_string(root.join(rel))
+            .expect("read")
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("json");
+                dezgah::core::corpus::split_words::count_fragments(
+                    v["text"].as_str().expect("text"),
+                )
+            })
+            .sum()
+    };
+    let (before, after) = (fragments(&corpus.path), fragments(&clean_row.path));
+    eprintln!("split-off fragments: {before} before cleaning, {after} after");
+    assert!(
+        after * 10 < before,
+        "repair joins most split words: {before} → {after}"
+    );
+
+    let config = dezgah::core::corpus::dedup::DedupConfig {
+        threshold: 0.45,
+        ..Default::default()
+    };
+    let found = derive::find_duplicates(&root, &clean_row, &config, None).expect("find");
+    assert_eq!(found.clusters, 2, "{found:?}");
+    let (mut store, _) = Store::open(&db).expect("store");
+    let clusters = store.clusters(clean_row.id).expect("clusters");
+    let name = |m: i64| clean_index.source(&clean_index.docs[m as usize]).to_owned();
+    let mut pairs: Vec<Vec<String>> = clusters
+        .iter()
+        .map(|c| {
+            let mut names: Vec<String> = c.members.iter().map(|&m| name(m)).collect();
+            names.sort();
+            names
+        })
+        .collect();
+    pairs.sort();
+    assert!(
+        pairs[0].iter().any(|n| n.contains("Ailə"))
+            && pairs[0].iter().any(|n| n.contains("aile-mecellesi")),
+        "{pairs:?}"
+    );
+    assert!(
+        pairs[1].iter().any(|n| n.contains("Mülki Məcəlləsi"))
+            && pairs[1].iter().any(|n| n.contains("mulki-mecelle")),
+        "{pairs:?}"
+    );
+    // Keep the official files: they are the longer ones in the Family pair, so choose by hand.
+    for c in &clusters {
+        let official = *c
+            .members
+            .iter()
+            .find(|&&m| name(m).contains("Azərbaycan Respublikasının"))
+            .expect("official member");
+        store
+            .decide_cluster(c.id, official, "chosen", Some("test"))
+            .expect("decide");
+    }
+    drop(store);
+    let dedup = derive::derive_corpus(&root, &clean_row, &Operation::RemoveDuplicates, None)
+        .expect("dedup");
+    assert_eq!(dedup.docs_in - dedup.docs_out, 2);
+    let dedup_row = Store::open(&db)
+        .expect("store")
+        .0
+        .corpora()
+        .expect("corpora")
+        .into_iter()
+        .find(|c| c.id == dedup.id)
+        .expect("row");
+    let out = tmp.path().join("legal-clean.jsonl");
+    derive::export_corpus(&root, &dedup_row, &out, ExportFormat::Jsonl, None).expect("export");
+    let provenance: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(derive::provenance_path(&out)).expect("read"))
+            .expect("json");
+    assert_eq!(
+        provenance["import"]["sources"].as_array().map(Vec::len),
+        Some(files.len())
+    );
+    assert_eq!(provenance["steps"][0]["step"], "clean");
+    assert_eq!(provenance["steps"][1]["step"], "dedup");
+    assert_eq!(provenance["steps"][1]["removed"], 2);
+}
