@@ -273,7 +273,10 @@ fn browse_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     ui.add_space(4.0);
     ui.columns(2, |cols| {
         doc_list_ui(&mut cols[0], i18n, browser, out);
-        doc_view_ui(&mut cols[1], i18n, browser, out);
+        // Columns are justified layouts, which would stretch the words of the text apart.
+        cols[1].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            doc_view_ui(ui, i18n, browser, out);
+        });
     });
 }
 

@@ -342,7 +342,9 @@ pub fn duplicates_ui(
     ui.add_space(6.0);
     ui.columns(2, |cols| {
         clusters_list_ui(&mut cols[0], view, out);
-        cluster_review_ui(&mut cols[1], view, out);
+        cols[1].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            cluster_review_ui(ui, view, out);
+        });
     });
 }
 

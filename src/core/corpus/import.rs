@@ -60,10 +60,15 @@ pub fn free_name(store: &Store, name: &str) -> Result<String, StoreError> {
     Ok(candidate)
 }
 
-/// The corpus name for some input files: the first file's name without its extensions.
+/// The corpus name for some inputs: a file's name without its extensions, or for a folder or
+/// several files, the folder they are in.
 pub fn default_name(inputs: &[PathBuf]) -> String {
-    let stem = inputs
-        .first()
+    let named = match inputs {
+        [one] => Some(one.as_path()),
+        [first, ..] => first.parent(),
+        [] => None,
+    };
+    let stem = named
         .and_then(|p| p.file_name())
         .map_or_else(|| "korpus".to_owned(), |n| n.to_string_lossy().into_owned());
     let base = stem.split('.').next().unwrap_or(&stem);
