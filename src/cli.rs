@@ -161,6 +161,9 @@ pub struct StatsArgs {
     /// Skip language identification (faster)
     #[arg(long)]
     pub no_languages: bool,
+    /// Estimate the corpus's size in this tokenizer's tokens (any tokenizer.json)
+    #[arg(long, value_name = "TOKENIZER.json")]
+    pub tokenizer: Option<PathBuf>,
     /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
     #[arg(long, value_enum, default_value_t = UnitArg::Line)]
     pub unit: UnitArg,
@@ -333,8 +336,16 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (languages, top) = (!args.no_languages, args.top);
+    let tokenizer = args.tokenizer.clone();
     let s = run_job("reading", move |ctx| {
-        stats::stats_files(&inputs, &options, languages, top, Some(ctx))
+        stats::stats_files_with_tokens(
+            &inputs,
+            &options,
+            languages,
+            top,
+            tokenizer.as_deref(),
+            Some(ctx),
+        )
     })?;
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
@@ -366,6 +377,12 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
         .map(|(w, n)| format!("{w} {n}"))
         .collect();
     println!("top words  {}", words.join(", "));
+    if let Some(t) = &s.estimated_tokens {
+        println!(
+            "tokens     ≈ {} with {} ({:.2} characters per token, from {} sampled documents)",
+            t.estimated_tokens, t.tokenizer, t.characters_per_token, t.sample_documents
+        );
+    }
     if s.bad_lines > 0 {
         eprintln!("{} unreadable line(s) left out", s.bad_lines);
     }

@@ -519,3 +519,66 @@ fn corpus_clean_reads_hugging_face_style_parquet() {
     assert_eq!(records[3]["id"], 105);
     assert_eq!(records[3]["tags"][0], "xəbər");
 }
+
+/// A word-level tokenizer.json: whitespace words, [UNK] for the rest.
+fn word_tokenizer(dir: &Path) -> std::path::PathBuf {
+    let vocab = [
+        "[UNK]",
+        "Bakı",
+        "Xəzər",
+        "dənizi",
+        "sahilində",
+        "yerləşir",
+        ".",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, w)| ((*w).to_owned(), i as u32))
+    .collect();
+    let model = tokenizers::models::wordlevel::WordLevel::builder()
+        .vocab(vocab)
+        .unk_token("[UNK]".into())
+        .build()
+        .expect("model");
+    let mut tokenizer = tokenizers::Tokenizer::new(model);
+    tokenizer.with_pre_tokenizer(Some(tokenizers::pre_tokenizers::whitespace::Whitespace {}));
+    let path = dir.join("tokenizer.json");
+    tokenizer.save(&path, false).expect("save");
+    path
+}
+
+#[test]
+fn corpus_stats_estimates_tokens_with_a_tokenizer_and_names_a_bad_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("x.txt");
+    std::fs::write(&input, "Bakı Xəzər dənizi sahilində yerləşir.\n".repeat(50)).expect("write");
+    let tok = word_tokenizer(dir.path());
+    let out = dezgah()
+        .args(["corpus", "stats", "--json", "--no-languages", "--tokenizer"])
+        .arg(&tok)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        stats["estimated_tokens"]["estimated_tokens"], 300,
+        "{stats}"
+    );
+
+    let bad = dir.path().join("broken.json");
+    std::fs::write(&bad, "{").expect("write");
+    let out = dezgah()
+        .args(["corpus", "stats", "--tokenizer"])
+        .arg(&bad)
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.json"), "{stderr}");
+}

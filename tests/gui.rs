@@ -564,10 +564,35 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     settle(&mut harness);
     harness.get_by_label_contains(&i18n.tr("mark-control"));
     harness.get_by_label_contains(&i18n.tr("mark-replacement"));
-    if let Ok(dir) = std::env::var("DEZGAH_LOOK") {
-        let image = harness.render().expect("render");
-        image.save(format!("{dir}/browse.png")).expect("save");
-    }
+    look(&mut harness, "browse");
+
+    // Estimated tokens with a tokenizer.json (any; here a word-level one).
+    let vocab = ["[UNK]", "Bakı", "şəhəri", "Xəzər"]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| ((*w).to_owned(), i as u32))
+        .collect();
+    let model = tokenizers::models::wordlevel::WordLevel::builder()
+        .vocab(vocab)
+        .unk_token("[UNK]".into())
+        .build()
+        .expect("model");
+    let mut tokenizer = tokenizers::Tokenizer::new(model);
+    tokenizer.with_pre_tokenizer(Some(tokenizers::pre_tokenizers::whitespace::Whitespace {}));
+    let tok = tmp.path().join("tokenizer.json");
+    tokenizer.save(&tok, false).expect("save");
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-overview"))
+        .click();
+    harness
+        .state_mut()
+        .push(dezgah::app::command::Command::EstimateTokens(tok));
+    harness.step();
+    wait_for_job(&mut harness, &i18n, "job-estimate-tokens", "qanun");
+    let estimate = harness.state().corpus.steps.tokens.clone();
+    let estimate = estimate.expect("estimated").expect("ok");
+    assert_eq!(estimate.sample_documents, 4);
+    harness.get_by_label_contains(&format!("≈ {} ", estimate.estimated_tokens));
 }
 
 fn look(harness: &mut Harness<'_, DezgahApp>, name: &str) {

@@ -72,4 +72,7 @@ pub enum Command {
     /// Asks where to save, then exports the selected corpus.
     ChooseExport(ExportFormat),
     ExportCorpusTo(ExportFormat, PathBuf),
+    /// Shows the file picker for a tokenizer.json, then estimates the corpus's tokens with it.
+    ChooseTokenizerForEstimate,
+    EstimateTokens(PathBuf),
 }

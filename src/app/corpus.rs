@@ -421,6 +421,8 @@ pub struct StepsState {
     pub lineage: Vec<crate::core::store::LineageEntry>,
     pub export_format: ExportFormat,
     pub exported: Option<Result<(PathBuf, u64), String>>,
+    /// The corpus's size in a chosen tokenizer's tokens.
+    pub tokens: Option<Result<crate::core::corpus::tokens::TokenEstimate, String>>,
     pub(crate) pending: Vec<(JobId, Pending)>,
 }
 
@@ -443,6 +445,7 @@ impl Default for StepsState {
             lineage: Vec::new(),
             export_format: ExportFormat::Jsonl,
             exported: None,
+            tokens: None,
             pending: Vec::new(),
         }
     }
@@ -484,6 +487,7 @@ pub enum Pending {
     Diff(Slot<DocDiff>),
     Derived(Slot<Derived>),
     Exported(Slot<(PathBuf, u64)>),
+    Tokens(Slot<crate::core::corpus::tokens::TokenEstimate>),
 }
 
 impl DezgahApp {
@@ -623,6 +627,22 @@ impl DezgahApp {
                 ))
             },
         );
+    }
+
+    pub(crate) fn estimate_tokens(&mut self, tokenizer: PathBuf) {
+        self.corpus.steps.tokens = None;
+        let Some(browser) = &self.corpus.browser else {
+            self.corpus.steps.tokens = Some(Err(self.i18n.tr("corpus-index-loading")));
+            return;
+        };
+        let jsonl = browser.jsonl.clone();
+        let index = Arc::clone(&browser.index);
+        self.spawn_step("job-estimate-tokens", Pending::Tokens, move |_, _, _| {
+            let estimate =
+                crate::core::corpus::tokens::estimate_corpus(&jsonl, &index, &tokenizer)?;
+            let summary = format!("≈ {} tokens", estimate.estimated_tokens);
+            Ok((estimate, summary))
+        });
     }
 
     /// Clusters of the selected corpus from the database; the browser's duplicate status too.
@@ -804,6 +824,7 @@ impl DezgahApp {
             Pending::FilterPreview(s) => steps.filter_preview = take(&s, ok, error),
             Pending::Diff(s) => steps.diff = take(&s, ok, error),
             Pending::Exported(s) => steps.exported = take(&s, ok, error),
+            Pending::Tokens(s) => steps.tokens = take(&s, ok, error),
             Pending::Found(s) => {
                 steps.found = take(&s, ok, error);
                 steps.cluster = None;

@@ -245,6 +245,17 @@ impl DezgahApp {
                 }
             }
             Command::ExportCorpusTo(format, out) => self.export(format, out),
+            Command::ChooseTokenizerForEstimate => {
+                let start = self.workspace.path().join("tokenizers");
+                if let Some(file) = rfd::FileDialog::new()
+                    .set_directory(start)
+                    .add_filter("tokenizer.json", &["json"])
+                    .pick_file()
+                {
+                    self.estimate_tokens(file);
+                }
+            }
+            Command::EstimateTokens(file) => self.estimate_tokens(file),
             Command::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
                     b.show_whole = true;

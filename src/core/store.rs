@@ -297,6 +297,8 @@ pub struct ClusterRow {
 pub struct TokenizerRow {
     pub id: i64,
     pub name: String,
+    /// `tokenizer.json`, relative to the workspace root.
+    pub path: String,
     pub kind: String,
     pub vocab_size: u64,
 }
@@ -834,7 +836,7 @@ impl Store {
     pub fn tokenizers(&self) -> Result<Vec<TokenizerRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, name, kind, vocab_size FROM tokenizers ORDER BY name")
+            .prepare("SELECT id, name, kind, vocab_size, path FROM tokenizers ORDER BY name")
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |r| {
             Ok(TokenizerRow {
@@ -842,6 +844,7 @@ impl Store {
                 name: r.get(1)?,
                 kind: r.get(2)?,
                 vocab_size: r.get::<_, i64>(3)?.max(0) as u64,
+                path: r.get(4)?,
             })
         })
         .and_then(Iterator::collect)

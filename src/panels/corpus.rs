@@ -79,7 +79,7 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     });
     ui.add_space(6.0);
     match view.corpus.tab {
-        CorpusTab::Overview => overview_ui(ui, view),
+        CorpusTab::Overview => overview_ui(ui, view, out),
         CorpusTab::Documents => browse_ui(ui, view, out),
         CorpusTab::Clean => crate::panels::corpus_steps::clean_ui(ui, view, selected, out),
         CorpusTab::Filter => crate::panels::corpus_steps::filter_ui(ui, view, selected, out),
@@ -90,7 +90,7 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     }
 }
 
-fn overview_ui(ui: &mut egui::Ui, view: &AreaView<'_>) {
+fn overview_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     match &view.corpus.stats {
         None => {
@@ -108,6 +108,50 @@ fn overview_ui(ui: &mut egui::Ui, view: &AreaView<'_>) {
             );
         }
         Some(Ok(stats)) => stats_ui(ui, i18n, stats),
+    }
+    ui.add_space(8.0);
+    tokens_ui(ui, view, out);
+}
+
+fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let steps = &view.corpus.steps;
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(i18n.tr("corpus-tokens"));
+        for tokenizer in &view.snapshot.tokenizers {
+            if ui
+                .button(&tokenizer.name)
+                .on_hover_text(i18n.tr("corpus-tokens-hint"))
+                .clicked()
+            {
+                out.push(Command::EstimateTokens(
+                    view.workspace.root().join(&tokenizer.path),
+                ));
+            }
+        }
+        if ui.button(i18n.tr("corpus-tokens-choose")).clicked() {
+            out.push(Command::ChooseTokenizerForEstimate);
+        }
+        if steps.is_running(|p| matches!(p, crate::app::corpus::Pending::Tokens(_))) {
+            ui.spinner();
+        }
+    });
+    match &steps.tokens {
+        None => {}
+        Some(Err(e)) => {
+            ui.colored_label(theme::error_color(ui), e);
+        }
+        Some(Ok(t)) => {
+            ui.label(i18n.tr_args(
+                "corpus-tokens-estimate",
+                &[
+                    ("tokens", t.estimated_tokens.into()),
+                    ("tokenizer", t.tokenizer.as_str().into()),
+                    ("per_token", format!("{:.2}", t.characters_per_token).into()),
+                    ("sample", t.sample_documents.into()),
+                ],
+            ));
+        }
     }
 }
 

@@ -15,4 +15,5 @@ pub mod read;
 pub mod split_words;
 pub mod stats;
 pub mod text;
+pub mod tokens;
 pub mod write;

@@ -43,6 +43,9 @@ pub struct CorpusStats {
     pub top_words: Vec<(String, u64)>,
     pub bad_lines: u64,
     pub seconds: f64,
+    /// With a tokenizer: the corpus's size in its tokens, estimated from a sample.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_tokens: Option<crate::core::corpus::tokens::TokenEstimate>,
 }
 
 /// One document as [`StatsBuilder::add`] saw it.
@@ -174,6 +177,37 @@ pub fn stats_files(
     top_n: usize,
     ctx: Option<&JobCtx>,
 ) -> Result<CorpusStats, CleanError> {
+    stats_files_with_tokens(inputs, read, detect_languages, top_n, None, ctx).map_err(|e| match e {
+        StatsError::Read(e) => e,
+        StatsError::Tokens(e) => CleanError::Write {
+            path: PathBuf::new(),
+            source: std::io::Error::other(e.to_string()),
+        },
+    })
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatsError {
+    #[error(transparent)]
+    Read(#[from] CleanError),
+    #[error(transparent)]
+    Tokens(#[from] crate::core::corpus::tokens::TokenError),
+}
+
+/// [`stats_files`], with tokens estimated under `tokenizer` from a sample taken on the way.
+pub fn stats_files_with_tokens(
+    inputs: &[PathBuf],
+    read: &ReadOptions,
+    detect_languages: bool,
+    top_n: usize,
+    tokenizer: Option<&std::path::Path>,
+    ctx: Option<&JobCtx>,
+) -> Result<CorpusStats, StatsError> {
+    // A tokenizer that cannot load is reported before the long pass, not after it.
+    if let Some(path) = tokenizer {
+        crate::core::corpus::tokens::load_tokenizer(path)?;
+    }
+    let mut sampler = tokenizer.map(|_| crate::core::corpus::tokens::Sampler::default());
     let started = std::time::Instant::now();
     // Nothing is written; a cancellation names the first input.
     let first = inputs.first().cloned().unwrap_or_default();
@@ -181,9 +215,13 @@ pub fn stats_files(
     let mut builder = StatsBuilder::new(detect_languages);
     let mut bad_lines = 0;
     for input in inputs {
-        let mut reader = DocumentReader::open(input, read.clone())?;
+        let mut reader = DocumentReader::open(input, read.clone()).map_err(CleanError::from)?;
         while let Some(doc) = reader.next() {
-            builder.add(&doc?.text);
+            let doc = doc.map_err(CleanError::from)?;
+            builder.add(&doc.text);
+            if let Some(sampler) = &mut sampler {
+                sampler.add(&doc.text);
+            }
             progress.document(reader.bytes_read)?;
         }
         progress.file_done(input);
@@ -191,6 +229,13 @@ pub fn stats_files(
     }
     progress.finish();
     let mut stats = builder.finish(top_n);
+    if let (Some(path), Some(sampler)) = (tokenizer, &sampler) {
+        stats.estimated_tokens = Some(crate::core::corpus::tokens::estimate(
+            path,
+            sampler.texts(),
+            stats.characters,
+        )?);
+    }
     stats.bad_lines = bad_lines;
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
