@@ -55,6 +55,24 @@ pub enum CorpusCommand {
     Dedup(DedupArgs),
     /// Keep documents that pass Gopher/C4-style quality filters
     Filter(FilterArgs),
+    /// Write documents as JSONL or Parquet (by OUT's extension), with their provenance record
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Input files (any format `corpus stats` reads)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// OUT.jsonl or OUT.parquet; OUT.provenance.json is written beside it
+    #[arg(long, value_name = "OUT")]
+    pub out: PathBuf,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
 }
 
 #[derive(Debug, clap::Args)]
@@ -267,6 +285,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Corpus(CorpusCommand::Stats(args)) => corpus_stats(args),
         Commands::Corpus(CorpusCommand::Dedup(args)) => corpus_dedup(args),
         Commands::Corpus(CorpusCommand::Filter(args)) => corpus_filter(args),
+        Commands::Corpus(CorpusCommand::Export(args)) => corpus_export(args),
     }
 }
 
@@ -300,9 +319,22 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
+    let job_inputs = inputs.clone();
     let report = run_job("cleaning", move |ctx| {
-        clean::clean_files(&inputs, &out, rules, &options, Some(ctx))
+        clean::clean_files(&job_inputs, &out, rules, &options, Some(ctx))
     })?;
+    record_provenance(
+        &inputs,
+        &args.out,
+        "clean",
+        serde_json::to_value(rules)?,
+        (report.documents_in, report.documents_out),
+        serde_json::json!({
+            "documents_changed_per_rule": report.changed_by_rule,
+            "documents_emptied": report.documents_emptied,
+            "bad_lines": report.bad_lines,
+        }),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());
@@ -324,6 +356,63 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
             eprintln!("  {line}");
         }
     }
+    Ok(())
+}
+
+/// Writes `OUT.provenance.json` beside a step's output.
+fn record_provenance(
+    inputs: &[PathBuf],
+    out: &Path,
+    step: &str,
+    settings: serde_json::Value,
+    (documents_in, documents_out): (u64, u64),
+    report: serde_json::Value,
+) -> anyhow::Result<()> {
+    let step = crate::core::corpus::provenance::Step {
+        step,
+        settings,
+        documents_in,
+        documents_out,
+        report,
+    };
+    crate::core::corpus::provenance::record_step(inputs, out, &step).with_context(|| {
+        format!(
+            "writing {}",
+            crate::core::corpus::provenance::provenance_path(out).display()
+        )
+    })
+}
+
+fn corpus_export(args: &ExportArgs) -> anyhow::Result<()> {
+    use crate::core::corpus::read;
+    let options = read::ReadOptions {
+        text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
+        ..read::ReadOptions::default()
+    };
+    let inputs = read::expand_inputs(&args.inputs)?;
+    let parquet = args
+        .out
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let out = args.out.clone();
+    let job_inputs = inputs.clone();
+    let written = run_job("exporting", move |ctx| {
+        crate::core::corpus::derive::export_files(&job_inputs, &out, parquet, &options, Some(ctx))
+    })?;
+    record_provenance(
+        &inputs,
+        &args.out,
+        "export",
+        serde_json::json!({"format": if parquet { "parquet" } else { "jsonl" }}),
+        (written, written),
+        serde_json::Value::Null,
+    )?;
+    println!(
+        "{written} documents -> {} (provenance: {})",
+        args.out.display(),
+        crate::core::corpus::provenance::provenance_path(&args.out).display()
+    );
     Ok(())
 }
 
@@ -389,9 +478,9 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn exact_dedup(args: &DedupArgs, inputs: Vec<PathBuf>) -> anyhow::Result<()> {
+fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
     use crate::core::corpus::read::Format;
-    for input in &inputs {
+    for input in inputs {
         let plain_jsonl = Format::detect(input) == Some(Format::Jsonl)
             && !input
                 .extension()
@@ -403,9 +492,18 @@ fn exact_dedup(args: &DedupArgs, inputs: Vec<PathBuf>) -> anyhow::Result<()> {
         );
     }
     let out = args.out.clone();
+    let job_inputs = inputs.to_vec();
     let (report, problems) = run_job("exact deduplication", move |ctx| {
-        crate::core::corpus::exact::exact_dedup_jsonl(&inputs, &out, Some(ctx))
+        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, &out, Some(ctx))
     })?;
+    record_provenance(
+        inputs,
+        &args.out,
+        "dedup",
+        serde_json::json!({"exact": true, "normalised": true, "hash": "xxh3-128"}),
+        (report.documents_in as u64, report.documents_out as u64),
+        serde_json::json!({"clusters": report.clusters.len(), "bad_lines": report.bad_lines}),
+    )?;
     for problem in problems.iter().take(20) {
         eprintln!("{problem} (skipped)");
     }
@@ -465,11 +563,24 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let out = args.out.clone();
     if args.exact {
-        return exact_dedup(args, inputs);
+        return exact_dedup(args, &inputs);
     }
+    let job_inputs = inputs.clone();
     let report = run_job("deduplicating", move |ctx| {
-        dedup::dedup_files(&inputs, &out, &config, policy, &options, Some(ctx))
+        dedup::dedup_files(&job_inputs, &out, &config, policy, &options, Some(ctx))
     })?;
+    record_provenance(
+        &inputs,
+        &args.out,
+        "dedup",
+        serde_json::json!({"config": config, "keep": policy, "bands": report.bands, "rows": report.rows}),
+        (report.documents_in as u64, report.documents_out as u64),
+        serde_json::json!({
+            "clusters": report.clusters.len(),
+            "exact_removed": report.exact_removed,
+            "near_removed": report.near_removed,
+        }),
+    )?;
     if let Some(path) = &args.report {
         crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -519,9 +630,10 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (out, rejected) = (args.out.clone(), args.rejected.clone());
+    let job_inputs = inputs.clone();
     let report = run_job("filtering", move |ctx| {
         quality::filter_files(
-            &inputs,
+            &job_inputs,
             &out,
             rejected.as_deref(),
             &config,
@@ -529,6 +641,17 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
             Some(ctx),
         )
     })?;
+    record_provenance(
+        &inputs,
+        &args.out,
+        "filter",
+        serde_json::to_value(config)?,
+        (report.documents_in, report.documents_out),
+        serde_json::json!({
+            "documents_failing_per_filter": report.failed_by_filter,
+            "bad_lines": report.bad_lines,
+        }),
+    )?;
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());

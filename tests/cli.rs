@@ -582,3 +582,72 @@ fn corpus_stats_estimates_tokens_with_a_tokenizer_and_names_a_bad_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("broken.json"), "{stderr}");
 }
+
+#[test]
+fn a_command_line_pipeline_leaves_a_provenance_chain_and_exports_parquet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = dir.path().join("qanun.txt");
+    let law = "Azərbaycan Respublikasının Mülki Məcəlləsi mülki qanunvericiliyin əsaslarını müəyyən edir və mülkiyyət hüququnu tənzimləyir.";
+    std::fs::write(&raw, format!("{law}\nM ə c ə ll ə si maddәsi.\n{law}\n")).expect("write");
+    let clean = dir.path().join("clean.jsonl");
+    let dedup = dir.path().join("dedup.jsonl");
+    let parquet = dir.path().join("final.parquet");
+    for args in [
+        vec![
+            "corpus",
+            "clean",
+            "--all",
+            raw.to_str().expect("path"),
+            "--out",
+            clean.to_str().expect("path"),
+        ],
+        vec![
+            "corpus",
+            "dedup",
+            clean.to_str().expect("path"),
+            "--out",
+            dedup.to_str().expect("path"),
+        ],
+        vec![
+            "corpus",
+            "export",
+            dedup.to_str().expect("path"),
+            "--out",
+            parquet.to_str().expect("path"),
+        ],
+    ] {
+        let out = dezgah().args(&args).output().expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let record: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("final.parquet.provenance.json")).expect("provenance"),
+    )
+    .expect("json");
+    assert!(
+        record["import"]["sources"][0]["path"]
+            .as_str()
+            .expect("path")
+            .ends_with("qanun.txt")
+    );
+    let steps: Vec<&str> = record["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["step"].as_str().expect("step"))
+        .collect();
+    assert_eq!(steps, vec!["clean", "dedup", "export"]);
+    assert_eq!(record["steps"][1]["removed"], 1);
+    assert_eq!(record["steps"][0]["settings"]["schwa"], true);
+    // The Parquet reads back.
+    let out = dezgah()
+        .args(["corpus", "stats", "--json", "--no-languages"])
+        .arg(&parquet)
+        .output()
+        .expect("run");
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(stats["documents"], 2);
+}

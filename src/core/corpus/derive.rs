@@ -561,11 +561,63 @@ pub enum ExportFormat {
     Parquet,
 }
 
-/// Where the provenance record of an export is written: `OUT.provenance.json`.
-pub fn provenance_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(".provenance.json");
-    out.with_file_name(name)
+pub use crate::core::corpus::provenance::provenance_path;
+
+/// Writes documents of `inputs` to `out` as JSONL or Parquet (a command-line export).
+pub fn export_files(
+    inputs: &[PathBuf],
+    out: &Path,
+    parquet: bool,
+    read: &ReadOptions,
+    ctx: Option<&JobCtx>,
+) -> Result<u64, CleanError> {
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut written = 0u64;
+    let mut done = 0u64;
+    let mut jsonl = if parquet {
+        None
+    } else {
+        Some(JsonlSink::create(out)?)
+    };
+    let mut pq = if parquet {
+        Some(crate::core::corpus::write::ParquetSink::create(out)?)
+    } else {
+        None
+    };
+    for input in inputs {
+        let mut reader = DocumentReader::open(input, read.clone())?;
+        while let Some(doc) = reader.next() {
+            let doc = doc?;
+            if let Some(sink) = &mut jsonl {
+                sink.write(&doc.id, &doc.text, &doc.extra)?;
+            }
+            if let Some(sink) = &mut pq {
+                sink.write(&doc.id, &doc.text)?;
+            }
+            written += 1;
+            if written.is_multiple_of(256) {
+                check_cancel(ctx, out)?;
+                if let Some(ctx) = ctx {
+                    ctx.progress(done + reader.bytes_read, Some(total));
+                }
+            }
+        }
+        done += input.metadata().map_or(0, |m| m.len());
+        for problem in &reader.problems {
+            log::warn!("{problem} (skipped)");
+        }
+    }
+    if let Some(sink) = jsonl {
+        sink.finish()?;
+    }
+    if let Some(sink) = pq {
+        sink.finish()?;
+    }
+    Ok(written)
 }
 
 /// The provenance of corpus `id`: its source files and every step since, with settings and

@@ -10,6 +10,7 @@ pub mod import;
 pub mod index;
 pub mod lang;
 pub mod progress;
+pub mod provenance;
 pub mod quality;
 pub mod read;
 pub mod split_words;
