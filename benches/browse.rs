@@ -106,10 +106,12 @@ fn timed_frame(harness: &mut Harness<'_, DezgahApp>, frames: &mut Vec<Duration>)
 }
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke test.
+    let benching = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(if benching { 1_000_000 } else { 2_000 });
     let tmp = tempfile::tempdir().expect("tempdir");
     let root = tmp.path().join("ws");
     dezgah::core::workspace::Workspace::open(&root).expect("workspace");
@@ -152,7 +154,7 @@ fn main() {
     let mut frames = Vec::new();
     // Scroll the list: the pointer over it, wheel events, then a jump by dragging far down.
     harness.event(egui::Event::PointerMoved(egui::pos2(400.0, 700.0)));
-    for _ in 0..200 {
+    for _ in 0..if benching { 200 } else { 20 } {
         harness.event(egui::Event::MouseWheel {
             unit: egui::MouseWheelUnit::Point,
             delta: egui::vec2(0.0, -600.0),

@@ -343,13 +343,18 @@ impl JobBoard {
     pub fn apply(&mut self, event: Event) {
         let Event { id, kind } = event;
         if let EventKind::Started { name } = kind {
-            self.jobs.push(JobView {
-                id,
-                name,
-                progress: None,
-                last_log: None,
-                outcome: None,
-            });
+            // In the order they were started, whichever thread reports first.
+            let at = self.jobs.partition_point(|j| j.id.0 < id.0);
+            self.jobs.insert(
+                at,
+                JobView {
+                    id,
+                    name,
+                    progress: None,
+                    last_log: None,
+                    outcome: None,
+                },
+            );
             return;
         }
         let Some(view) = self.jobs.iter_mut().find(|j| j.id == id) else {
@@ -434,6 +439,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_board_lists_jobs_in_start_order_whichever_thread_reports_first() {
+        let mut board = JobBoard::default();
+        for id in [3, 1, 2] {
+            board.apply(Event {
+                id: JobId(id),
+                kind: EventKind::Started {
+                    name: format!("job {id}"),
+                },
+            });
+        }
+        let ids: Vec<u64> = board.running().map(|j| j.id.0).collect();
+        assert_eq!(ids, vec![1, 2, 3]);
+    }
     use std::sync::atomic::AtomicUsize;
 
     fn wait_outcome(jobs: &mut Jobs, board: &mut JobBoard, id: JobId) -> Outcome {
