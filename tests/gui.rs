@@ -758,3 +758,44 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
     assert_eq!(steps, vec!["clean", "dedup"]);
     assert_eq!(provenance["export"]["documents"], 2);
 }
+
+#[test]
+fn import_reads_a_chosen_field_and_reports_unreadable_lines_by_file_and_line() {
+    use dezgah::app::command::Command;
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::En);
+    let i18n = I18n::new(Lang::En);
+    click_area(&mut harness, &i18n, Area::Corpus);
+    let file = tmp.path().join("xeber.jsonl");
+    std::fs::write(
+        &file,
+        b"{\"key\": \"a\", \"body\": \"Bak\xc4\xb1da hava g\xc3\xbcn\xc9\x99\xc5\x9flidir.\"}\n{\"key\": \"b\", \"body\": \"Qubada qar \xff ya\xc4\x9f\xc4\xb1r.\"}\nnot json\n",
+    )
+    .expect("write");
+    harness.state_mut().push(Command::SetImportOptions(
+        dezgah::app::corpus::ImportOptions {
+            text_field: "body".into(),
+            id_field: "key".into(),
+            repair: true,
+        },
+    ));
+    harness.state_mut().push(Command::ImportCorpus(vec![file]));
+    harness.step();
+    wait_for_job(&mut harness, &i18n, "job-import-corpus", "xeber");
+    harness.get_by_label("xeber").click();
+    wait_for_label(
+        &mut harness,
+        &i18n.tr_args("corpus-bad-lines", &[("count", 2.into())]),
+    );
+    harness.get_by_label_contains("xeber.jsonl:2: invalid UTF-8");
+    harness.get_by_label_contains("xeber.jsonl:3: malformed JSON");
+    let WorkspaceSlot::Open { workspace, .. } = &harness.state().workspace else {
+        panic!("closed");
+    };
+    let text = std::fs::read_to_string(workspace.root().join("corpora/xeber.jsonl")).expect("read");
+    assert!(text.contains("\"id\":\"a\""), "{text}");
+    assert!(
+        text.contains('\u{FFFD}'),
+        "the invalid byte was repaired: {text}"
+    );
+}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::app::corpus::{CorpusTab, DedupSettings, StepKind};
+use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
 use crate::app::state::{Area, ThemeChoice};
 use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::clean::Rules;
@@ -38,6 +38,7 @@ pub enum Command {
     ImportCorpus(Vec<PathBuf>),
     /// What one document of a plain-text file is, for the next import.
     SetImportUnit(TextUnit),
+    SetImportOptions(ImportOptions),
     /// Shows a corpus's details (and computes its statistics if it has none yet).
     SelectCorpus(i64),
     SetCorpusTab(CorpusTab),

@@ -18,6 +18,25 @@ use crate::core::corpus::stats::CorpusStats;
 use crate::core::jobs::{JobId, Slot};
 use crate::core::store::ClusterRow;
 
+/// How the next import reads its files (besides the text unit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportOptions {
+    pub text_field: String,
+    pub id_field: String,
+    /// Invalid UTF-8 becomes U+FFFD instead of the line being left out.
+    pub repair: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            text_field: "text".into(),
+            id_field: "id".into(),
+            repair: false,
+        }
+    }
+}
+
 /// A finished search: its query and the documents it found.
 pub type SearchHits = (Query, Vec<u32>);
 
@@ -59,6 +78,8 @@ impl CorpusTab {
 #[derive(Debug, Default)]
 pub struct CorpusView {
     pub unit: crate::core::corpus::read::TextUnit,
+    /// JSONL/Parquet fields and what to do with unreadable lines, for the next import.
+    pub import: ImportOptions,
     pub selected: Option<i64>,
     pub tab: CorpusTab,
     /// Statistics of the selected corpus: `None` while they are being computed.
@@ -831,6 +852,11 @@ impl DezgahApp {
                 steps.compare = None;
                 steps.diff = None;
                 self.reload_clusters();
+                // New clusters keep their first member; the chosen policy applies to them too.
+                let keep = self.corpus.steps.keep.clone();
+                if keep != Keep::First {
+                    self.apply_keep_policy(&keep);
+                }
                 if !self.corpus.steps.clusters.is_empty() {
                     self.select_cluster(0);
                 }

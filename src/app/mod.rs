@@ -202,6 +202,7 @@ impl DezgahApp {
             }
             Command::ImportCorpus(files) => self.import_corpus(files),
             Command::SetImportUnit(unit) => self.corpus.unit = unit,
+            Command::SetImportOptions(options) => self.corpus.import = options,
             Command::SelectCorpus(id) => self.select_corpus(id),
             Command::SetCorpusTab(tab) => self.corpus.tab = tab,
             Command::SetBrowseFilters(filters) => self.set_filters(*filters),
@@ -273,9 +274,16 @@ impl DezgahApp {
         }
         let root = workspace.root().to_owned();
         let name = crate::core::corpus::import::default_name(&files);
+        let options = &self.corpus.import;
         let read = crate::core::corpus::read::ReadOptions {
             text_unit: self.corpus.unit,
-            ..crate::core::corpus::read::ReadOptions::default()
+            text_field: options.text_field.trim().to_owned(),
+            id_field: options.id_field.trim().to_owned(),
+            bad_lines: if options.repair {
+                crate::core::corpus::read::BadLines::Repair
+            } else {
+                crate::core::corpus::read::BadLines::Skip
+            },
         };
         let label = self
             .i18n
@@ -384,6 +392,7 @@ impl DezgahApp {
         // A selection belongs to the workspace it was made in.
         self.corpus = CorpusView {
             unit: self.corpus.unit,
+            import: self.corpus.import.clone(),
             tab: self.corpus.tab,
             ..CorpusView::default()
         };

@@ -186,10 +186,52 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
         }
     });
+    let mut options = view.corpus.import.clone();
+    ui.horizontal_wrapped(|ui| {
+        let label = ui
+            .label(i18n.tr("corpus-import-text-field"))
+            .on_hover_text(i18n.tr("corpus-import-fields-hint"));
+        ui.add(
+            egui::TextEdit::singleline(&mut options.text_field)
+                .id_salt("import_text_field")
+                .desired_width(80.0),
+        )
+        .labelled_by(label.id);
+        let label = ui
+            .label(i18n.tr("corpus-import-id-field"))
+            .on_hover_text(i18n.tr("corpus-import-fields-hint"));
+        ui.add(
+            egui::TextEdit::singleline(&mut options.id_field)
+                .id_salt("import_id_field")
+                .desired_width(80.0),
+        )
+        .labelled_by(label.id);
+        ui.label(i18n.tr("corpus-import-bad-lines"));
+        ui.radio_value(&mut options.repair, false, i18n.tr("corpus-import-skip"))
+            .on_hover_text(i18n.tr("corpus-import-skip-hint"));
+        ui.radio_value(&mut options.repair, true, i18n.tr("corpus-import-repair"))
+            .on_hover_text(i18n.tr("corpus-import-repair-hint"));
+    });
+    if options != view.corpus.import {
+        out.push(Command::SetImportOptions(options));
+    }
     ui.label(egui::RichText::new(i18n.tr("corpus-drop-hint")).color(theme::weak_color(ui)));
 }
 
 fn stats_ui(ui: &mut egui::Ui, i18n: &I18n, stats: &CorpusStats) {
+    if stats.bad_lines > 0 {
+        ui.colored_label(
+            theme::error_color(ui),
+            i18n.tr_args("corpus-bad-lines", &[("count", stats.bad_lines.into())]),
+        );
+        for line in &stats.bad_line_examples {
+            ui.label(
+                egui::RichText::new(line)
+                    .monospace()
+                    .color(theme::weak_color(ui)),
+            );
+        }
+    }
     ui.label(i18n.tr_args(
         "corpus-stats-summary",
         &[

@@ -42,6 +42,9 @@ pub struct CorpusStats {
     pub anomalies: AnomalyDocuments,
     pub top_words: Vec<(String, u64)>,
     pub bad_lines: u64,
+    /// The first unreadable lines, as `file:line: reason` (import keeps them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bad_line_examples: Vec<String>,
     pub seconds: f64,
     /// With a tokenizer: the corpus's size in its tokens, estimated from a sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -179,8 +182,9 @@ pub fn stats_files(
 ) -> Result<CorpusStats, CleanError> {
     stats_files_with_tokens(inputs, read, detect_languages, top_n, None, ctx).map_err(|e| match e {
         StatsError::Read(e) => e,
+        // Without a tokenizer nothing is encoded; mapped rather than a panic all the same.
         StatsError::Tokens(e) => CleanError::Write {
-            path: PathBuf::new(),
+            path: inputs.first().cloned().unwrap_or_default(),
             source: std::io::Error::other(e.to_string()),
         },
     })
