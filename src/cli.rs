@@ -141,6 +141,9 @@ pub struct DedupArgs {
     /// Exact duplicates only (normalised text, XXH3-128): the fast path for large JSONL
     #[arg(long, conflicts_with_all = ["threshold", "num_perm", "ngram", "char_ngrams", "bands", "rows", "keep"])]
     pub exact: bool,
+    /// With --exact: texts must match byte for byte (no normalisation; fastest)
+    #[arg(long, requires = "exact")]
+    pub raw: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -493,14 +496,19 @@ fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
     }
     let out = args.out.clone();
     let job_inputs = inputs.to_vec();
+    let mode = if args.raw {
+        crate::core::corpus::exact::Match::Raw
+    } else {
+        crate::core::corpus::exact::Match::Normalised
+    };
     let (report, problems) = run_job("exact deduplication", move |ctx| {
-        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, &out, Some(ctx))
+        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, &out, mode, Some(ctx))
     })?;
     record_provenance(
         inputs,
         &args.out,
         "dedup",
-        serde_json::json!({"exact": true, "normalised": true, "hash": "xxh3-128"}),
+        serde_json::json!({"exact": true, "match": mode, "hash": "xxh3-128"}),
         (report.documents_in as u64, report.documents_out as u64),
         serde_json::json!({"clusters": report.clusters.len(), "bad_lines": report.bad_lines}),
     )?;

@@ -23,6 +23,7 @@ const LINES_PER_TASK: usize = 512;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExactReport {
+    pub matching: Match,
     pub inputs: Vec<PathBuf>,
     pub output: PathBuf,
     pub documents_in: usize,
@@ -52,7 +53,7 @@ struct IdOnly {
 }
 
 /// Per line of a block: the hash of its normalised text, or `None` for a blank or bad line.
-fn hash_lines(block: &[u8], lines: &[(usize, usize)]) -> Vec<Option<u128>> {
+fn hash_lines(block: &[u8], lines: &[(usize, usize)], mode: Match) -> Vec<Option<u128>> {
     lines
         .par_chunks(LINES_PER_TASK)
         .flat_map_iter(|chunk| {
@@ -62,6 +63,11 @@ fn hash_lines(block: &[u8], lines: &[(usize, usize)]) -> Vec<Option<u128>> {
                 .iter()
                 .map(|&(start, end)| {
                     let line = &block[start..end];
+                    if mode == Match::Raw {
+                        // The text exactly as it is: escapes decoded only where there are some.
+                        return text_of(line, &mut scratch)
+                            .map(|text| xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+                    }
                     // Fast: normalise the JSON string as written, escapes and all.
                     if let Some((raw, _)) = text_field(line)
                         && simdutf8::basic::from_utf8(raw).is_ok()
@@ -198,6 +204,16 @@ fn text_span(line: &[u8]) -> Option<(usize, usize, bool)> {
     }
 }
 
+/// What counts as the same text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Match {
+    /// Equal after normalisation (Turkic lower case, punctuation and spacing dropped).
+    Normalised,
+    /// Byte for byte equal.
+    Raw,
+}
+
 /// Line spans of `block` (without their newlines).
 fn line_spans(block: &[u8], out: &mut Vec<(usize, usize)>) {
     out.clear();
@@ -311,6 +327,7 @@ fn spawn_reader(
 pub fn exact_dedup_jsonl(
     inputs: &[PathBuf],
     output: &Path,
+    mode: Match,
     ctx: Option<&JobCtx>,
 ) -> Result<(ExactReport, Vec<LineError>), CleanError> {
     let started = std::time::Instant::now();
@@ -349,7 +366,7 @@ pub fn exact_dedup_jsonl(
     let mut done = 0u64;
     for block in rx {
         let block = block?;
-        let hashes = hash_lines(&block.bytes, &block.spans);
+        let hashes = hash_lines(&block.bytes, &block.spans, mode);
         for (&(start, end), hash) in block.spans.iter().zip(hashes) {
             let line_no = &mut line_nos[block.input];
             *line_no += 1;
@@ -422,6 +439,7 @@ pub fn exact_dedup_jsonl(
     let total_secs = started.elapsed().as_secs_f64();
     let documents = documents as usize;
     let report = ExactReport {
+        matching: mode,
         inputs: inputs.to_vec(),
         output: output.to_owned(),
         documents_in: documents,
@@ -494,6 +512,29 @@ mod tests {
     }
 
     #[test]
+    fn raw_matching_needs_the_same_text_however_it_is_escaped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl");
+        std::fs::write(
+            &input,
+            concat!(
+                "{\"id\": 1, \"text\": \"Bakı, \\u0259la!\"}\n",
+                "{\"id\": 2, \"text\": \"Bakı, əla!\"}\n",
+                "{\"id\": 3, \"text\": \"bakı əla\"}\n",
+            ),
+        )
+        .expect("write");
+        let out = dir.path().join("out.jsonl");
+        let (report, _) =
+            exact_dedup_jsonl(std::slice::from_ref(&input), &out, Match::Raw, None).expect("raw");
+        assert_eq!(report.documents_out, 2);
+        assert_eq!(report.clusters[0].removed, vec![serde_json::json!(2)]);
+        let (report, _) =
+            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("normalised");
+        assert_eq!(report.documents_out, 1);
+    }
+
+    #[test]
     fn identical_texts_after_normalisation_collapse_to_the_first() {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = dir.path().join("in.jsonl");
@@ -510,7 +551,8 @@ mod tests {
         )
         .expect("write");
         let out = dir.path().join("out.jsonl");
-        let (report, problems) = exact_dedup_jsonl(&[input], &out, None).expect("dedup");
+        let (report, problems) =
+            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("dedup");
         assert_eq!((report.documents_in, report.documents_out), (4, 2));
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 3);
@@ -543,7 +585,8 @@ mod tests {
         .expect("blocks");
         assert_eq!(lines, 3000);
         let out = dir.path().join("out.jsonl");
-        let (report, _) = exact_dedup_jsonl(&[input], &out, None).expect("dedup");
+        let (report, _) =
+            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("dedup");
         assert_eq!(report.documents_out, 1000);
     }
 }
