@@ -43,6 +43,79 @@ pub enum Commands {
     /// Clean corpora with Azerbaijani-aware rules
     #[command(subcommand)]
     Corpus(CorpusCommand),
+    /// Train tokenizers and encode text with them
+    #[command(subcommand)]
+    Tokenizer(TokenizerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenizerCommand {
+    /// Train a byte-level BPE or a Unigram tokenizer and save it as tokenizer.json
+    Train(TokenizerTrainArgs),
+    /// Encode text (an argument, or standard input with `-`) and print {"ids": [...], "tokens": [...]}
+    Encode(TokenizerEncodeArgs),
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    Bpe,
+    Unigram,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum NormalizeArg {
+    /// NFC and ə look-alikes → ə (with --lowercase, Turkic lower-casing too)
+    Az,
+    None,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenizerTrainArgs {
+    /// Training text: any input `corpus stats` reads
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = KindArg::Bpe)]
+    pub kind: KindArg,
+    /// Vocabulary size, special tokens included
+    #[arg(long, default_value_t = 16_000)]
+    pub vocab: usize,
+    /// BPE: merges must be seen at least this often
+    #[arg(long, default_value_t = 2)]
+    pub min_frequency: u64,
+    #[arg(long, value_enum, default_value_t = NormalizeArg::Az)]
+    pub normalize: NormalizeArg,
+    /// Lower-case (Turkic rules: I → ı, İ → i); needs --normalize az
+    #[arg(long)]
+    pub lowercase: bool,
+    /// Unigram: no <0xNN> byte pieces for unknown characters
+    #[arg(long)]
+    pub no_byte_fallback: bool,
+    /// Unigram: longest piece, in characters
+    #[arg(long, default_value_t = 16)]
+    pub max_piece_length: usize,
+    /// Special tokens, replacing the default set (<s> </s> <unk> <pad> and the chat role markers)
+    #[arg(long = "special", value_name = "TOKEN")]
+    pub special: Vec<String>,
+    #[arg(long, value_name = "tokenizer.json")]
+    pub out: PathBuf,
+    /// For .txt/.md inputs: one document per line, per blank-line-separated paragraph, or per file
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
+    /// JSONL field holding the text
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenizerEncodeArgs {
+    /// Any tokenizer.json
+    #[arg(long, value_name = "tokenizer.json")]
+    pub tokenizer: PathBuf,
+    /// The text; `-` or nothing reads standard input
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -289,7 +362,77 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Corpus(CorpusCommand::Dedup(args)) => corpus_dedup(args),
         Commands::Corpus(CorpusCommand::Filter(args)) => corpus_filter(args),
         Commands::Corpus(CorpusCommand::Export(args)) => corpus_export(args),
+        Commands::Tokenizer(TokenizerCommand::Train(args)) => tokenizer_train(args),
+        Commands::Tokenizer(TokenizerCommand::Encode(args)) => tokenizer_encode(args),
     }
+}
+
+fn tokenizer_train(args: &TokenizerTrainArgs) -> anyhow::Result<()> {
+    use crate::core::tokenizer::{Kind, TrainConfig};
+    anyhow::ensure!(
+        !args.lowercase || matches!(args.normalize, NormalizeArg::Az),
+        "--lowercase needs --normalize az (Turkic casing)"
+    );
+    let defaults = TrainConfig::default();
+    let config = TrainConfig {
+        kind: match args.kind {
+            KindArg::Bpe => Kind::Bpe,
+            KindArg::Unigram => Kind::Unigram,
+        },
+        vocab_size: args.vocab,
+        min_frequency: args.min_frequency,
+        special_tokens: if args.special.is_empty() {
+            defaults.special_tokens
+        } else {
+            args.special.clone()
+        },
+        normalize_az: matches!(args.normalize, NormalizeArg::Az),
+        lowercase: args.lowercase,
+        byte_fallback: !args.no_byte_fallback,
+        max_piece_length: args.max_piece_length,
+    };
+    let read = crate::core::corpus::read::ReadOptions {
+        text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
+        ..crate::core::corpus::read::ReadOptions::default()
+    };
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
+    let out = args.out.clone();
+    let report = run_job("training", move |ctx| {
+        crate::core::tokenizer::train(&inputs, &read, &config, &out, Some(ctx))
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{:?} tokenizer, {} tokens, trained on {} documents ({:.1} MB) in {:.1} s -> {}",
+            report.kind,
+            report.vocab_size,
+            report.documents,
+            report.bytes as f64 / 1e6,
+            report.seconds,
+            report.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn tokenizer_encode(args: &TokenizerEncodeArgs) -> anyhow::Result<()> {
+    use std::io::Read as _;
+    let text = match args.text.as_deref() {
+        Some(text) if text != "-" => text.to_owned(),
+        _ => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .context("reading standard input")?;
+            text
+        }
+    };
+    let tokenizer = crate::core::tokenizer::load(&args.tokenizer)?;
+    let encoded = crate::core::tokenizer::encode(&tokenizer, &text, &args.tokenizer)?;
+    println!("{}", serde_json::to_string(&encoded)?);
+    Ok(())
 }
 
 fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {

@@ -651,3 +651,73 @@ fn a_command_line_pipeline_leaves_a_provenance_chain_and_exports_parquet() {
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(stats["documents"], 2);
 }
+
+#[test]
+fn tokenizer_train_and_encode_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora");
+    for kind in ["bpe", "unigram"] {
+        let out_path = dir.path().join(format!("{kind}.json"));
+        let out = dezgah()
+            .args([
+                "tokenizer",
+                "train",
+                "--kind",
+                kind,
+                "--vocab",
+                "800",
+                "--json",
+                "--out",
+            ])
+            .arg(&out_path)
+            .arg(&corpus)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert!(report["documents"].as_u64().expect("documents") > 100);
+
+        let mut child = dezgah()
+            .args(["tokenizer", "encode", "--tokenizer"])
+            .arg(&out_path)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all("Bakı şəhəri".as_bytes()).expect("write");
+        }
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success());
+        let encoded: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let ids = encoded["ids"].as_array().expect("ids");
+        assert_eq!(
+            ids.len(),
+            encoded["tokens"].as_array().expect("tokens").len()
+        );
+        // Same ids as the library computes.
+        let tokenizer = tokenizers::Tokenizer::from_file(&out_path).expect("load");
+        let want = tokenizer.encode("Bakı şəhəri", false).expect("encode");
+        let got: Vec<u32> = ids.iter().map(|v| v.as_u64().expect("id") as u32).collect();
+        assert_eq!(got, want.get_ids());
+    }
+    let out = dezgah()
+        .args([
+            "tokenizer",
+            "encode",
+            "--tokenizer",
+            "/nonexistent/tokenizer.json",
+            "x",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/tokenizer.json"));
+}

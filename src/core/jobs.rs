@@ -82,7 +82,8 @@ pub struct JobCtx {
     cancel: Arc<AtomicBool>,
     waker: Option<Waker>,
     started: Instant,
-    last_progress: std::cell::Cell<Option<Instant>>,
+    /// A mutex, not a cell: trainers hand the job's context to their worker threads.
+    last_progress: std::sync::Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for JobCtx {
@@ -102,15 +103,16 @@ impl JobCtx {
     pub fn progress(&self, done: u64, total: Option<u64>) {
         let now = Instant::now();
         let finished = total.is_some_and(|t| done >= t);
-        if !finished
-            && self
-                .last_progress
-                .get()
-                .is_some_and(|t| now.duration_since(t) < PROGRESS_INTERVAL)
         {
-            return;
+            let mut last = self
+                .last_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !finished && last.is_some_and(|t| now.duration_since(t) < PROGRESS_INTERVAL) {
+                return;
+            }
+            *last = Some(now);
         }
-        self.last_progress.set(Some(now));
         let event = Event {
             id: self.id,
             kind: EventKind::Progress(Progress {
@@ -225,7 +227,7 @@ impl Jobs {
             cancel: Arc::clone(&cancel),
             waker: self.waker.clone(),
             started: Instant::now(),
-            last_progress: std::cell::Cell::new(None),
+            last_progress: std::sync::Mutex::new(None),
         };
         let display_name = name.to_owned();
         let slug: String = name

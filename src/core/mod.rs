@@ -5,6 +5,7 @@ pub mod corpus;
 pub mod jobs;
 pub mod seed;
 pub mod store;
+pub mod tokenizer;
 pub mod workspace;
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, then rename, so a

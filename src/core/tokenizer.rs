@@ -1,0 +1,472 @@
+//! Tokenizers: training byte-level BPE (GPT-2 style) and Unigram (SentencePiece style,
+//! metaspace) with the Hugging Face `tokenizers` crate, from workspace corpora or files, and
+//! encoding with any `tokenizer.json`. What is saved is a plain `tokenizer.json` that the Python
+//! `tokenizers` package loads and encodes to the same ids.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tokenizers::models::bpe::{BPE, BpeTrainerBuilder};
+use tokenizers::models::unigram::{Unigram, UnigramTrainerBuilder};
+use tokenizers::normalizers::{NormalizerWrapper, Sequence as NormSequence};
+use tokenizers::pre_tokenizers::byte_level::ByteLevel;
+use tokenizers::pre_tokenizers::metaspace::{Metaspace, PrependScheme};
+use tokenizers::{AddedToken, Tokenizer, TokenizerBuilder};
+
+use crate::core::corpus::read::{DocumentReader, ReadOptions};
+use crate::core::jobs::JobCtx;
+
+/// The special tokens every Dəzgah tokenizer has, in this order (ids 0…): sequence start and
+/// end, unknown, padding, and the chat role markers of the training engine's template.
+pub const SPECIAL_TOKENS: [&str; 8] = [
+    "<s>",
+    "</s>",
+    "<unk>",
+    "<pad>",
+    "<|system|>",
+    "<|user|>",
+    "<|assistant|>",
+    "<|end|>",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Byte-level BPE (GPT-2 style): every byte is in the vocabulary, nothing is unknown.
+    Bpe,
+    /// Unigram language model over metaspace pieces (SentencePiece style).
+    Unigram,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub kind: Kind,
+    pub vocab_size: usize,
+    pub min_frequency: u64,
+    pub special_tokens: Vec<String>,
+    /// The Azerbaijani normaliser: NFC and ə look-alikes → ə.
+    pub normalize_az: bool,
+    /// Lower-case as well, by Turkic rules (I → ı, İ → i); only with `normalize_az`.
+    pub lowercase: bool,
+    /// Unigram: unknown characters fall back to their UTF-8 bytes (`<0xNN>` pieces).
+    pub byte_fallback: bool,
+    /// Unigram: the longest piece, in characters.
+    pub max_piece_length: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            kind: Kind::Bpe,
+            vocab_size: 16_000,
+            min_frequency: 2,
+            special_tokens: SPECIAL_TOKENS.iter().map(|s| (*s).to_owned()).collect(),
+            normalize_az: true,
+            lowercase: false,
+            byte_fallback: true,
+            max_piece_length: 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizerError {
+    #[error(transparent)]
+    Read(#[from] crate::core::corpus::read::ReadError),
+    #[error("{path}: {message}")]
+    Tokenizers { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("training cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// The Azerbaijani normaliser as `tokenizers` normalisers, so that it travels inside
+/// `tokenizer.json` and runs the same in Python: NFC, ə look-alikes (Cyrillic ә Ә, ǝ Ǝ) → ə Ə,
+/// and with `lowercase`, Turkic casing before the generic lower-casing.
+pub fn az_normalizer(lowercase: bool) -> Result<NormalizerWrapper, TokenizerError> {
+    use tokenizers::normalizers::replace::Replace;
+    use tokenizers::normalizers::unicode::NFC;
+    let replace = |from: &str, to: &str| -> Result<NormalizerWrapper, TokenizerError> {
+        Replace::new(from, to)
+            .map(NormalizerWrapper::from)
+            .map_err(|e| TokenizerError::Invalid(e.to_string()))
+    };
+    let mut steps: Vec<NormalizerWrapper> = vec![NFC.into()];
+    for (from, to) in [("ә", "ə"), ("Ә", "Ə"), ("ǝ", "ə"), ("Ǝ", "Ə")] {
+        steps.push(replace(from, to)?);
+    }
+    if lowercase {
+        steps.push(replace("I", "ı")?);
+        steps.push(replace("İ", "i")?);
+        steps.push(tokenizers::normalizers::utils::Lowercase.into());
+    }
+    Ok(NormSequence::new(steps).into())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrainReport {
+    pub kind: Kind,
+    pub vocab_size: usize,
+    pub documents: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub output: PathBuf,
+}
+
+/// Documents of the inputs as a stream for the trainer, reporting progress by bytes read.
+struct Texts<'a> {
+    inputs: &'a [PathBuf],
+    read: &'a ReadOptions,
+    current: Option<DocumentReader>,
+    next_input: usize,
+    done_bytes: u64,
+    total_bytes: u64,
+    documents: u64,
+    ctx: Option<&'a JobCtx>,
+    error: Option<TokenizerError>,
+}
+
+impl Iterator for Texts<'_> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        loop {
+            if self.ctx.is_some_and(JobCtx::is_cancelled) {
+                self.error = Some(TokenizerError::Cancelled);
+                return None;
+            }
+            if self.current.is_none() {
+                let input = self.inputs.get(self.next_input)?;
+                self.next_input += 1;
+                match DocumentReader::open(input, self.read.clone()) {
+                    Ok(reader) => self.current = Some(reader),
+                    Err(e) => {
+                        self.error = Some(e.into());
+                        return None;
+                    }
+                }
+            }
+            let reader = self.current.as_mut()?;
+            match reader.next() {
+                Some(Ok(doc)) => {
+                    self.documents += 1;
+                    if self.documents.is_multiple_of(512)
+                        && let Some(ctx) = self.ctx
+                    {
+                        ctx.progress(self.done_bytes + reader.bytes_read, Some(self.total_bytes));
+                    }
+                    return Some(doc.text);
+                }
+                Some(Err(e)) => {
+                    self.error = Some(e.into());
+                    return None;
+                }
+                None => {
+                    self.done_bytes += reader.bytes_read;
+                    for problem in &reader.problems {
+                        log::warn!("{problem} (left out)");
+                    }
+                    self.current = None;
+                }
+            }
+        }
+    }
+}
+
+fn tok_err(path: &Path, e: impl std::fmt::Display) -> TokenizerError {
+    TokenizerError::Tokenizers {
+        path: path.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+/// Trains a tokenizer on `inputs` and saves it to `out` (atomically).
+pub fn train(
+    inputs: &[PathBuf],
+    read: &ReadOptions,
+    config: &TrainConfig,
+    out: &Path,
+    ctx: Option<&JobCtx>,
+) -> Result<TrainReport, TokenizerError> {
+    if config.vocab_size < config.special_tokens.len() + 2 {
+        return Err(TokenizerError::Invalid(format!(
+            "a vocabulary of {} cannot hold the {} special tokens",
+            config.vocab_size,
+            config.special_tokens.len()
+        )));
+    }
+    let started = std::time::Instant::now();
+    let special: Vec<AddedToken> = config
+        .special_tokens
+        .iter()
+        .map(|t| AddedToken::from(t.clone(), true))
+        .collect();
+    let normalizer = if config.normalize_az {
+        Some(az_normalizer(config.lowercase)?)
+    } else {
+        None
+    };
+    let total_bytes: u64 = inputs
+        .iter()
+        .filter_map(|p| p.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut texts = Texts {
+        inputs,
+        read,
+        current: None,
+        next_input: 0,
+        done_bytes: 0,
+        total_bytes,
+        documents: 0,
+        ctx,
+        error: None,
+    };
+    let tokenizer: Tokenizer = match config.kind {
+        Kind::Bpe => {
+            let mut trainer = BpeTrainerBuilder::new()
+                .vocab_size(config.vocab_size)
+                .min_frequency(config.min_frequency)
+                .special_tokens(special)
+                .initial_alphabet(ByteLevel::alphabet().into_iter().collect())
+                .show_progress(false)
+                .build();
+            let mut tokenizer = TokenizerBuilder::new()
+                .with_model(BPE::default())
+                .with_normalizer(normalizer)
+                .with_pre_tokenizer(Some(ByteLevel::default().add_prefix_space(false)))
+                .with_decoder(Some(ByteLevel::default()))
+                .with_post_processor(Some(ByteLevel::default().trim_offsets(false)))
+                .build()
+                .map_err(|e| tok_err(out, e))?;
+            tokenizer
+                .train(&mut trainer, &mut texts)
+                .map_err(|e| tok_err(out, e))?;
+            tokenizer.into()
+        }
+        Kind::Unigram => {
+            let mut trainer = UnigramTrainerBuilder::default()
+                .vocab_size(u32::try_from(config.vocab_size).unwrap_or(u32::MAX))
+                .special_tokens(special)
+                .unk_token(Some("<unk>".into()))
+                .max_piece_length(config.max_piece_length)
+                .show_progress(false)
+                .build()
+                .map_err(|e| tok_err(out, e))?;
+            let metaspace = Metaspace::new('▁', PrependScheme::Always, true);
+            let mut tokenizer = TokenizerBuilder::new()
+                .with_model(Unigram::default())
+                .with_normalizer(normalizer)
+                .with_pre_tokenizer(Some(metaspace.clone()))
+                .with_decoder(Some(metaspace))
+                .with_post_processor(None::<tokenizers::processors::PostProcessorWrapper>)
+                .build()
+                .map_err(|e| tok_err(out, e))?;
+            tokenizer
+                .train(&mut trainer, &mut texts)
+                .map_err(|e| tok_err(out, e))?;
+            let mut tokenizer: Tokenizer = tokenizer.into();
+            if config.byte_fallback {
+                set_unigram_byte_fallback(&mut tokenizer, out)?;
+            }
+            tokenizer
+        }
+    };
+    if let Some(error) = texts.error.take() {
+        return Err(error);
+    }
+    if texts.documents == 0 {
+        return Err(TokenizerError::Invalid(
+            "no documents to train on".to_owned(),
+        ));
+    }
+    save(&tokenizer, out)?;
+    if let Some(ctx) = ctx {
+        ctx.progress(total_bytes, Some(total_bytes));
+    }
+    Ok(TrainReport {
+        kind: config.kind,
+        vocab_size: tokenizer.get_vocab_size(true),
+        documents: texts.documents,
+        bytes: total_bytes,
+        seconds: started.elapsed().as_secs_f64(),
+        output: out.to_owned(),
+    })
+}
+
+/// Byte fallback for a trained Unigram model: the model is rebuilt from its pieces with the
+/// flag set (the trainer does not take it) and the 256 `<0xNN>` byte pieces it needs.
+fn set_unigram_byte_fallback(tokenizer: &mut Tokenizer, out: &Path) -> Result<(), TokenizerError> {
+    let mut json: serde_json::Value =
+        serde_json::from_str(&tokenizer.to_string(false).map_err(|e| tok_err(out, e))?)
+            .map_err(|e| tok_err(out, e))?;
+    let model = &mut json["model"];
+    let Some(vocab) = model["vocab"].as_array_mut() else {
+        return Err(tok_err(out, "the trained model has no vocabulary"));
+    };
+    let lowest = vocab
+        .iter()
+        .filter_map(|p| p[1].as_f64())
+        .fold(0.0f64, f64::min);
+    let known: std::collections::HashSet<String> = vocab
+        .iter()
+        .filter_map(|p| p[0].as_str().map(str::to_owned))
+        .collect();
+    for byte in 0..=255u8 {
+        let piece = format!("<0x{byte:02X}>");
+        if !known.contains(&piece) {
+            vocab.push(serde_json::json!([piece, lowest - 10.0]));
+        }
+    }
+    model["byte_fallback"] = serde_json::Value::Bool(true);
+    *tokenizer = json
+        .to_string()
+        .parse::<Tokenizer>()
+        .map_err(|e| tok_err(out, e))?;
+    Ok(())
+}
+
+/// Saves `tokenizer.json` whole or not at all.
+pub fn save(tokenizer: &Tokenizer, out: &Path) -> Result<(), TokenizerError> {
+    let json = tokenizer.to_string(true).map_err(|e| tok_err(out, e))?;
+    crate::core::write_atomic(out, json.as_bytes()).map_err(|source| TokenizerError::Io {
+        path: out.to_owned(),
+        source,
+    })
+}
+
+/// Loads any `tokenizer.json`, naming the file when it cannot.
+pub fn load(path: &Path) -> Result<Tokenizer, TokenizerError> {
+    Tokenizer::from_file(path).map_err(|e| tok_err(path, e))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Encoded {
+    pub ids: Vec<u32>,
+    pub tokens: Vec<String>,
+}
+
+pub fn encode(tokenizer: &Tokenizer, text: &str, path: &Path) -> Result<Encoded, TokenizerError> {
+    let encoding = tokenizer
+        .encode(text, false)
+        .map_err(|e| tok_err(path, e))?;
+    Ok(Encoded {
+        ids: encoding.get_ids().to_vec(),
+        tokens: encoding.get_tokens().to_vec(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corpus(dir: &Path) -> PathBuf {
+        let path = dir.join("az.txt");
+        let lines = [
+            "Azərbaycan Respublikasının Mülki Məcəlləsi mülki qanunvericiliyin əsaslarını müəyyən edir.",
+            "Bakı şəhəri Xəzər dənizinin sahilində yerləşir və ölkənin paytaxtıdır.",
+            "Ağır günlərdə də insanlar bir-birinə kömək edirdilər, çünki birlik gücdür.",
+            "Məktəbdə uşaqlar şeir öyrənir, müəllimlər isə dərsləri maraqlı keçirir.",
+            "İstiqlal küçəsində yeni kitab mağazası açıldı; oxucular çox sevindi.",
+        ];
+        let text: String = (0..40)
+            .flat_map(|i| [lines[i % lines.len()], "\n"])
+            .collect();
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    #[test]
+    fn bpe_and_unigram_train_save_load_and_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = corpus(dir.path());
+        for kind in [Kind::Bpe, Kind::Unigram] {
+            let out = dir.path().join(format!("{kind:?}.json"));
+            let config = TrainConfig {
+                kind,
+                vocab_size: 300,
+                min_frequency: 1,
+                ..TrainConfig::default()
+            };
+            let report = train(
+                std::slice::from_ref(&input),
+                &ReadOptions::default(),
+                &config,
+                &out,
+                None,
+            )
+            .expect("train");
+            assert_eq!(report.documents, 40);
+            assert!(report.vocab_size <= 300 + 256, "{report:?}");
+            let tokenizer = load(&out).expect("load");
+            for (i, special) in SPECIAL_TOKENS.iter().enumerate() {
+                assert_eq!(
+                    tokenizer.token_to_id(special),
+                    Some(i as u32),
+                    "{kind:?} {special}"
+                );
+            }
+            let text = "Bakı şəhəri Məcəlləsi İstiqlal";
+            let encoded = encode(&tokenizer, text, &out).expect("encode");
+            assert!(!encoded.ids.is_empty());
+            let decoded = tokenizer.decode(&encoded.ids, true).expect("decode");
+            assert_eq!(decoded.trim(), text, "{kind:?}: {:?}", encoded.tokens);
+            // The Cyrillic look-alike is normalised away before splitting.
+            let with_lookalike = encode(&tokenizer, "Məcəllәsi", &out).expect("encode");
+            let plain = encode(&tokenizer, "Məcəlləsi", &out).expect("encode");
+            assert_eq!(with_lookalike.ids, plain.ids, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn turkic_lower_casing_travels_inside_the_tokenizer() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = corpus(dir.path());
+        let out = dir.path().join("lower.json");
+        let config = TrainConfig {
+            kind: Kind::Unigram,
+            vocab_size: 200,
+            lowercase: true,
+            ..TrainConfig::default()
+        };
+        train(&[input], &ReadOptions::default(), &config, &out, None).expect("train");
+        let tokenizer = load(&out).expect("load");
+        let normalized = tokenizer
+            .get_normalizer()
+            .map(|n| {
+                let mut s = tokenizers::NormalizedString::from("İSTİQLAL IĞDIR");
+                tokenizers::Normalizer::normalize(n, &mut s).expect("normalize");
+                s.get().to_owned()
+            })
+            .expect("normalizer");
+        assert_eq!(normalized, "istiqlal ığdır");
+    }
+
+    #[test]
+    fn bad_tokenizer_files_and_settings_are_explained() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let bad = dir.path().join("tokenizer.json");
+        std::fs::write(&bad, "{\"model\": 3}").expect("write");
+        let err = load(&bad).expect_err("bad");
+        assert!(err.to_string().contains("tokenizer.json"), "{err}");
+        let input = corpus(dir.path());
+        let err = train(
+            &[input],
+            &ReadOptions::default(),
+            &TrainConfig {
+                vocab_size: 5,
+                ..TrainConfig::default()
+            },
+            &dir.path().join("x.json"),
+            None,
+        )
+        .expect_err("too small");
+        assert!(err.to_string().contains("special tokens"), "{err}");
+    }
+}
