@@ -70,7 +70,7 @@ count-corpora = { $count } korpus
 ## Tokenizator
 tokenizer-about = Korpuslarınız üzərində bayt səviyyəli BPE və Unigram tokenizatorları öyrədin, Azərbaycan mətninin necə bölündüyünü görün və tokenizatorları müqayisə edin.
 tokenizer-empty-title = Bu iş sahəsində hələ tokenizator yoxdur
-tokenizer-empty-body = Öyrədilmiş və ya yüklənmiş tokenizatorlar (tokenizer.json, SentencePiece .model) lüğət ölçüsü və öyrədildiyi korpusla birgə burada görünəcək. Onlar iş sahəsinin tokenizers qovluğunda saxlanılır:
+tokenizer-empty-body = Burada öyrətdiyiniz və ya tokenizer.json faylından (məsələn, Hugging Face model qovluğundan) əlavə etdiyiniz tokenizatorlar növü və lüğəti ilə burada görünür. Onlar iş sahəsinin tokenizers qovluğunda saxlanılır:
 
 ## SFT
 sft-about = Nəzarətli incə tənzimləmə (SFT) üçün annotatorların yazıb yoxladığı sorğu-cavab nümunələri.
@@ -288,3 +288,42 @@ corpus-import-skip-hint = Səhv UTF-8 və ya pozulmuş JSON olan sətir bildiril
 corpus-import-repair = düzəlt
 corpus-import-repair-hint = Səhv UTF-8 U+FFFD olur və sətir saxlanılır; pozulmuş JSON yenə çıxarılır; hər ikisi bildirilir
 corpus-bad-lines = İdxal zamanı { $count } oxunmayan sətir bildirildi:
+
+## Tokenizator bölməsi
+tokenizer-train-title = Tokenizator öyrət
+tokenizer-train-no-corpus = Əvvəlcə Korpus bölməsində korpus idxal edin, sonra öyrətmək üçün onu burada seçin.
+tokenizer-train-corpora = Öyrədiləcək korpuslar:
+tokenizer-train-name = Ad
+tokenizer-train-kind = Növ
+tokenizer-kind-unigram-hint = SentencePiece üslubu: parçalar üzərində Unigram dil modeli, söz başlanğıcı ▁ ilə işarələnir
+tokenizer-kind-bpe-hint = GPT-2 üslubu: bayt səviyyəli BPE birləşmələri; hər bayt lüğətdədir, naməlum heç nə yoxdur
+tokenizer-train-vocab = Lüğət ölçüsü
+tokenizer-train-min-frequency = Birləşmənin ən az rast gəlmə sayı
+tokenizer-train-max-piece = Ən uzun parça (simvol)
+tokenizer-train-byte-fallback = Bayta keçid
+tokenizer-train-byte-fallback-hint = Lüğətdə olmayan simvol <unk> əvəzinə UTF-8 baytlarına (<0xNN> parçaları) çevrilir
+tokenizer-train-normalize = Azərbaycan normallaşdırıcısı
+tokenizer-train-normalize-hint = Tokenizatorun içində: Unicode NFC və ə-yə oxşar hərflər (kiril ә, ǝ) → ə, lüğət boşa getməsin deyə
+tokenizer-train-lowercase = Kiçik hərflər (türk qaydaları)
+tokenizer-train-lowercase-hint = Kiçildilməzdən əvvəl I → ı və İ → i; adi kiçildici bunu səhv edir
+tokenizer-train-special = Xüsusi tokenlər
+tokenizer-train = Öyrət
+tokenizer-training = Öyrətmə arxa planda gedir; gedişatı status sətrində görünür.
+tokenizer-trained = { $name }: { $documents } sənəddən { $vocab } token, { $seconds } san
+job-train-tokenizer = { $name } tokenizatorunun öyrədilməsi
+tokenizer-list-title = Tokenizatorlar
+tokenizer-add-file = tokenizer.json əlavə et…
+tokenizer-add-file-hint = Başqa yerdən (məsələn, Hugging Face model qovluğundan) tokenizer.json faylını yüklənə bildiyini yoxlayıb iş sahəsinə köçürür
+tokenizer-select-hint = Bu tokenizatora bax
+tokenizer-inspect-title = Bax
+tokenizer-inspect-pick = Mətnin necə bölündüyünü görmək üçün siyahıdan tokenizator seçin.
+tokenizer-inspect-loaded = { $kind } · { $vocab } token
+tokenizer-inspect-text = Mətn
+tokenizer-inspect-hint = Azərbaycan mətnini yapışdırın və ya yazın…
+tokenizer-inspect-counts = { $tokens } token · { $characters } simvol · { $words } söz · token başına { $per_token } simvol · söz başına { $per_word } token
+tokenizer-inspect-flags = { $fallback } bayt parçası və { $unknown } naməlum token: bu lüğətdə olmayan simvollar
+tokenizer-inspect-round-trip = Dekodlaşdırma mətni geri qaytarmır: “{ $decoded }”
+tokenizer-piece-hover = id { $id } · { $token } · baytlar { $bytes }
+tokenizer-piece-score = bal { $score }
+tokenizer-piece-fallback = bayta keçid: bu simvol lüğətdə yoxdur
+tokenizer-piece-unknown = naməlum token: bu mətn itir

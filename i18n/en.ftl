@@ -73,7 +73,7 @@ count-corpora = { $count ->
 ## Tokenizer
 tokenizer-about = Train byte-level BPE and Unigram tokenizers on your corpora, see how Azerbaijani text splits, and compare tokenizers.
 tokenizer-empty-title = No tokenizers in this workspace yet
-tokenizer-empty-body = Trained or loaded tokenizers (tokenizer.json, SentencePiece .model) will be listed here with their vocabulary and the corpus they came from. They are kept in the workspace's tokenizers folder:
+tokenizer-empty-body = Tokenizers you train here, or add from a tokenizer.json (a Hugging Face model folder's, say), are listed here with their kind and vocabulary. They are kept in the workspace's tokenizers folder:
 
 ## SFT
 sft-about = Prompt and answer examples for supervised finetuning, written and reviewed by annotators.
@@ -303,3 +303,42 @@ corpus-import-skip-hint = A line with invalid UTF-8 or malformed JSON is reporte
 corpus-import-repair = repair
 corpus-import-repair-hint = Invalid UTF-8 becomes U+FFFD and the line is kept; malformed JSON is still left out; both are reported
 corpus-bad-lines = { $count } unreadable lines were reported at import:
+
+## Tokenizer area
+tokenizer-train-title = Train a tokenizer
+tokenizer-train-no-corpus = Import a corpus in the Corpus area first, then choose it here to train on.
+tokenizer-train-corpora = Train on:
+tokenizer-train-name = Name
+tokenizer-train-kind = Kind
+tokenizer-kind-unigram-hint = SentencePiece style: a Unigram language model over pieces, word starts marked with ▁
+tokenizer-kind-bpe-hint = GPT-2 style: byte-level BPE merges; every byte is in the vocabulary, nothing is unknown
+tokenizer-train-vocab = Vocabulary size
+tokenizer-train-min-frequency = Fewest occurrences of a merge
+tokenizer-train-max-piece = Longest piece (characters)
+tokenizer-train-byte-fallback = Byte fallback
+tokenizer-train-byte-fallback-hint = A character outside the vocabulary becomes its UTF-8 bytes (<0xNN> pieces) instead of <unk>
+tokenizer-train-normalize = Azerbaijani normaliser
+tokenizer-train-normalize-hint = Inside the tokenizer: Unicode NFC and ə look-alikes (Cyrillic ә, ǝ) → ə, so they do not waste vocabulary
+tokenizer-train-lowercase = Lower-case (Turkic rules)
+tokenizer-train-lowercase-hint = I → ı and İ → i before lower-casing, which a generic lower-caser gets wrong
+tokenizer-train-special = Special tokens
+tokenizer-train = Train
+tokenizer-training = Training runs in the background; the status bar shows its progress.
+tokenizer-trained = { $name }: { $vocab } tokens from { $documents } documents in { $seconds } s
+job-train-tokenizer = Training tokenizer { $name }
+tokenizer-list-title = Tokenizers
+tokenizer-add-file = Add a tokenizer.json…
+tokenizer-add-file-hint = Copies a tokenizer.json from elsewhere (e.g. a Hugging Face model folder) into the workspace, after checking it loads
+tokenizer-select-hint = Inspect this tokenizer
+tokenizer-inspect-title = Inspect
+tokenizer-inspect-pick = Pick a tokenizer in the list to see how it splits text.
+tokenizer-inspect-loaded = { $kind } · { $vocab } tokens
+tokenizer-inspect-text = Text
+tokenizer-inspect-hint = Paste or type Azerbaijani text…
+tokenizer-inspect-counts = { $tokens } tokens · { $characters } characters · { $words } words · { $per_token } characters per token · { $per_word } tokens per word
+tokenizer-inspect-flags = { $fallback } byte-fallback pieces and { $unknown } unknown tokens: characters this vocabulary lacks
+tokenizer-inspect-round-trip = Decoding does not give the text back: “{ $decoded }”
+tokenizer-piece-hover = id { $id } · { $token } · bytes { $bytes }
+tokenizer-piece-score = score { $score }
+tokenizer-piece-fallback = byte fallback: this character is not in the vocabulary
+tokenizer-piece-unknown = unknown token: this text is lost

@@ -799,3 +799,67 @@ fn import_reads_a_chosen_field_and_reports_unreadable_lines_by_file_and_line() {
         "the invalid byte was repaired: {text}"
     );
 }
+
+#[test]
+fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
+    use dezgah::app::command::Command;
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    let i18n = I18n::new(Lang::Az);
+    click_area(&mut harness, &i18n, Area::Tokenizer);
+    harness.get_by_label_contains("nesr (").click();
+    settle(&mut harness);
+    let mut form = harness.state().tokenizer.form.clone();
+    form.config.vocab_size = 600;
+    form.name = "nesr-600".into();
+    harness
+        .state_mut()
+        .push(Command::SetTrainForm(Box::new(form)));
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("tokenizer-train"))
+        .click();
+    wait_for_job(&mut harness, &i18n, "job-train-tokenizer", "nesr-600");
+    assert!(matches!(harness.state().tokenizer.loaded, Some(Ok(_))));
+    harness
+        .state_mut()
+        .push(Command::SetInspectText("Bakı şəhəri Ж gözəldir".into()));
+    settle(&mut harness);
+    let inspection = harness
+        .state()
+        .tokenizer
+        .inspection
+        .clone()
+        .expect("inspected")
+        .expect("ok");
+    assert!(inspection.round_trip, "{inspection:?}");
+    assert!(inspection.pieces.iter().any(|p| p.byte_fallback));
+    harness.get_by_label_contains(&format!("{} token ·", inspection.pieces.len()));
+    harness.get_by_label_contains("<0xD0>");
+    look(&mut harness, "tokenizer");
+
+    // A tokenizer.json from elsewhere is copied in and selected.
+    let mut other = tmp.path().join("hf-model");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    other.push("tokenizer.json");
+    let config = dezgah::core::tokenizer::TrainConfig {
+        kind: dezgah::core::tokenizer::Kind::Bpe,
+        vocab_size: 400,
+        ..Default::default()
+    };
+    dezgah::core::tokenizer::train(
+        &[ws.join("seed/corpora/nesr.txt")],
+        &dezgah::core::corpus::read::ReadOptions::default(),
+        &config,
+        &other,
+        None,
+    )
+    .expect("train");
+    harness.state_mut().push(Command::AddTokenizerFile(other));
+    settle(&mut harness);
+    harness.get_by_label("hf-model");
+    let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+        panic!("closed");
+    };
+    assert_eq!(snapshot.tokenizers.len(), 2);
+}

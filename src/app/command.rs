@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
 use crate::app::state::{Area, ThemeChoice};
+use crate::app::tokenizer::TrainForm;
 use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::clean::Rules;
 use crate::core::corpus::derive::{ExportFormat, Keep};
@@ -76,4 +77,13 @@ pub enum Command {
     /// Shows the file picker for a tokenizer.json, then estimates the corpus's tokens with it.
     ChooseTokenizerForEstimate,
     EstimateTokens(PathBuf),
+    SetTrainForm(Box<TrainForm>),
+    /// Trains a tokenizer on the form's corpora and settings.
+    TrainTokenizer,
+    /// Loads a workspace tokenizer into the inspector.
+    SelectTokenizer(i64),
+    SetInspectText(String),
+    /// Shows the file picker for a tokenizer.json to copy into the workspace.
+    ChooseTokenizerFile,
+    AddTokenizerFile(PathBuf),
 }

@@ -5,6 +5,7 @@ pub mod command;
 pub mod corpus;
 pub mod state;
 pub mod theme;
+pub mod tokenizer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,6 +88,7 @@ pub struct DezgahApp {
     pub board: JobBoard,
     pub settings_form: SettingsForm,
     pub corpus: CorpusView,
+    pub tokenizer: tokenizer::TokenizerView,
     commands: Vec<Command>,
     theme_applied: Option<state::ThemeChoice>,
 }
@@ -150,6 +152,7 @@ impl DezgahApp {
             board: JobBoard::default(),
             settings_form,
             corpus: CorpusView::default(),
+            tokenizer: tokenizer::TokenizerView::default(),
             commands: Vec::new(),
             theme_applied: None,
         }
@@ -246,6 +249,19 @@ impl DezgahApp {
                 }
             }
             Command::ExportCorpusTo(format, out) => self.export(format, out),
+            Command::SetTrainForm(form) => self.tokenizer.form = *form,
+            Command::TrainTokenizer => self.train_tokenizer(),
+            Command::SelectTokenizer(id) => self.select_tokenizer(id),
+            Command::SetInspectText(text) => self.set_inspect_text(text),
+            Command::ChooseTokenizerFile => {
+                if let Some(file) = rfd::FileDialog::new()
+                    .add_filter("tokenizer.json", &["json"])
+                    .pick_file()
+                {
+                    self.add_tokenizer_file(&file);
+                }
+            }
+            Command::AddTokenizerFile(file) => self.add_tokenizer_file(&file),
             Command::ChooseTokenizerForEstimate => {
                 let start = self.workspace.path().join("tokenizers");
                 if let Some(file) = rfd::FileDialog::new()
@@ -366,6 +382,7 @@ impl DezgahApp {
         }
         self.corpus_job_finished(id, ok);
         self.step_job_finished(id, ok);
+        self.tokenizer_job_finished(id, ok);
         if self.corpus.stats_job == Some(id) {
             self.corpus.stats_job = None;
             match (ok, self.corpus.selected) {
@@ -395,6 +412,13 @@ impl DezgahApp {
             import: self.corpus.import.clone(),
             tab: self.corpus.tab,
             ..CorpusView::default()
+        };
+        self.tokenizer = tokenizer::TokenizerView {
+            form: tokenizer::TrainForm {
+                corpora: Vec::new(),
+                ..self.tokenizer.form.clone()
+            },
+            ..tokenizer::TokenizerView::default()
         };
         if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
             self.state.workspace = Some(workspace.root().to_owned());

@@ -89,3 +89,24 @@ pub fn removed_color(ui: &egui::Ui) -> Color32 {
         if ui.visuals().dark_mode { 90 } else { 110 },
     )
 }
+
+/// The background of the `i`-th token chip: alternating soft colours, and warnings for byte
+/// pieces (orange) and unknown tokens (red).
+pub fn chip_color(ui: &egui::Ui, i: usize, byte_fallback: bool, unknown: bool) -> Color32 {
+    let alpha = if ui.visuals().dark_mode { 90 } else { 120 };
+    if unknown {
+        return Color32::from_rgba_unmultiplied(0xe0, 0x4f, 0x5f, alpha + 40);
+    }
+    if byte_fallback {
+        return Color32::from_rgba_unmultiplied(0xf0, 0x8c, 0x3c, alpha + 40);
+    }
+    let palette = [
+        (0x4f, 0x9d, 0xe0),
+        (0x3c, 0xb3, 0x71),
+        (0xb0, 0x7c, 0xd6),
+        (0xd6, 0xb0, 0x3c),
+        (0x3c, 0xb0, 0xb0),
+    ];
+    let (r, g, b) = palette[i % palette.len()];
+    Color32::from_rgba_unmultiplied(r, g, b, alpha)
+}

@@ -799,6 +799,25 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// Registers a tokenizer (its `tokenizer.json` path relative to the workspace root).
+    pub fn add_tokenizer(
+        &mut self,
+        name: &str,
+        rel_path: &str,
+        kind: &str,
+        vocab_size: u64,
+        corpus: Option<i64>,
+        settings: &serde_json::Value,
+    ) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO tokenizers (name, path, kind, vocab_size, corpus_id, settings) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![name, rel_path, kind, vocab_size as i64, corpus, settings.to_string()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
     pub fn add_export(
         &mut self,
         corpus: i64,

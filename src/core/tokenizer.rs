@@ -251,8 +251,17 @@ pub fn train(
             tokenizer.into()
         }
         Kind::Unigram => {
+            // The 256 byte pieces of byte fallback come out of the same budget.
+            let pieces = if config.byte_fallback {
+                config
+                    .vocab_size
+                    .saturating_sub(256)
+                    .max(config.special_tokens.len() + 2)
+            } else {
+                config.vocab_size
+            };
             let mut trainer = UnigramTrainerBuilder::default()
-                .vocab_size(u32::try_from(config.vocab_size).unwrap_or(u32::MAX))
+                .vocab_size(u32::try_from(pieces).unwrap_or(u32::MAX))
                 .special_tokens(special)
                 .unk_token(Some("<unk>".into()))
                 .max_piece_length(config.max_piece_length)
@@ -268,9 +277,14 @@ pub fn train(
                 .with_post_processor(None::<tokenizers::processors::PostProcessorWrapper>)
                 .build()
                 .map_err(|e| tok_err(out, e))?;
-            tokenizer
-                .train(&mut trainer, &mut texts)
-                .map_err(|e| tok_err(out, e))?;
+            tokenizer.train(&mut trainer, &mut texts).map_err(|e| {
+                let hint = if config.byte_fallback {
+                    " (with byte fallback, 256 of the vocabulary are byte pieces)"
+                } else {
+                    ""
+                };
+                tok_err(out, format!("{e}{hint}"))
+            })?;
             let mut tokenizer: Tokenizer = tokenizer.into();
             if config.byte_fallback {
                 set_unigram_byte_fallback(&mut tokenizer, out)?;
@@ -343,6 +357,129 @@ fn set_unigram_byte_fallback(tokenizer: &mut Tokenizer, out: &Path) -> Result<()
     Ok(())
 }
 
+/// A tokenizer name no tokenizer of the workspace has yet.
+fn free_tokenizer_name(
+    store: &crate::core::store::Store,
+    name: &str,
+) -> Result<String, crate::core::store::StoreError> {
+    let taken: Vec<String> = store.tokenizers()?.into_iter().map(|t| t.name).collect();
+    let clean: String = name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let base = if clean.trim_matches('-').is_empty() {
+        "tokenizer".to_owned()
+    } else {
+        clean
+    };
+    let mut candidate = base.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    Ok(candidate)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceTokenizerError {
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    #[error(transparent)]
+    Store(#[from] crate::core::store::StoreError),
+}
+
+/// Trains on workspace corpora into `tokenizers/NAME/tokenizer.json`, with a `training.json`
+/// record beside it (corpora, settings, report), and registers it.
+pub fn train_in_workspace(
+    root: &Path,
+    corpora: &[crate::core::store::CorpusRow],
+    name: &str,
+    config: &TrainConfig,
+    ctx: Option<&JobCtx>,
+) -> Result<(String, TrainReport), WorkspaceTokenizerError> {
+    let (mut store, _) =
+        crate::core::store::Store::open(&root.join(crate::core::workspace::DB_FILE))?;
+    let name = free_tokenizer_name(&store, name)?;
+    let rel = format!("tokenizers/{name}/tokenizer.json");
+    let out = root.join(&rel);
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| TokenizerError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let inputs: Vec<PathBuf> = corpora.iter().map(|c| root.join(&c.path)).collect();
+    let report = train(&inputs, &ReadOptions::default(), config, &out, ctx)?;
+    let record = serde_json::json!({
+        "corpora": corpora.iter().map(|c| &c.name).collect::<Vec<_>>(),
+        "settings": config,
+        "report": report,
+    });
+    let record_path = out.with_file_name("training.json");
+    crate::core::write_atomic(
+        &record_path,
+        serde_json::to_string_pretty(&record)
+            .unwrap_or_default()
+            .as_bytes(),
+    )
+    .map_err(|source| TokenizerError::Io {
+        path: record_path,
+        source,
+    })?;
+    let kind = match config.kind {
+        Kind::Bpe => "bpe",
+        Kind::Unigram => "unigram",
+    };
+    store.add_tokenizer(
+        &name,
+        &rel,
+        kind,
+        report.vocab_size as u64,
+        corpora.first().map(|c| c.id),
+        &record,
+    )?;
+    Ok((name, report))
+}
+
+/// Copies a `tokenizer.json` from elsewhere (e.g. a Hugging Face model folder) into the
+/// workspace and registers it, after checking that it loads.
+pub fn add_to_workspace(root: &Path, file: &Path) -> Result<String, WorkspaceTokenizerError> {
+    let loaded = Loaded::open(file)?;
+    let (mut store, _) =
+        crate::core::store::Store::open(&root.join(crate::core::workspace::DB_FILE))?;
+    let stem = file.parent().and_then(Path::file_name).map_or_else(
+        || "tokenizer".to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let name = free_tokenizer_name(&store, &stem)?;
+    let rel = format!("tokenizers/{name}/tokenizer.json");
+    let out = root.join(&rel);
+    if let Some(dir) = out.parent() {
+        std::fs::create_dir_all(dir).map_err(|source| TokenizerError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    save(&loaded.tokenizer, &out)?;
+    store.add_tokenizer(
+        &name,
+        &rel,
+        &loaded.kind.to_lowercase(),
+        loaded.vocab_size() as u64,
+        None,
+        &serde_json::json!({"imported_from": file.display().to_string()}),
+    )?;
+    Ok(name)
+}
+
 /// Saves `tokenizer.json` whole or not at all.
 pub fn save(tokenizer: &Tokenizer, out: &Path) -> Result<(), TokenizerError> {
     let json = tokenizer.to_string(true).map_err(|e| tok_err(out, e))?;
@@ -401,7 +538,7 @@ mod tests {
             let out = dir.path().join(format!("{kind:?}.json"));
             let config = TrainConfig {
                 kind,
-                vocab_size: 300,
+                vocab_size: 600,
                 min_frequency: 1,
                 ..TrainConfig::default()
             };
@@ -414,7 +551,7 @@ mod tests {
             )
             .expect("train");
             assert_eq!(report.documents, 40);
-            assert!(report.vocab_size <= 300 + 256, "{report:?}");
+            assert!(report.vocab_size <= 600, "{report:?}");
             let tokenizer = load(&out).expect("load");
             for (i, special) in SPECIAL_TOKENS.iter().enumerate() {
                 assert_eq!(
@@ -442,7 +579,7 @@ mod tests {
         let out = dir.path().join("lower.json");
         let config = TrainConfig {
             kind: Kind::Unigram,
-            vocab_size: 200,
+            vocab_size: 500,
             lowercase: true,
             ..TrainConfig::default()
         };
@@ -640,7 +777,7 @@ mod inspect_tests {
         let out = dir.path().join("u.json");
         let config = TrainConfig {
             kind: Kind::Unigram,
-            vocab_size: 120,
+            vocab_size: 400,
             ..TrainConfig::default()
         };
         train(&[path], &ReadOptions::default(), &config, &out, None).expect("train");

@@ -27,6 +27,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         workspace,
         settings_form,
         corpus,
+        tokenizer,
         ..
     } = app;
     let area = state.area;
@@ -55,6 +56,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         workspace: ws,
         snapshot,
         corpus,
+        tokenizer,
     };
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -75,6 +77,7 @@ pub struct AreaView<'a> {
     pub workspace: &'a Workspace,
     pub snapshot: &'a Snapshot,
     pub corpus: &'a crate::app::CorpusView,
+    pub tokenizer: &'a crate::app::tokenizer::TokenizerView,
 }
 
 /// One line under the heading: what this area is for.

@@ -1,22 +1,186 @@
-//! Tokenizer area: the workspace's tokenizers.
+//! Tokenizer area: train a tokenizer on workspace corpora, list the workspace's tokenizers (and
+//! add one from disk), and inspect how a tokenizer splits pasted text.
 
 use crate::app::command::Command;
+use crate::app::theme;
+use crate::app::tokenizer::{TrainForm, visible_whitespace};
+use crate::core::tokenizer::{Inspection, Kind};
 use crate::core::workspace::Folder;
-use crate::panels::{AreaView, about_ui, empty_state_ui, table_ui};
+use crate::i18n::I18n;
+use crate::panels::{AreaView, about_ui, folder_link_ui, table_ui};
 
 pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     about_ui(ui, i18n, "tokenizer-about");
+    train_ui(ui, view, out);
+    ui.add_space(10.0);
+    ui.separator();
+    list_ui(ui, view, out);
+    ui.add_space(10.0);
+    ui.separator();
+    inspect_ui(ui, view, out);
+}
+
+fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let state = view.tokenizer;
+    let mut form: TrainForm = state.form.clone();
+    ui.heading(i18n.tr("tokenizer-train-title"));
+    if view.snapshot.corpora.is_empty() {
+        ui.label(
+            egui::RichText::new(i18n.tr("tokenizer-train-no-corpus")).color(theme::weak_color(ui)),
+        );
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(i18n.tr("tokenizer-train-corpora"));
+        for corpus in &view.snapshot.corpora {
+            let mut on = form.corpora.contains(&corpus.id);
+            if ui
+                .checkbox(&mut on, format!("{} ({})", corpus.name, corpus.doc_count))
+                .changed()
+            {
+                if on {
+                    form.corpora.push(corpus.id);
+                } else {
+                    form.corpora.retain(|&c| c != corpus.id);
+                }
+            }
+        }
+    });
+    egui::Grid::new("tokenizer_train_form")
+        .num_columns(2)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            let label = ui.label(i18n.tr("tokenizer-train-name"));
+            ui.add(
+                egui::TextEdit::singleline(&mut form.name)
+                    .id_salt("tokenizer_name")
+                    .desired_width(160.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            ui.label(i18n.tr("tokenizer-train-kind"));
+            ui.horizontal(|ui| {
+                ui.radio_value(&mut form.config.kind, Kind::Unigram, "Unigram")
+                    .on_hover_text(i18n.tr("tokenizer-kind-unigram-hint"));
+                ui.radio_value(&mut form.config.kind, Kind::Bpe, "BPE")
+                    .on_hover_text(i18n.tr("tokenizer-kind-bpe-hint"));
+            });
+            ui.end_row();
+            ui.label(i18n.tr("tokenizer-train-vocab"));
+            ui.add(
+                egui::DragValue::new(&mut form.config.vocab_size)
+                    .range(64..=262_144)
+                    .speed(100.0),
+            );
+            ui.end_row();
+            if form.config.kind == Kind::Bpe {
+                ui.label(i18n.tr("tokenizer-train-min-frequency"));
+                ui.add(egui::DragValue::new(&mut form.config.min_frequency).range(1..=1000));
+                ui.end_row();
+            } else {
+                ui.label(i18n.tr("tokenizer-train-max-piece"));
+                ui.add(egui::DragValue::new(&mut form.config.max_piece_length).range(2..=64));
+                ui.end_row();
+                ui.label("");
+                ui.checkbox(
+                    &mut form.config.byte_fallback,
+                    i18n.tr("tokenizer-train-byte-fallback"),
+                )
+                .on_hover_text(i18n.tr("tokenizer-train-byte-fallback-hint"));
+                ui.end_row();
+            }
+            ui.label("");
+            ui.checkbox(
+                &mut form.config.normalize_az,
+                i18n.tr("tokenizer-train-normalize"),
+            )
+            .on_hover_text(i18n.tr("tokenizer-train-normalize-hint"));
+            ui.end_row();
+            ui.label("");
+            ui.add_enabled(
+                form.config.normalize_az,
+                egui::Checkbox::new(
+                    &mut form.config.lowercase,
+                    i18n.tr("tokenizer-train-lowercase"),
+                ),
+            )
+            .on_hover_text(i18n.tr("tokenizer-train-lowercase-hint"));
+            ui.end_row();
+            ui.label(i18n.tr("tokenizer-train-special"));
+            ui.label(
+                egui::RichText::new(form.config.special_tokens.join(" "))
+                    .monospace()
+                    .color(theme::weak_color(ui)),
+            );
+            ui.end_row();
+        });
+    if !form.config.normalize_az {
+        form.config.lowercase = false;
+    }
+    let running = state.train_job.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(
+                !running && !form.corpora.is_empty(),
+                egui::Button::new(i18n.tr("tokenizer-train")),
+            )
+            .clicked()
+        {
+            out.push(Command::TrainTokenizer);
+        }
+        if running {
+            ui.spinner();
+            ui.label(
+                egui::RichText::new(i18n.tr("tokenizer-training")).color(theme::weak_color(ui)),
+            );
+        }
+    });
+    match &state.trained {
+        Some(Ok((name, report))) => {
+            ui.colored_label(
+                theme::success_color(ui),
+                i18n.tr_args(
+                    "tokenizer-trained",
+                    &[
+                        ("name", name.as_str().into()),
+                        ("vocab", report.vocab_size.into()),
+                        ("documents", report.documents.into()),
+                        ("seconds", format!("{:.1}", report.seconds).into()),
+                    ],
+                ),
+            );
+        }
+        Some(Err(e)) => {
+            ui.colored_label(theme::error_color(ui), e);
+        }
+        None => {}
+    }
+    if form != state.form {
+        out.push(Command::SetTrainForm(Box::new(form)));
+    }
+}
+
+fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    ui.horizontal(|ui| {
+        ui.heading(i18n.tr("tokenizer-list-title"));
+        if ui
+            .button(i18n.tr("tokenizer-add-file"))
+            .on_hover_text(i18n.tr("tokenizer-add-file-hint"))
+            .clicked()
+        {
+            out.push(Command::ChooseTokenizerFile);
+        }
+    });
+    if let Some(Err(e)) = &view.tokenizer.added {
+        ui.colored_label(theme::error_color(ui), e);
+    }
     let tokenizers = &view.snapshot.tokenizers;
     if tokenizers.is_empty() {
-        empty_state_ui(
-            ui,
-            view,
-            "tokenizer-empty-title",
-            "tokenizer-empty-body",
-            Folder::Tokenizers,
-            out,
-        );
+        ui.label(egui::RichText::new(i18n.tr("tokenizer-empty-body")).color(theme::weak_color(ui)));
+        folder_link_ui(ui, i18n, &view.workspace.folder(Folder::Tokenizers), out);
         return;
     }
     table_ui(
@@ -26,11 +190,152 @@ pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
         &["col-name", "col-kind", "col-vocab"],
         |ui| {
             for t in tokenizers {
-                ui.label(&t.name);
+                if ui
+                    .selectable_label(view.tokenizer.selected == Some(t.id), &t.name)
+                    .on_hover_text(i18n.tr("tokenizer-select-hint"))
+                    .clicked()
+                {
+                    out.push(Command::SelectTokenizer(t.id));
+                }
                 ui.label(&t.kind);
                 ui.label(t.vocab_size.to_string());
                 ui.end_row();
             }
         },
     );
+}
+
+fn inspect_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let state = view.tokenizer;
+    ui.heading(i18n.tr("tokenizer-inspect-title"));
+    let loaded = match &state.loaded {
+        None => {
+            ui.label(
+                egui::RichText::new(i18n.tr("tokenizer-inspect-pick")).color(theme::weak_color(ui)),
+            );
+            return;
+        }
+        Some(Err(e)) => {
+            ui.colored_label(theme::error_color(ui), e);
+            return;
+        }
+        Some(Ok(loaded)) => loaded,
+    };
+    ui.label(
+        egui::RichText::new(i18n.tr_args(
+            "tokenizer-inspect-loaded",
+            &[
+                ("kind", loaded.kind.as_str().into()),
+                ("vocab", loaded.vocab_size().into()),
+            ],
+        ))
+        .color(theme::weak_color(ui)),
+    );
+    let mut text = state.text.clone();
+    let label = ui.label(i18n.tr("tokenizer-inspect-text"));
+    ui.add(
+        egui::TextEdit::multiline(&mut text)
+            .id_salt("tokenizer_inspect_text")
+            .desired_rows(3)
+            .desired_width(f32::INFINITY)
+            .hint_text(i18n.tr("tokenizer-inspect-hint")),
+    )
+    .labelled_by(label.id);
+    if text != state.text {
+        out.push(Command::SetInspectText(text));
+    }
+    match &state.inspection {
+        None => {}
+        Some(Err(e)) => {
+            ui.colored_label(theme::error_color(ui), e);
+        }
+        Some(Ok(inspection)) => inspection_ui(ui, i18n, inspection),
+    }
+}
+
+fn inspection_ui(ui: &mut egui::Ui, i18n: &I18n, inspection: &Inspection) {
+    ui.label(i18n.tr_args(
+        "tokenizer-inspect-counts",
+        &[
+            ("tokens", inspection.pieces.len().into()),
+            ("characters", inspection.characters.into()),
+            ("words", inspection.words.into()),
+            (
+                "per_token",
+                format!("{:.2}", inspection.characters_per_token).into(),
+            ),
+            (
+                "per_word",
+                format!("{:.2}", inspection.tokens_per_word).into(),
+            ),
+        ],
+    ));
+    let fallback = inspection.pieces.iter().filter(|p| p.byte_fallback).count();
+    let unknown = inspection.pieces.iter().filter(|p| p.unknown).count();
+    if fallback + unknown > 0 {
+        ui.colored_label(
+            theme::error_color(ui),
+            i18n.tr_args(
+                "tokenizer-inspect-flags",
+                &[("fallback", fallback.into()), ("unknown", unknown.into())],
+            ),
+        );
+    }
+    if !inspection.round_trip {
+        ui.colored_label(
+            theme::error_color(ui),
+            i18n.tr_args(
+                "tokenizer-inspect-round-trip",
+                &[("decoded", inspection.decoded.as_str().into())],
+            ),
+        );
+    }
+    ui.add_space(4.0);
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing = egui::vec2(3.0, 3.0);
+        for (i, piece) in inspection.pieces.iter().enumerate() {
+            let fill = theme::chip_color(ui, i, piece.byte_fallback, piece.unknown);
+            let shown = if piece.byte_fallback || piece.unknown {
+                piece.token.clone()
+            } else {
+                visible_whitespace(&piece.text)
+            };
+            let response = egui::Frame::new()
+                .fill(fill)
+                .corner_radius(4.0)
+                .inner_margin(egui::Margin::symmetric(4, 1))
+                .show(ui, |ui| {
+                    ui.vertical(|ui| {
+                        ui.label(egui::RichText::new(shown).monospace());
+                        ui.label(egui::RichText::new(piece.id.to_string()).small().weak());
+                    });
+                })
+                .response;
+            let bytes: Vec<String> = piece.text.bytes().map(|b| format!("{b:02X}")).collect();
+            let mut hover = i18n.tr_args(
+                "tokenizer-piece-hover",
+                &[
+                    ("id", piece.id.into()),
+                    ("token", piece.token.as_str().into()),
+                    ("bytes", bytes.join(" ").into()),
+                ],
+            );
+            let mut lines = vec![hover];
+            if let Some(score) = piece.score {
+                lines.push(i18n.tr_args(
+                    "tokenizer-piece-score",
+                    &[("score", format!("{score:.3}").into())],
+                ));
+            }
+            if piece.byte_fallback {
+                lines.push(i18n.tr("tokenizer-piece-fallback"));
+            }
+            if piece.unknown {
+                lines.push(i18n.tr("tokenizer-piece-unknown"));
+            }
+            hover = lines.join("\n");
+            response.on_hover_text(hover);
+        }
+    });
 }

@@ -1,0 +1,209 @@
+//! The Tokenizer area's state and commands: the training form, the training job, and the
+//! inspector (a loaded tokenizer and the pasted text's pieces).
+
+use std::sync::Arc;
+
+use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::jobs::{JobId, Slot};
+use crate::core::tokenizer::{Inspection, Kind, Loaded, TrainConfig};
+
+/// The training form as edited.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainForm {
+    pub name: String,
+    pub config: TrainConfig,
+    /// Workspace corpora to train on.
+    pub corpora: Vec<i64>,
+}
+
+impl Default for TrainForm {
+    fn default() -> Self {
+        Self {
+            name: "az-16k".to_owned(),
+            config: TrainConfig {
+                kind: Kind::Unigram,
+                ..TrainConfig::default()
+            },
+            corpora: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct TokenizerView {
+    pub form: TrainForm,
+    pub trained: Option<Result<(String, crate::core::tokenizer::TrainReport), String>>,
+    pub(crate) train_job: Option<(JobId, Slot<(String, crate::core::tokenizer::TrainReport)>)>,
+    /// The tokenizer being inspected: its workspace id (or none for one opened from disk).
+    pub selected: Option<i64>,
+    pub loaded: Option<Result<Arc<Loaded>, String>>,
+    pub text: String,
+    pub inspection: Option<Result<Inspection, String>>,
+    pub added: Option<Result<String, String>>,
+}
+
+impl DezgahApp {
+    pub(crate) fn train_tokenizer(&mut self) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let form = self.tokenizer.form.clone();
+        let corpora: Vec<_> = snapshot
+            .corpora
+            .iter()
+            .filter(|c| form.corpora.contains(&c.id))
+            .cloned()
+            .collect();
+        if corpora.is_empty() {
+            self.tokenizer.trained = Some(Err(self.i18n.tr("tokenizer-train-no-corpus")));
+            return;
+        }
+        let root = workspace.root().to_owned();
+        let slot = Slot::default();
+        let result = slot.clone();
+        let label = self.i18n.tr_args(
+            "job-train-tokenizer",
+            &[("name", form.name.as_str().into())],
+        );
+        self.tokenizer.trained = None;
+        match self.jobs.spawn(&label, move |ctx| {
+            let (name, report) = crate::core::tokenizer::train_in_workspace(
+                &root,
+                &corpora,
+                &form.name,
+                &form.config,
+                Some(ctx),
+            )?;
+            let summary = format!(
+                "{name}: {} tokens in {:.1} s",
+                report.vocab_size, report.seconds
+            );
+            result.put((name, report));
+            Ok(summary)
+        }) {
+            Ok(job) => self.tokenizer.train_job = Some((job, slot)),
+            Err(e) => self.tokenizer.trained = Some(Err(e.to_string())),
+        }
+    }
+
+    pub(crate) fn select_tokenizer(&mut self, id: i64) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let Some(row) = snapshot.tokenizers.iter().find(|t| t.id == id) else {
+            return;
+        };
+        let path = workspace.root().join(&row.path);
+        self.tokenizer.selected = Some(id);
+        self.tokenizer.loaded = Some(Loaded::open(&path).map(Arc::new).map_err(|e| e.to_string()));
+        self.reinspect();
+    }
+
+    pub(crate) fn set_inspect_text(&mut self, text: String) {
+        self.tokenizer.text = text;
+        self.reinspect();
+    }
+
+    /// Encodes the inspector's text with the loaded tokenizer: a paragraph takes well under a
+    /// millisecond, so it runs as the text changes.
+    fn reinspect(&mut self) {
+        self.tokenizer.inspection = match &self.tokenizer.loaded {
+            Some(Ok(loaded)) if !self.tokenizer.text.is_empty() => Some(
+                loaded
+                    .inspect(&self.tokenizer.text)
+                    .map_err(|e| e.to_string()),
+            ),
+            _ => None,
+        };
+    }
+
+    pub(crate) fn add_tokenizer_file(&mut self, file: &std::path::Path) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        self.tokenizer.added =
+            Some(crate::core::tokenizer::add_to_workspace(&root, file).map_err(|e| e.to_string()));
+        self.refresh_snapshot();
+        let name = self
+            .tokenizer
+            .added
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .cloned();
+        if let (Some(name), WorkspaceSlot::Open { snapshot, .. }) = (name, &self.workspace)
+            && let Some(id) = snapshot
+                .tokenizers
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.id)
+        {
+            self.select_tokenizer(id);
+        }
+    }
+
+    pub(crate) fn tokenizer_job_finished(&mut self, id: JobId, ok: bool) {
+        let Some((job, slot)) = &self.tokenizer.train_job else {
+            return;
+        };
+        if *job != id {
+            return;
+        }
+        let taken = slot.take();
+        self.tokenizer.train_job = None;
+        let error = self.job_error(id);
+        self.tokenizer.trained = match taken {
+            Some(done) if ok => Some(Ok(done)),
+            _ if error.is_empty() => None,
+            _ => Some(Err(error)),
+        };
+        let name = self
+            .tokenizer
+            .trained
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|(n, _)| n.clone());
+        if let (Some(name), WorkspaceSlot::Open { snapshot, .. }) = (name, &self.workspace)
+            && let Some(id) = snapshot
+                .tokenizers
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.id)
+        {
+            self.select_tokenizer(id);
+        }
+    }
+
+    pub(crate) fn refresh_snapshot(&mut self) {
+        if let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &mut self.workspace
+        {
+            match workspace.snapshot() {
+                Ok(fresh) => **snapshot = fresh,
+                Err(e) => log::error!("{e:#}"),
+            }
+        }
+    }
+}
+
+/// Whitespace made visible in a piece: space ·, tab →, newline ¶.
+pub fn visible_whitespace(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            ' ' => '·',
+            '\t' => '→',
+            '\n' => '¶',
+            c => c,
+        })
+        .collect()
+}
