@@ -54,6 +54,36 @@ pub enum TokenizerCommand {
     Train(TokenizerTrainArgs),
     /// Encode text (an argument, or standard input with `-`) and print {"ids": [...], "tokens": [...]}
     Encode(TokenizerEncodeArgs),
+    /// Compare tokenizers on a corpus sample: fertility, characters per token, words split in
+    /// three or more, unknown/byte-fallback rate, vocabulary overlap, and Azerbaijani word splits
+    Compare(TokenizerCompareArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenizerCompareArgs {
+    /// Two or more tokenizer.json files
+    #[arg(
+        long = "tokenizer",
+        value_name = "tokenizer.json",
+        required = true,
+        num_args = 1
+    )]
+    pub tokenizers: Vec<PathBuf>,
+    /// Text to compare on: any input `corpus stats` reads (a sample is taken)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Documents sampled from the inputs
+    #[arg(long, default_value_t = 2000)]
+    pub sample: usize,
+    /// Azerbaijani words (with ə ğ ı ş ç ö ü) whose splits are listed
+    #[arg(long, default_value_t = 20)]
+    pub words: usize,
+    #[arg(long, value_enum, default_value_t = UnitArg::Line)]
+    pub unit: UnitArg,
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -364,6 +394,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Corpus(CorpusCommand::Export(args)) => corpus_export(args),
         Commands::Tokenizer(TokenizerCommand::Train(args)) => tokenizer_train(args),
         Commands::Tokenizer(TokenizerCommand::Encode(args)) => tokenizer_encode(args),
+        Commands::Tokenizer(TokenizerCommand::Compare(args)) => tokenizer_compare(args),
     }
 }
 
@@ -413,6 +444,76 @@ fn tokenizer_train(args: &TokenizerTrainArgs) -> anyhow::Result<()> {
             report.seconds,
             report.output.display()
         );
+    }
+    Ok(())
+}
+
+fn tokenizer_compare(args: &TokenizerCompareArgs) -> anyhow::Result<()> {
+    use crate::core::tokenizer::Loaded;
+    anyhow::ensure!(
+        args.tokenizers.len() >= 2,
+        "name two or more tokenizers (--tokenizer A --tokenizer B)"
+    );
+    let loaded: Vec<(String, Loaded)> = args
+        .tokenizers
+        .iter()
+        .map(|p| {
+            let name = p
+                .parent()
+                .and_then(Path::file_name)
+                .filter(|_| p.file_name().is_some_and(|n| n == "tokenizer.json"))
+                .or_else(|| p.file_stem())
+                .map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+            Loaded::open(p).map(|l| (name, l))
+        })
+        .collect::<Result<_, _>>()?;
+    let read = crate::core::corpus::read::ReadOptions {
+        text_field: args.text_field.clone(),
+        text_unit: args.unit.into(),
+        ..crate::core::corpus::read::ReadOptions::default()
+    };
+    let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
+    let mut sampler = crate::core::corpus::tokens::Sampler::with_capacity(args.sample);
+    for input in &inputs {
+        let reader = crate::core::corpus::read::DocumentReader::open(input, read.clone())?;
+        for doc in reader {
+            sampler.add(&doc?.text);
+        }
+    }
+    let refs: Vec<(String, &Loaded)> = loaded.iter().map(|(n, l)| (n.clone(), l)).collect();
+    let c = crate::core::tokenizer::compare(&refs, sampler.texts(), args.words)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&c)?);
+        return Ok(());
+    }
+    println!(
+        "{:<24} {:>8} {:>9} {:>10} {:>11} {:>9} {:>10}",
+        "tokenizer", "vocab", "tokens", "fertility", "chars/tok", "split≥3", "unk/bytes"
+    );
+    for r in &c.rows {
+        println!(
+            "{:<24} {:>8} {:>9} {:>10.3} {:>11.3} {:>8.1}% {:>9.2}%",
+            r.name,
+            r.vocab_size,
+            r.tokens,
+            r.fertility,
+            r.characters_per_token,
+            r.split_3_plus * 100.0,
+            r.unknown_or_fallback * 100.0
+        );
+    }
+    println!("\nvocabulary overlap (Jaccard of decoded pieces)");
+    for (i, row) in c.overlap.iter().enumerate() {
+        let cells: Vec<String> = row.iter().map(|v| format!("{v:.2}")).collect();
+        println!("  {:<24} {}", c.rows[i].name, cells.join("  "));
+    }
+    println!("\nhow words with ə ğ ı ş ç ö ü split");
+    for (word, n, splits) in &c.words {
+        let cells: Vec<String> = splits.iter().map(|s| s.join("|")).collect();
+        println!("  {word:<18} {n:>6}  {}", cells.join("   "));
     }
     Ok(())
 }

@@ -721,3 +721,58 @@ fn tokenizer_train_and_encode_from_the_command_line() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/tokenizer.json"));
 }
+
+#[test]
+fn tokenizer_compare_prints_fertility_overlap_and_word_splits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora");
+    let mut paths = Vec::new();
+    for (kind, vocab) in [("bpe", "900"), ("unigram", "900")] {
+        let out_path = dir.path().join(format!("{kind}.json"));
+        let out = dezgah()
+            .args([
+                "tokenizer",
+                "train",
+                "--kind",
+                kind,
+                "--vocab",
+                vocab,
+                "--out",
+            ])
+            .arg(&out_path)
+            .arg(&corpus)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        paths.push(out_path);
+    }
+    let out = dezgah()
+        .args(["tokenizer", "compare", "--json", "--tokenizer"])
+        .arg(&paths[0])
+        .arg("--tokenizer")
+        .arg(&paths[1])
+        .arg(&corpus)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(c["rows"].as_array().map(Vec::len), Some(2));
+    assert!(c["rows"][0]["fertility"].as_f64().expect("fertility") > 1.0);
+    assert_eq!(c["overlap"][0][0], 1.0);
+    assert!(!c["words"].as_array().expect("words").is_empty());
+    let out = dezgah()
+        .args(["tokenizer", "compare", "--tokenizer"])
+        .arg(&paths[0])
+        .arg(&corpus)
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "one tokenizer is not a comparison");
+}

@@ -391,6 +391,14 @@ pub(crate) fn decode_json_string_bytes(raw: &[u8], max_bytes: usize, out: &mut V
     out.clear();
     let mut i = usize::from(raw.first() == Some(&b'"'));
     while i < raw.len() && out.len() < max_bytes {
+        // Copy the run up to the next quote or backslash in one go.
+        let run = memchr::memchr2(b'"', b'\\', &raw[i..]).unwrap_or(raw.len() - i);
+        if run > 0 {
+            let take = run.min(max_bytes - out.len());
+            out.extend_from_slice(&raw[i..i + take]);
+            i += take;
+            continue;
+        }
         match raw[i] {
             b'"' => break,
             b'\\' => {

@@ -111,24 +111,30 @@ pub fn estimate_corpus(
 #[derive(Debug)]
 pub struct Sampler {
     texts: Vec<String>,
+    capacity: usize,
     seen: u64,
     state: u64,
 }
 
 impl Default for Sampler {
     fn default() -> Self {
-        Self {
-            texts: Vec::new(),
-            seen: 0,
-            state: 0x9E37_79B9_7F4A_7C15,
-        }
+        Self::with_capacity(SAMPLE_DOCS)
     }
 }
 
 impl Sampler {
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            texts: Vec::new(),
+            capacity: capacity.max(1),
+            seen: 0,
+            state: 0x9E37_79B9_7F4A_7C15,
+        }
+    }
+
     pub fn add(&mut self, text: &str) {
         self.seen += 1;
-        if self.texts.len() < SAMPLE_DOCS {
+        if self.texts.len() < self.capacity {
             self.texts.push(head(text, SAMPLE_CHARS_PER_DOC).to_owned());
             return;
         }
