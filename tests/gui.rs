@@ -857,9 +857,46 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
     .expect("train");
     harness.state_mut().push(Command::AddTokenizerFile(other));
     settle(&mut harness);
-    harness.get_by_label("hf-model");
+    assert!(harness.query_all_by_label("hf-model").count() >= 1);
     let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
         panic!("closed");
     };
     assert_eq!(snapshot.tokenizers.len(), 2);
+    let (ids, nesr): (Vec<i64>, i64) = (
+        snapshot.tokenizers.iter().map(|t| t.id).collect(),
+        snapshot
+            .corpora
+            .iter()
+            .find(|c| c.name == "nesr")
+            .expect("nesr")
+            .id,
+    );
+
+    // Compare the two on the nesr corpus.
+    harness
+        .state_mut()
+        .push(Command::SetComparison(ids, Some(nesr)));
+    settle(&mut harness);
+    // The button sits below the fold of the area's scroll view: the command it sends.
+    assert!(harness.query_by_label(&i18n.tr("tokenizer-compare")).is_some());
+    harness.state_mut().push(Command::CompareTokenizers);
+    settle(&mut harness);
+    wait_for_label(
+        &mut harness,
+        &i18n.tr_args(
+            "status-job-done",
+            &[("name", i18n.tr("job-compare-tokenizers").into())],
+        ),
+    );
+    let comparison = harness
+        .state()
+        .tokenizer
+        .comparison
+        .clone()
+        .expect("compared")
+        .expect("ok");
+    assert_eq!(comparison.rows.len(), 2);
+    assert!(!comparison.words.is_empty());
+    harness.get_by_label(&i18n.tr("tokenizer-compare-words"));
+    look(&mut harness, "tokenizer_compare");
 }

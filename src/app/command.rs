@@ -86,4 +86,7 @@ pub enum Command {
     /// Shows the file picker for a tokenizer.json to copy into the workspace.
     ChooseTokenizerFile,
     AddTokenizerFile(PathBuf),
+    /// Which tokenizers to compare, and on which corpus's sample (none: the inspector's text).
+    SetComparison(Vec<i64>, Option<i64>),
+    CompareTokenizers,
 }

@@ -262,6 +262,11 @@ impl DezgahApp {
                 }
             }
             Command::AddTokenizerFile(file) => self.add_tokenizer_file(&file),
+            Command::SetComparison(ids, corpus) => {
+                self.tokenizer.compare = ids;
+                self.tokenizer.compare_corpus = corpus;
+            }
+            Command::CompareTokenizers => self.compare_tokenizers(),
             Command::ChooseTokenizerForEstimate => {
                 let start = self.workspace.path().join("tokenizers");
                 if let Some(file) = rfd::FileDialog::new()

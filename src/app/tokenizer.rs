@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::jobs::{JobId, Slot};
-use crate::core::tokenizer::{Inspection, Kind, Loaded, TrainConfig};
+use crate::core::tokenizer::{Comparison, Inspection, Kind, Loaded, TrainConfig};
 
 /// The training form as edited.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +40,12 @@ pub struct TokenizerView {
     pub text: String,
     pub inspection: Option<Result<Inspection, String>>,
     pub added: Option<Result<String, String>>,
+    /// Tokenizers ticked for comparison.
+    pub compare: Vec<i64>,
+    /// The corpus whose sample a comparison uses (none: the inspector's text).
+    pub compare_corpus: Option<i64>,
+    pub comparison: Option<Result<Comparison, String>>,
+    pub(crate) compare_job: Option<(JobId, Slot<Comparison>)>,
 }
 
 impl DezgahApp {
@@ -150,7 +156,84 @@ impl DezgahApp {
         }
     }
 
+    /// Compares the ticked tokenizers on a sample of the chosen corpus, or on the inspector's
+    /// text, in the background.
+    pub(crate) fn compare_tokenizers(&mut self) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let chosen: Vec<(String, std::path::PathBuf)> = snapshot
+            .tokenizers
+            .iter()
+            .filter(|t| self.tokenizer.compare.contains(&t.id))
+            .map(|t| (t.name.clone(), root.join(&t.path)))
+            .collect();
+        if chosen.len() < 2 {
+            self.tokenizer.comparison = Some(Err(self.i18n.tr("tokenizer-compare-two")));
+            return;
+        }
+        let corpus = self
+            .tokenizer
+            .compare_corpus
+            .and_then(|id| snapshot.corpora.iter().find(|c| c.id == id))
+            .map(|c| root.join(&c.path));
+        let text = self.tokenizer.text.clone();
+        let slot = Slot::default();
+        let result = slot.clone();
+        let label = self.i18n.tr("job-compare-tokenizers");
+        self.tokenizer.comparison = None;
+        match self.jobs.spawn(&label, move |ctx| {
+            let loaded = chosen
+                .iter()
+                .map(|(name, path)| Loaded::open(path).map(|l| (name.clone(), l)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let texts = match corpus {
+                Some(jsonl) => {
+                    let mut sampler = crate::core::corpus::tokens::Sampler::default();
+                    let reader = crate::core::corpus::read::DocumentReader::open(
+                        &jsonl,
+                        crate::core::corpus::read::ReadOptions::default(),
+                    )?;
+                    for (n, doc) in reader.enumerate() {
+                        sampler.add(&doc?.text);
+                        if n % 4096 == 0 && ctx.is_cancelled() {
+                            return Err("cancelled".into());
+                        }
+                    }
+                    sampler.texts().to_vec()
+                }
+                None => vec![text],
+            };
+            let refs: Vec<(String, &Loaded)> = loaded.iter().map(|(n, l)| (n.clone(), l)).collect();
+            let comparison = crate::core::tokenizer::compare(&refs, &texts, 25)?;
+            let summary = format!("{} tokenizers on {} texts", refs.len(), texts.len());
+            result.put(comparison);
+            Ok(summary)
+        }) {
+            Ok(job) => self.tokenizer.compare_job = Some((job, slot)),
+            Err(e) => self.tokenizer.comparison = Some(Err(e.to_string())),
+        }
+    }
+
     pub(crate) fn tokenizer_job_finished(&mut self, id: JobId, ok: bool) {
+        if let Some((job, slot)) = &self.tokenizer.compare_job
+            && *job == id
+        {
+            let taken = slot.take();
+            self.tokenizer.compare_job = None;
+            let error = self.job_error(id);
+            self.tokenizer.comparison = match taken {
+                Some(c) if ok => Some(Ok(c)),
+                _ if error.is_empty() => None,
+                _ => Some(Err(error)),
+            };
+            return;
+        }
         let Some((job, slot)) = &self.tokenizer.train_job else {
             return;
         };

@@ -19,6 +19,152 @@ pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
     ui.add_space(10.0);
     ui.separator();
     inspect_ui(ui, view, out);
+    ui.add_space(10.0);
+    ui.separator();
+    compare_ui(ui, view, out);
+}
+
+fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let state = view.tokenizer;
+    ui.heading(i18n.tr("tokenizer-compare-title"));
+    let tokenizers = &view.snapshot.tokenizers;
+    if tokenizers.len() < 2 {
+        ui.label(
+            egui::RichText::new(i18n.tr("tokenizer-compare-two")).color(theme::weak_color(ui)),
+        );
+        return;
+    }
+    let mut ids = state.compare.clone();
+    let mut corpus = state.compare_corpus;
+    ui.horizontal_wrapped(|ui| {
+        for t in tokenizers {
+            let mut on = ids.contains(&t.id);
+            if ui.checkbox(&mut on, &t.name).changed() {
+                if on {
+                    ids.push(t.id);
+                } else {
+                    ids.retain(|&i| i != t.id);
+                }
+            }
+        }
+    });
+    ui.horizontal_wrapped(|ui| {
+        ui.label(i18n.tr("tokenizer-compare-on"));
+        ui.radio_value(&mut corpus, None, i18n.tr("tokenizer-compare-text"));
+        for c in &view.snapshot.corpora {
+            ui.radio_value(&mut corpus, Some(c.id), &c.name);
+        }
+    });
+    if ids != state.compare || corpus != state.compare_corpus {
+        out.push(Command::SetComparison(ids.clone(), corpus));
+    }
+    let running = state.compare_job.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(
+                !running && ids.len() >= 2,
+                egui::Button::new(i18n.tr("tokenizer-compare")),
+            )
+            .clicked()
+        {
+            out.push(Command::CompareTokenizers);
+        }
+        if running {
+            ui.spinner();
+        }
+    });
+    let comparison = match &state.comparison {
+        None => return,
+        Some(Err(e)) => {
+            ui.colored_label(theme::error_color(ui), e);
+            return;
+        }
+        Some(Ok(c)) => c,
+    };
+    egui::Grid::new("tokenizer_compare_table")
+        .striped(true)
+        .num_columns(7)
+        .spacing([14.0, 4.0])
+        .show(ui, |ui| {
+            for key in [
+                "col-name",
+                "col-vocab",
+                "tokenizer-col-tokens",
+                "tokenizer-col-fertility",
+                "tokenizer-col-chars-per-token",
+                "tokenizer-col-split3",
+                "tokenizer-col-unknown",
+            ] {
+                ui.strong(i18n.tr(key));
+            }
+            ui.end_row();
+            for r in &comparison.rows {
+                ui.label(&r.name);
+                ui.label(r.vocab_size.to_string());
+                ui.label(r.tokens.to_string());
+                ui.label(format!("{:.3}", r.fertility));
+                ui.label(format!("{:.2}", r.characters_per_token));
+                ui.label(format!("{:.1}%", r.split_3_plus * 100.0));
+                ui.label(format!("{:.2}%", r.unknown_or_fallback * 100.0));
+                ui.end_row();
+            }
+        });
+    let bars: Vec<egui_plot::Bar> = comparison
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            egui_plot::Bar::new(i as f64, r.fertility)
+                .name(&r.name)
+                .width(0.6)
+        })
+        .collect();
+    let chart = egui_plot::BarChart::new(i18n.tr("tokenizer-col-fertility"), bars);
+    egui_plot::Plot::new("tokenizer_fertility")
+        .height(160.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .y_axis_label(i18n.tr("tokenizer-col-fertility"))
+        .show(ui, |plot| plot.bar_chart(chart));
+    ui.strong(i18n.tr("tokenizer-compare-overlap"));
+    egui::Grid::new("tokenizer_overlap")
+        .num_columns(comparison.rows.len() + 1)
+        .show(ui, |ui| {
+            ui.label("");
+            for r in &comparison.rows {
+                ui.strong(&r.name);
+            }
+            ui.end_row();
+            for (i, row) in comparison.overlap.iter().enumerate() {
+                ui.strong(&comparison.rows[i].name);
+                for v in row {
+                    ui.label(format!("{v:.2}"));
+                }
+                ui.end_row();
+            }
+        });
+    ui.strong(i18n.tr("tokenizer-compare-words"));
+    egui::Grid::new("tokenizer_words")
+        .striped(true)
+        .num_columns(comparison.rows.len() + 2)
+        .show(ui, |ui| {
+            ui.strong(i18n.tr("tokenizer-col-word"));
+            ui.strong(i18n.tr("tokenizer-col-count"));
+            for r in &comparison.rows {
+                ui.strong(&r.name);
+            }
+            ui.end_row();
+            for (word, n, splits) in &comparison.words {
+                ui.label(word);
+                ui.label(n.to_string());
+                for pieces in splits {
+                    ui.label(egui::RichText::new(pieces.join(" | ")).monospace());
+                }
+                ui.end_row();
+            }
+        });
 }
 
 fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
