@@ -776,3 +776,27 @@ fn tokenizer_compare_prints_fertility_overlap_and_word_splits() {
         .expect("run");
     assert!(!out.status.success(), "one tokenizer is not a comparison");
 }
+
+#[test]
+fn a_sentencepiece_model_encodes_from_the_command_line_as_sentencepiece_does() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(data.join("az_unigram.expected.json")).expect("read"),
+    )
+    .expect("json");
+    let case = &expected[0];
+    let out = dezgah()
+        .args(["tokenizer", "encode", "--tokenizer"])
+        .arg(data.join("az_unigram.model"))
+        .arg(case["text"].as_str().expect("text"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let encoded: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(encoded["ids"], case["ids"]);
+    assert_eq!(encoded["tokens"], case["pieces"]);
+}

@@ -878,7 +878,11 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
         .push(Command::SetComparison(ids, Some(nesr)));
     settle(&mut harness);
     // The button sits below the fold of the area's scroll view: the command it sends.
-    assert!(harness.query_by_label(&i18n.tr("tokenizer-compare")).is_some());
+    assert!(
+        harness
+            .query_by_label(&i18n.tr("tokenizer-compare"))
+            .is_some()
+    );
     harness.state_mut().push(Command::CompareTokenizers);
     settle(&mut harness);
     wait_for_label(

@@ -255,7 +255,7 @@ impl DezgahApp {
             Command::SetInspectText(text) => self.set_inspect_text(text),
             Command::ChooseTokenizerFile => {
                 if let Some(file) = rfd::FileDialog::new()
-                    .add_filter("tokenizer.json", &["json"])
+                    .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
                     .pick_file()
                 {
                     self.add_tokenizer_file(&file);
