@@ -141,11 +141,15 @@ pub struct TokenizerTrainArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct TokenizerEncodeArgs {
-    /// Any tokenizer.json
+    /// Any tokenizer.json, or a SentencePiece Unigram .model
     #[arg(long, value_name = "tokenizer.json")]
     pub tokenizer: PathBuf,
     /// The text; `-` or nothing reads standard input
+    #[arg(conflicts_with = "input")]
     pub text: Option<String>,
+    /// Encode whole corpus files instead, on all cores, and report tokens and throughput (JSON)
+    #[arg(long, value_name = "INPUT", num_args = 1..)]
+    pub input: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -520,6 +524,16 @@ fn tokenizer_compare(args: &TokenizerCompareArgs) -> anyhow::Result<()> {
 
 fn tokenizer_encode(args: &TokenizerEncodeArgs) -> anyhow::Result<()> {
     use std::io::Read as _;
+    if !args.input.is_empty() {
+        let tokenizer = crate::core::tokenizer::load(&args.tokenizer)?;
+        let inputs = crate::core::corpus::read::expand_inputs(&args.input)?;
+        let read = crate::core::corpus::read::ReadOptions::default();
+        let report = run_job("encoding", move |ctx| {
+            crate::core::tokenizer::encode_files(&tokenizer, &inputs, &read, Some(ctx))
+        })?;
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
     let text = match args.text.as_deref() {
         Some(text) if text != "-" => text.to_owned(),
         _ => {

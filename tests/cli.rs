@@ -707,6 +707,26 @@ fn tokenizer_train_and_encode_from_the_command_line() {
         let want = tokenizer.encode("Bakı şəhəri", false).expect("encode");
         let got: Vec<u32> = ids.iter().map(|v| v.as_u64().expect("id") as u32).collect();
         assert_eq!(got, want.get_ids());
+
+        // A whole corpus: token count and throughput.
+        let out = dezgah()
+            .args(["tokenizer", "encode", "--tokenizer"])
+            .arg(&out_path)
+            .arg("--input")
+            .arg(&corpus)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert!(report["documents"].as_u64().expect("documents") > 100);
+        assert!(
+            report["tokens"].as_u64().expect("tokens")
+                > report["documents"].as_u64().expect("documents")
+        );
     }
     let out = dezgah()
         .args([

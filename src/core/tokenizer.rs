@@ -142,7 +142,18 @@ impl Iterator for Texts<'_> {
                 return None;
             }
             if self.current.is_none() {
-                let input = self.inputs.get(self.next_input)?;
+                let Some(input) = self.inputs.get(self.next_input) else {
+                    // Reading is done; the trainer now works without reporting.
+                    if let Some(ctx) = self.ctx
+                        && self.documents > 0
+                    {
+                        ctx.log(format!(
+                            "{} documents read; computing the vocabulary…",
+                            self.documents
+                        ));
+                    }
+                    return None;
+                };
                 self.next_input += 1;
                 match DocumentReader::open(input, self.read.clone()) {
                     Ok(reader) => self.current = Some(reader),
@@ -478,6 +489,70 @@ pub fn add_to_workspace(root: &Path, file: &Path) -> Result<String, WorkspaceTok
         &serde_json::json!({"imported_from": file.display().to_string()}),
     )?;
     Ok(name)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EncodeReport {
+    pub documents: u64,
+    pub tokens: u64,
+    pub bytes: u64,
+    pub seconds: f64,
+    pub megabytes_per_second: f64,
+    pub bytes_per_token: f64,
+}
+
+/// Encodes every document of `inputs` on all cores (batches of documents, read by this thread)
+/// and reports the throughput: how long a corpus takes to tokenize, and how many tokens it is.
+pub fn encode_files(
+    tokenizer: &Tokenizer,
+    inputs: &[PathBuf],
+    read: &ReadOptions,
+    ctx: Option<&JobCtx>,
+) -> Result<EncodeReport, TokenizerError> {
+    use rayon::prelude::*;
+    const BATCH: usize = 2048;
+    let started = std::time::Instant::now();
+    let (mut documents, mut tokens, mut bytes) = (0u64, 0u64, 0u64);
+    let mut batch: Vec<String> = Vec::with_capacity(BATCH);
+    let mut flush = |batch: &mut Vec<String>| -> Result<(), TokenizerError> {
+        let counts: Result<Vec<usize>, _> = batch
+            .par_iter()
+            .map(|t| tokenizer.encode(t.as_str(), false).map(|e| e.len()))
+            .collect();
+        let counts = counts.map_err(|e| TokenizerError::Invalid(e.to_string()))?;
+        tokens += counts.iter().sum::<usize>() as u64;
+        batch.clear();
+        Ok(())
+    };
+    for input in inputs {
+        let reader = DocumentReader::open(input, read.clone())?;
+        for doc in reader {
+            let doc = doc?;
+            documents += 1;
+            bytes += doc.text.len() as u64;
+            batch.push(doc.text);
+            if batch.len() == BATCH {
+                flush(&mut batch)?;
+                if ctx.is_some_and(JobCtx::is_cancelled) {
+                    return Err(TokenizerError::Cancelled);
+                }
+            }
+        }
+    }
+    flush(&mut batch)?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(EncodeReport {
+        documents,
+        tokens,
+        bytes,
+        seconds,
+        megabytes_per_second: bytes as f64 / 1e6 / seconds.max(1e-9),
+        bytes_per_token: if tokens == 0 {
+            0.0
+        } else {
+            bytes as f64 / tokens as f64
+        },
+    })
 }
 
 /// Saves `tokenizer.json` whole or not at all.
