@@ -122,6 +122,10 @@ pub struct Browser {
 
 #[derive(Debug)]
 pub struct OpenDocument {
+    /// Bytes of the text laid out (all of it, or the first [`DOC_VIEW_BYTES`]).
+    pub shown: usize,
+    /// Highlights of the shown text, computed when it or the search changes, not every frame.
+    pub marks: Vec<(std::ops::Range<usize>, crate::core::corpus::browse::Mark)>,
     pub number: u32,
     pub content: Result<(serde_json::Value, String), String>,
 }
@@ -196,8 +200,40 @@ impl Browser {
         let content = DocReader::open(&self.jsonl)
             .and_then(|mut r| r.document(&doc, u64::from(number) + 1))
             .map_err(|e| e.to_string());
-        self.open_doc = Some(OpenDocument { number, content });
+        self.open_doc = Some(OpenDocument {
+            shown: 0,
+            marks: Vec::new(),
+            number,
+            content,
+        });
         self.show_whole = false;
+        self.remark();
+    }
+
+    /// Lays out the whole open document rather than its start.
+    pub fn show_whole(&mut self) {
+        self.show_whole = true;
+        self.remark();
+    }
+
+    /// Recomputes what the open document shows and its highlights.
+    pub fn remark(&mut self) {
+        let Some(open) = &mut self.open_doc else {
+            return;
+        };
+        let Ok((_, text)) = &open.content else {
+            return;
+        };
+        let mut end = if self.show_whole {
+            text.len()
+        } else {
+            text.len().min(DOC_VIEW_BYTES)
+        };
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        open.shown = end;
+        open.marks = crate::core::corpus::browse::marks(&text[..end], self.matcher.as_ref());
     }
 }
 
@@ -278,6 +314,7 @@ impl DezgahApp {
             browser.searched = None;
             browser.matcher = None;
             browser.refilter();
+            browser.remark();
             return;
         }
         if let Err(e) = Matcher::new(&query) {
@@ -340,6 +377,7 @@ impl DezgahApp {
                         browser.matcher = Matcher::new(&query).ok();
                         browser.searched = Some((query, Arc::new(hits)));
                         browser.refilter();
+                        browser.remark();
                     }
                     _ => browser.search_error = Some(error),
                 }
@@ -491,7 +529,7 @@ impl StepsState {
 }
 
 /// A step job's result, or its failure; `None` when it was cancelled.
-fn take<T>(slot: &Slot<T>, ok: bool, error: String) -> Option<Result<T, String>> {
+pub(crate) fn take<T>(slot: &Slot<T>, ok: bool, error: String) -> Option<Result<T, String>> {
     match slot.take() {
         Some(v) if ok => Some(Ok(v)),
         _ if error.is_empty() => None,

@@ -280,7 +280,7 @@ impl DezgahApp {
             Command::EstimateTokens(file) => self.estimate_tokens(file),
             Command::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
-                    b.show_whole = true;
+                    b.show_whole();
                 }
             }
         }
@@ -375,16 +375,7 @@ impl DezgahApp {
 
     /// After a job ends: the workspace may have new rows, and the selected corpus new stats.
     fn after_job(&mut self, id: crate::core::jobs::JobId, ok: bool) {
-        if let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &mut self.workspace
-        {
-            match workspace.snapshot() {
-                Ok(fresh) => **snapshot = fresh,
-                Err(e) => log::error!("{e:#}"),
-            }
-        }
+        self.refresh_snapshot();
         self.corpus_job_finished(id, ok);
         self.step_job_finished(id, ok);
         self.tokenizer_job_finished(id, ok);

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::app::corpus::take;
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::jobs::{JobId, Slot};
 use crate::core::tokenizer::{Comparison, Inspection, Kind, Loaded, TrainConfig};
@@ -139,13 +140,14 @@ impl DezgahApp {
         self.tokenizer.added =
             Some(crate::core::tokenizer::add_to_workspace(&root, file).map_err(|e| e.to_string()));
         self.refresh_snapshot();
-        let name = self
-            .tokenizer
-            .added
-            .as_ref()
-            .and_then(|r| r.as_ref().ok())
-            .cloned();
-        if let (Some(name), WorkspaceSlot::Open { snapshot, .. }) = (name, &self.workspace)
+        if let Some(Ok(name)) = self.tokenizer.added.clone() {
+            self.select_tokenizer_named(&name);
+        }
+    }
+
+    /// Loads the workspace tokenizer called `name` into the inspector.
+    fn select_tokenizer_named(&mut self, name: &str) {
+        if let WorkspaceSlot::Open { snapshot, .. } = &self.workspace
             && let Some(id) = snapshot
                 .tokenizers
                 .iter()
@@ -224,14 +226,9 @@ impl DezgahApp {
         if let Some((job, slot)) = &self.tokenizer.compare_job
             && *job == id
         {
-            let taken = slot.take();
+            let taken = take(slot, ok, self.job_error(id));
             self.tokenizer.compare_job = None;
-            let error = self.job_error(id);
-            self.tokenizer.comparison = match taken {
-                Some(c) if ok => Some(Ok(c)),
-                _ if error.is_empty() => None,
-                _ => Some(Err(error)),
-            };
+            self.tokenizer.comparison = taken;
             return;
         }
         let Some((job, slot)) = &self.tokenizer.train_job else {
@@ -240,28 +237,11 @@ impl DezgahApp {
         if *job != id {
             return;
         }
-        let taken = slot.take();
+        let taken = take(slot, ok, self.job_error(id));
         self.tokenizer.train_job = None;
-        let error = self.job_error(id);
-        self.tokenizer.trained = match taken {
-            Some(done) if ok => Some(Ok(done)),
-            _ if error.is_empty() => None,
-            _ => Some(Err(error)),
-        };
-        let name = self
-            .tokenizer
-            .trained
-            .as_ref()
-            .and_then(|r| r.as_ref().ok())
-            .map(|(n, _)| n.clone());
-        if let (Some(name), WorkspaceSlot::Open { snapshot, .. }) = (name, &self.workspace)
-            && let Some(id) = snapshot
-                .tokenizers
-                .iter()
-                .find(|t| t.name == name)
-                .map(|t| t.id)
-        {
-            self.select_tokenizer(id);
+        self.tokenizer.trained = taken;
+        if let Some(Ok((name, _))) = self.tokenizer.trained.clone() {
+            self.select_tokenizer_named(&name);
         }
     }
 

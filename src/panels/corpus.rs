@@ -1,7 +1,7 @@
 //! Corpus area: import files into the workspace, list its corpora, and show what is in one.
 
 use crate::app::command::Command;
-use crate::app::corpus::{Browser, CorpusTab, DOC_VIEW_BYTES};
+use crate::app::corpus::{Browser, CorpusTab};
 use crate::app::theme;
 use crate::core::corpus::browse::{DupFilter, Filters, Mark, QualityFilter, Query, anomaly_marks};
 use crate::core::corpus::index::SCRIPTS;
@@ -686,16 +686,8 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
             i18n.tr_args("corpus-doc-flags", &[("flags", flags.join(", ").into())]),
         );
     }
-    let shown = if browser.show_whole || text.len() <= DOC_VIEW_BYTES {
-        text.as_str()
-    } else {
-        let mut end = DOC_VIEW_BYTES;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        &text[..end]
-    };
-    let marks = crate::core::corpus::browse::marks(shown, browser.matcher.as_ref());
+    let shown = text.get(..open.shown).unwrap_or(text.as_str());
+    let marks = &open.marks;
     // The legend names only the kinds present.
     let mut kinds: Vec<Mark> = marks.iter().map(|(_, m)| *m).collect();
     kinds.sort_by_key(|m| *m as u8);
@@ -712,7 +704,7 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
         });
     }
     ui.separator();
-    let job = highlighted(ui, shown, &marks);
+    let job = highlighted(ui, shown, marks);
     egui::ScrollArea::vertical()
         .id_salt("corpus_doc_view")
         .max_height(480.0)

@@ -667,37 +667,13 @@ pub fn export_corpus(
 ) -> Result<u64, ImportError> {
     let (mut store, _) = Store::open(&root.join(DB_FILE))?;
     let jsonl = root.join(&corpus.path);
-    let total = jsonl.metadata().map_or(0, |m| m.len());
-    let mut reader = documents(&jsonl)?;
-    let mut written = 0u64;
-    match format {
-        ExportFormat::Jsonl => {
-            let mut sink = JsonlSink::create(out)?;
-            while let Some(doc) = reader.next() {
-                let doc = doc.map_err(CleanError::from)?;
-                sink.write(&doc.id, &doc.text, &doc.extra)?;
-                written += 1;
-                if written.is_multiple_of(256) {
-                    check_cancel(ctx, out)?;
-                    progress(ctx, &reader, total);
-                }
-            }
-            sink.finish()?;
-        }
-        ExportFormat::Parquet => {
-            let mut sink = crate::core::corpus::write::ParquetSink::create(out)?;
-            while let Some(doc) = reader.next() {
-                let doc = doc.map_err(CleanError::from)?;
-                sink.write(&doc.id, &doc.text)?;
-                written += 1;
-                if written.is_multiple_of(256) {
-                    check_cancel(ctx, out)?;
-                    progress(ctx, &reader, total);
-                }
-            }
-            sink.finish()?;
-        }
-    }
+    let written = export_files(
+        std::slice::from_ref(&jsonl),
+        out,
+        format == ExportFormat::Parquet,
+        &ReadOptions::default(),
+        ctx,
+    )?;
     let mut record = provenance(&store, corpus.id)?;
     if let serde_json::Value::Object(map) = &mut record {
         map.insert(

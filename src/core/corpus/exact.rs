@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -341,16 +341,7 @@ pub fn exact_dedup_jsonl(
         path: output.to_owned(),
         source,
     };
-    let dir = output
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".dezgah-")
-        .tempfile_in(dir)
-        .map_err(write_err)?;
-    let mut out =
-        std::io::BufWriter::with_capacity(8 << 20, tmp.as_file().try_clone().map_err(write_err)?);
+    let mut out = crate::core::corpus::write::JsonlSink::create(output)?;
 
     let (tx, rx) = crossbeam_channel::bounded::<Result<Block, CleanError>>(1);
     let reader = spawn_reader(inputs.to_vec(), tx).map_err(write_err)?;
@@ -386,8 +377,7 @@ pub fn exact_dedup_jsonl(
             let place = (doc, block.input as u32, block.offset + start as u64);
             let (original, input, offset) = *first_of.entry(hash).or_insert(place);
             if original == doc {
-                out.write_all(line).map_err(write_err)?;
-                out.write_all(b"\n").map_err(write_err)?;
+                out.write_raw_line(line)?;
                 kept += 1;
             } else {
                 let id = id_of(line).unwrap_or_else(|| (doc + 1).into());
@@ -411,11 +401,8 @@ pub fn exact_dedup_jsonl(
     }
     let _ = reader.join();
     drop(first_of);
-    out.flush().map_err(write_err)?;
-    drop(out);
     let hash_secs = started.elapsed().as_secs_f64();
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(output).map_err(|e| write_err(e.error))?;
+    out.finish()?;
 
     // The ids of the kept documents that had copies, read back from their lines.
     let mut files: Vec<Option<std::fs::File>> = inputs.iter().map(|_| None).collect();

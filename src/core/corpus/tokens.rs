@@ -15,8 +15,8 @@ const SAMPLE_CHARS_PER_DOC: usize = 20_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("{path}: not a tokenizer this build can load: {message}")]
-    Load { path: PathBuf, message: String },
+    #[error(transparent)]
+    Load(#[from] crate::core::tokenizer::TokenizerError),
     #[error("{path}: {message}")]
     Encode { path: PathBuf, message: String },
     #[error(transparent)]
@@ -33,11 +33,9 @@ pub struct TokenEstimate {
     pub estimated_tokens: u64,
 }
 
+/// Any tokenizer [`crate::core::tokenizer::load`] reads (`tokenizer.json` or a `.model`).
 pub fn load_tokenizer(path: &Path) -> Result<tokenizers::Tokenizer, TokenError> {
-    tokenizers::Tokenizer::from_file(path).map_err(|e| TokenError::Load {
-        path: path.to_owned(),
-        message: e.to_string(),
-    })
+    Ok(crate::core::tokenizer::load(path)?)
 }
 
 /// The start of a text, at most `max` characters.

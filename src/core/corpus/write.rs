@@ -122,6 +122,16 @@ impl JsonlSink {
         Ok(written)
     }
 
+    /// Writes a line that is already a JSON record (copied as it is) and a newline.
+    pub fn write_raw_line(&mut self, line: &[u8]) -> Result<(), CleanError> {
+        self.out
+            .write_all(line)
+            .and_then(|()| self.out.write_all(b"\n"))
+            .map_err(|e| self.err(e))?;
+        self.position += line.len() as u64 + 1;
+        Ok(())
+    }
+
     /// Flushes, syncs and renames the file into place.
     pub fn finish(mut self) -> Result<(), CleanError> {
         self.out.flush().map_err(|e| self.err(e))?;
