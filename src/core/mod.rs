@@ -3,9 +3,11 @@
 
 pub mod corpus;
 pub mod jobs;
+pub mod model;
 pub mod seed;
 pub mod store;
 pub mod tokenizer;
+pub mod train;
 pub mod workspace;
 
 /// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, then rename, so a

@@ -1005,6 +1005,104 @@ impl Store {
         .map_err(|e| self.err(e))
     }
 
+    /// Conversations the SFT stage trains on: `(system prompt, messages)` of every example marked
+    /// ready.
+    pub fn ready_sft_examples(&self) -> Result<Vec<(String, Vec<Message>)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT system_prompt, messages FROM sft_examples WHERE status = 'ready' ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let raw: Vec<(String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        raw.into_iter()
+            .map(|(system, messages)| {
+                let messages =
+                    serde_json::from_str(&messages).map_err(|source| StoreError::Json {
+                        path: self.path.clone(),
+                        what: "sft_examples.messages",
+                        source,
+                    })?;
+                Ok((system, messages))
+            })
+            .collect()
+    }
+
+    /// `(prompt, chosen, rejected)` pairs for DPO: per item, the pair most annotators agreed on
+    /// (choice A or B, read through the order each one saw); items nobody rated yet contribute
+    /// their imported `chosen`/`rejected` labels.
+    pub fn preference_pairs(&self) -> Result<Vec<(String, String, String)>> {
+        use std::collections::BTreeMap;
+        let mut votes: BTreeMap<i64, BTreeMap<(i64, i64), u32>> = BTreeMap::new();
+        {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT item_id, choice, shown_order FROM ratings WHERE choice IN ('a', 'b')",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows: Vec<(i64, String, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(Iterator::collect)
+                .map_err(|e| self.err(e))?;
+            for (item, choice, order) in rows {
+                let order: Vec<i64> = serde_json::from_str(&order).unwrap_or_default();
+                let (Some(&a), Some(&b)) = (order.first(), order.get(1)) else {
+                    continue;
+                };
+                let pair = if choice == "a" { (a, b) } else { (b, a) };
+                *votes.entry(item).or_default().entry(pair).or_default() += 1;
+            }
+        }
+        let text = |id: i64| -> Result<String> {
+            self.conn
+                .query_row(
+                    "SELECT text FROM preference_responses WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.err(e))
+        };
+        let prompt = |id: i64| -> Result<String> {
+            self.conn
+                .query_row(
+                    "SELECT prompt FROM preference_items WHERE id = ?1",
+                    [id],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.err(e))
+        };
+        let mut out = Vec::new();
+        for (item, pairs) in &votes {
+            if let Some(((chosen, rejected), _)) = pairs
+                .iter()
+                .max_by_key(|(pair, n)| (**n, std::cmp::Reverse(**pair)))
+            {
+                out.push((prompt(*item)?, text(*chosen)?, text(*rejected)?));
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT i.id, i.prompt, c.text, r.text FROM preference_items i
+                 JOIN preference_responses c ON c.item_id = i.id AND c.origin = 'chosen'
+                 JOIN preference_responses r ON r.item_id = i.id AND r.origin = 'rejected'
+                 ORDER BY i.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let labelled: Vec<(i64, String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        for (item, p, c, r) in labelled {
+            if !votes.contains_key(&item) {
+                out.push((p, c, r));
+            }
+        }
+        Ok(out)
+    }
+
     /// Runs SQLite's full integrity check; an empty list means the file is sound.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         let mut stmt = self

@@ -2,6 +2,8 @@
 //! same core headless. Later work adds `corpus`, `tokenizer`, `train`, `generate`, `sft`,
 //! `prefs`, `rag` and `export` beside `workspace`.
 
+mod train;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -46,6 +48,12 @@ pub enum Commands {
     /// Train tokenizers and encode text with them
     #[command(subcommand)]
     Tokenizer(TokenizerCommand),
+    /// Pretrain, continue, SFT or DPO a llama-style model (JSON-line events on stdout)
+    Train(Box<train::TrainArgs>),
+    /// Sample text from a run's checkpoint, streamed to stdout
+    Generate(train::GenerateArgs),
+    /// Perplexity of a run's checkpoint on a text file
+    Eval(train::EvalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -399,6 +407,9 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Tokenizer(TokenizerCommand::Train(args)) => tokenizer_train(args),
         Commands::Tokenizer(TokenizerCommand::Encode(args)) => tokenizer_encode(args),
         Commands::Tokenizer(TokenizerCommand::Compare(args)) => tokenizer_compare(args),
+        Commands::Train(args) => train::train(args),
+        Commands::Generate(args) => train::generate(args),
+        Commands::Eval(args) => train::eval(args),
     }
 }
 

@@ -1,0 +1,1224 @@
+//! The training engine, headless: pretraining, continued pretraining, SFT (full or LoRA) and
+//! DPO share one loop. A run lives in its folder (`config.toml`, `metrics.jsonl`,
+//! `samples.jsonl`, `log.txt`, `checkpoints/`), and every event also goes to a sink — the CLI
+//! prints them as JSON lines for the GUI's reader thread.
+
+// Tensor code reads best with the papers' names (b, t, h, d for batch, time, heads, width),
+// and weight maps are always `HashMap<String, Tensor>` from safetensors.
+#![allow(
+    clippy::many_single_char_names,
+    clippy::similar_names,
+    clippy::implicit_hasher
+)]
+
+pub mod checkpoint;
+pub mod config;
+pub mod data;
+pub mod optim;
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use candle_core::{D, DType, Device, Tensor, Var};
+use serde::{Deserialize, Serialize};
+use tokenizers::Tokenizer;
+
+pub use config::{OptimConfig, RunConfig, Stage};
+
+type TensorMap = HashMap<String, Tensor>;
+
+use self::checkpoint::{LoopState, Snapshot};
+use self::data::{Message, PreferencePair, Role, Sequence, SpecialIds, TokenShard};
+use self::optim::AdamW;
+use crate::core::model::generate::{self, SamplingConfig};
+use crate::core::model::llama::{self, merge_lora, var_tensors};
+use crate::core::model::rng::Rng;
+use crate::core::model::{Llama, ModelConfig, Weights, device_from_name, dtype_from_name, ops};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("{}:{line}: {message}", path.display())]
+    Data {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    #[error("{0}")]
+    Read(String),
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    #[error("no training data: {0}")]
+    NoData(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{context}: {source}")]
+    Model {
+        context: String,
+        source: candle_core::Error,
+    },
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint { path: PathBuf, message: String },
+    #[error(
+        "the loss became {value} at step {step}; training stopped. The last good weights are in {}",
+        checkpoint.display()
+    )]
+    NonFinite {
+        step: u64,
+        value: f64,
+        checkpoint: PathBuf,
+    },
+    #[error("stopped")]
+    Stopped,
+}
+
+fn model_err(context: &str) -> impl FnOnce(candle_core::Error) -> TrainError + '_ {
+    move |source| TrainError::Model {
+        context: context.to_owned(),
+        source,
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> TrainError + '_ {
+    move |source| TrainError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// One logged step: a line of `metrics.jsonl`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub step: u64,
+    pub tokens: u64,
+    pub loss: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_loss: Option<f64>,
+    pub lr: f64,
+    pub grad_norm: f64,
+    pub tokens_per_sec: f64,
+    pub elapsed_secs: f64,
+    pub eta_secs: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aux_loss: Option<f64>,
+    #[serde(
+        default,
+        rename = "rewards/chosen",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rewards_chosen: Option<f64>,
+    #[serde(
+        default,
+        rename = "rewards/rejected",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub rewards_rejected: Option<f64>,
+    #[serde(
+        default,
+        rename = "rewards/margin",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reward_margin: Option<f64>,
+    #[serde(
+        default,
+        rename = "rewards/accuracy",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub reward_accuracy: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Finished,
+    Stopped,
+    Failed,
+}
+
+/// What the loop reports, in order. Serialised with an `event` tag.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum Event {
+    Started {
+        run_dir: PathBuf,
+        stage: Stage,
+        parameters: u64,
+        trainable_parameters: u64,
+        train_items: u64,
+        val_items: u64,
+        max_steps: u64,
+        resumed_from: Option<u64>,
+        device: String,
+    },
+    /// Data preparation (tokenising a corpus).
+    Preparing {
+        done_bytes: u64,
+        total_bytes: u64,
+    },
+    Metrics(Metrics),
+    Sample {
+        step: u64,
+        prompt: String,
+        text: String,
+    },
+    Checkpoint {
+        step: u64,
+        path: PathBuf,
+        val_loss: Option<f64>,
+        best: bool,
+    },
+    Log {
+        message: String,
+    },
+    Finished {
+        status: Status,
+        step: u64,
+        best_val_loss: Option<f64>,
+        message: String,
+    },
+}
+
+/// The outcome of a run that ended without an error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub status: Status,
+    pub step: u64,
+    pub best_val_loss: Option<f64>,
+    pub last_loss: Option<f64>,
+}
+
+/// The file that asks a running run to stop (after saving a checkpoint).
+pub const STOP_FILE: &str = "STOP";
+
+/// Starts a new run in `run_dir` (which must not hold a run yet).
+pub fn start(
+    run_dir: &Path,
+    cfg: &RunConfig,
+    sink: &mut dyn FnMut(&Event),
+    stop: &AtomicBool,
+) -> Result<Summary, TrainError> {
+    if run_dir.join("config.toml").exists() {
+        return Err(TrainError::Invalid(format!(
+            "{} already holds a run; resume it with --resume or choose another folder",
+            run_dir.display()
+        )));
+    }
+    std::fs::create_dir_all(run_dir).map_err(io_err(run_dir))?;
+    let tokenizer_copy = run_dir.join("tokenizer.json");
+    let tokenizer = crate::core::tokenizer::load(&cfg.tokenizer)
+        .map_err(|e| TrainError::Tokenizer(e.to_string()))?;
+    crate::core::tokenizer::save(&tokenizer, &tokenizer_copy)
+        .map_err(|e| TrainError::Tokenizer(e.to_string()))?;
+    let text = cfg
+        .to_toml()
+        .map_err(|e| TrainError::Invalid(e.to_string()))?;
+    let cfg_path = run_dir.join("config.toml");
+    crate::core::write_atomic(&cfg_path, text.as_bytes()).map_err(io_err(&cfg_path))?;
+    Trainer::new(run_dir, cfg.clone(), None, sink)?.run(sink, stop)
+}
+
+/// Continues a stopped run from its latest checkpoint.
+pub fn resume(
+    run_dir: &Path,
+    sink: &mut dyn FnMut(&Event),
+    stop: &AtomicBool,
+) -> Result<Summary, TrainError> {
+    let cfg_path = run_dir.join("config.toml");
+    let text = std::fs::read_to_string(&cfg_path).map_err(io_err(&cfg_path))?;
+    let cfg = RunConfig::from_toml(&text, &cfg_path)?;
+    let from = checkpoint::list(run_dir).last().map(|(_, p)| p.clone());
+    let Some(from) = from else {
+        return Err(TrainError::Checkpoint {
+            path: run_dir.join("checkpoints"),
+            message: "no checkpoint to resume from".into(),
+        });
+    };
+    let _ = std::fs::remove_file(run_dir.join(STOP_FILE));
+    Trainer::new(run_dir, cfg, Some(&from), sink)?.run(sink, stop)
+}
+
+enum Batches {
+    Windows {
+        train: TokenShard,
+        val: TokenShard,
+    },
+    Chat {
+        train: Vec<Sequence>,
+        val: Vec<Sequence>,
+    },
+    Pairs {
+        train: Vec<(Sequence, Sequence)>,
+        val: Vec<(Sequence, Sequence)>,
+    },
+}
+
+impl Batches {
+    fn counts(&self) -> (u64, u64) {
+        match self {
+            Self::Windows { train, val } => (train.len() as u64, val.len() as u64),
+            Self::Chat { train, val } => (train.len() as u64, val.len() as u64),
+            Self::Pairs { train, val } => (train.len() as u64, val.len() as u64),
+        }
+    }
+}
+
+struct Trainer {
+    run_dir: PathBuf,
+    cfg: RunConfig,
+    model_cfg: ModelConfig,
+    tokenizer: Tokenizer,
+    special: SpecialIds,
+    device: Device,
+    model: Llama,
+    trainable: HashMap<String, Var>,
+    frozen: HashMap<String, Tensor>,
+    reference: Option<Llama>,
+    optimizer: AdamW,
+    batches: Batches,
+    state: LoopState,
+    resumed_from: Option<u64>,
+    metrics: std::fs::File,
+    samples: std::fs::File,
+    log: std::fs::File,
+}
+
+/// The run folder that holds a checkpoint folder (`RUN/checkpoints/step-N`), or the folder
+/// itself when it is a run.
+fn run_of(checkpoint_dir: &Path) -> Option<PathBuf> {
+    checkpoint_dir
+        .ancestors()
+        .take(3)
+        .find(|p| p.join("config.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+fn vars_from(tensors: HashMap<String, Tensor>) -> Result<HashMap<String, Var>, TrainError> {
+    tensors
+        .into_iter()
+        .map(|(k, t)| Ok((k, Var::from_tensor(&t).map_err(model_err("weights"))?)))
+        .collect()
+}
+
+/// Keeps the lines of a JSON-lines file whose `step` is at most `step` (resume drops what the
+/// interrupted run logged after its last checkpoint), and opens it for appending.
+fn reopen_jsonl(path: &Path, keep_to_step: Option<u64>) -> Result<std::fs::File, TrainError> {
+    if let Some(step) = keep_to_step
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        let kept: String = text
+            .lines()
+            .filter(|l| {
+                serde_json::from_str::<serde_json::Value>(l)
+                    .ok()
+                    .and_then(|v| v.get("step").and_then(serde_json::Value::as_u64))
+                    .is_some_and(|s| s <= step)
+            })
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        crate::core::write_atomic(path, kept.as_bytes()).map_err(io_err(path))?;
+    }
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io_err(path))
+}
+
+fn load_conversations(cfg: &RunConfig) -> Result<Vec<Vec<Message>>, TrainError> {
+    let mut out = Vec::new();
+    for path in &cfg.data {
+        if path.is_dir() {
+            let ws = crate::core::workspace::Workspace::open(path)
+                .map_err(|e| TrainError::Read(e.to_string()))?;
+            let examples = ws
+                .store()
+                .ready_sft_examples()
+                .map_err(|e| TrainError::Read(e.to_string()))?;
+            for (system, messages) in examples {
+                let mut conv = Vec::new();
+                if !system.trim().is_empty() {
+                    conv.push(Message {
+                        role: Role::System,
+                        content: system,
+                    });
+                }
+                for m in messages {
+                    let role = match m.role.as_str() {
+                        "assistant" => Role::Assistant,
+                        "system" => Role::System,
+                        _ => Role::User,
+                    };
+                    conv.push(Message {
+                        role,
+                        content: m.content,
+                    });
+                }
+                out.push(conv);
+            }
+        } else {
+            out.extend(data::read_sft_jsonl(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn load_pairs(cfg: &RunConfig) -> Result<Vec<PreferencePair>, TrainError> {
+    let mut out = Vec::new();
+    for path in &cfg.data {
+        if path.is_dir() {
+            let ws = crate::core::workspace::Workspace::open(path)
+                .map_err(|e| TrainError::Read(e.to_string()))?;
+            let pairs = ws
+                .store()
+                .preference_pairs()
+                .map_err(|e| TrainError::Read(e.to_string()))?;
+            out.extend(
+                pairs
+                    .into_iter()
+                    .map(|(prompt, chosen, rejected)| PreferencePair {
+                        prompt: vec![Message {
+                            role: Role::User,
+                            content: prompt,
+                        }],
+                        chosen,
+                        rejected,
+                    }),
+            );
+        } else {
+            out.extend(data::read_dpo_jsonl(path)?);
+        }
+    }
+    Ok(out)
+}
+
+impl Trainer {
+    fn new(
+        run_dir: &Path,
+        cfg: RunConfig,
+        resume_from: Option<&Path>,
+        sink: &mut dyn FnMut(&Event),
+    ) -> Result<Self, TrainError> {
+        let tokenizer = crate::core::tokenizer::load(&run_dir.join("tokenizer.json"))
+            .map_err(|e| TrainError::Tokenizer(e.to_string()))?;
+        let special = SpecialIds::of(&tokenizer);
+        let device = device_from_name(&cfg.device).map_err(model_err("device"))?;
+        let dtype = dtype_from_name(&cfg.dtype).map_err(model_err("precision"))?;
+        let vocab = tokenizer.get_vocab_size(true);
+        if cfg.data.is_empty() {
+            return Err(TrainError::NoData("no --data given".into()));
+        }
+        if cfg.stage.needs_init() && cfg.init.is_none() {
+            return Err(TrainError::Invalid(format!(
+                "the {} stage starts from a checkpoint: give --init RUN_OR_CHECKPOINT",
+                cfg.stage.name()
+            )));
+        }
+        if cfg.lora.is_some() && cfg.init.is_none() {
+            return Err(TrainError::Invalid(
+                "LoRA adapts an existing model: give --init RUN_OR_CHECKPOINT".into(),
+            ));
+        }
+        // The starting checkpoint, when there is one: its shape wins over the preset.
+        let init_dir = cfg
+            .init
+            .as_deref()
+            .map(|p| checkpoint::resolve(p, "best"))
+            .transpose()?;
+        let model_cfg = match &init_dir {
+            Some(dir) => checkpoint::read_config(dir)?,
+            None => cfg.model_config(vocab).map_err(TrainError::Invalid)?,
+        };
+        if vocab > model_cfg.vocab_size {
+            return Err(TrainError::Invalid(format!(
+                "wrong tokenizer/model pair: the tokenizer has {vocab} tokens but the model has {} embedding rows",
+                model_cfg.vocab_size
+            )));
+        }
+        if let Some(dir) = &init_dir
+            && let Some(run) = run_of(dir)
+            && let Ok(theirs) = crate::core::tokenizer::load(&run.join("tokenizer.json"))
+            && theirs.get_vocab(true) != tokenizer.get_vocab(true)
+        {
+            return Err(TrainError::Invalid(format!(
+                "wrong tokenizer/model pair: {} was trained with a different tokenizer ({})",
+                dir.display(),
+                run.join("tokenizer.json").display()
+            )));
+        }
+        if cfg.optim.seq_len > model_cfg.max_position_embeddings {
+            return Err(TrainError::Invalid(format!(
+                "sequence length {} is longer than the model's context of {}",
+                cfg.optim.seq_len, model_cfg.max_position_embeddings
+            )));
+        }
+        if cfg.optim.batch_size == 0 || cfg.optim.grad_accum == 0 || cfg.optim.seq_len < 2 {
+            return Err(TrainError::Invalid(
+                "batch size and accumulation must be at least 1, sequence length at least 2".into(),
+            ));
+        }
+
+        // Weights: trainable Vars, and frozen tensors (LoRA's base).
+        let init_tensors = match &init_dir {
+            Some(dir) => Some(checkpoint::read_tensors(
+                &dir.join(checkpoint::MODEL_FILE),
+                &device,
+            )?),
+            None => None,
+        };
+        let resume_state = resume_from.map(checkpoint::read_state).transpose()?;
+        let (trainable, frozen) = match (&cfg.lora, &init_tensors, &resume_from) {
+            (Some(lora), Some(base), from) => {
+                let adapters = match from {
+                    Some(dir) => vars_from(checkpoint::read_tensors(
+                        &dir.join(checkpoint::ADAPTER_FILE),
+                        &device,
+                    )?)?,
+                    None => lora
+                        .init_parameters(&model_cfg, cfg.seed, &device)
+                        .map_err(model_err("LoRA adapters"))?,
+                };
+                (adapters, base.clone())
+            }
+            (None, _, Some(dir)) => (
+                vars_from(checkpoint::read_tensors(
+                    &dir.join(checkpoint::MODEL_FILE),
+                    &device,
+                )?)?,
+                HashMap::new(),
+            ),
+            (None, Some(base), None) => (vars_from(base.clone())?, HashMap::new()),
+            (None, None, None) => (
+                llama::init_parameters(&model_cfg, cfg.seed, &device)
+                    .map_err(model_err("initial weights"))?,
+                HashMap::new(),
+            ),
+            (Some(_), None, _) => unreachable!("checked above: LoRA needs --init"),
+        };
+        let trainable_tensors = var_tensors(&trainable);
+        let model = Llama::new(
+            &model_cfg,
+            &Weights {
+                maps: vec![&trainable_tensors, &frozen],
+            },
+            cfg.lora.as_ref(),
+            dtype,
+            &device,
+        )
+        .map_err(|source| TrainError::Model {
+            context: "building the model (does the checkpoint match its config?)".into(),
+            source,
+        })?;
+        let reference = match (cfg.stage, &init_tensors) {
+            (Stage::Dpo, Some(base)) => Some(
+                Llama::new(
+                    &model_cfg,
+                    &Weights { maps: vec![base] },
+                    None,
+                    dtype,
+                    &device,
+                )
+                .map_err(model_err("reference model"))?,
+            ),
+            _ => None,
+        };
+        let mut optimizer = AdamW::new(&trainable).map_err(model_err("optimizer"))?;
+        if let (Some(dir), Some(state)) = (&resume_from, &resume_state) {
+            optimizer
+                .load_state(&dir.join(checkpoint::OPTIMIZER_FILE), state.step, &device)
+                .map_err(|e| TrainError::Checkpoint {
+                    path: dir.join(checkpoint::OPTIMIZER_FILE),
+                    message: e.to_string(),
+                })?;
+        }
+
+        let batches = Self::prepare_data(run_dir, &cfg, &tokenizer, sink)?;
+        let state = resume_state.unwrap_or_else(|| LoopState {
+            step: 0,
+            tokens: 0,
+            rng: Rng::new(cfg.seed),
+            epoch: 0,
+            cursor: 0,
+            best_val_loss: None,
+            elapsed_secs: 0.0,
+            stage: cfg.stage.name().to_owned(),
+            val_loss: None,
+        });
+        let resumed_from = resume_from.as_ref().map(|_| state.step);
+        let keep = resumed_from;
+        let metrics = reopen_jsonl(&run_dir.join("metrics.jsonl"), keep)?;
+        let samples = reopen_jsonl(&run_dir.join("samples.jsonl"), keep)?;
+        let log = reopen_jsonl(&run_dir.join("log.txt"), None)?;
+        Ok(Self {
+            run_dir: run_dir.to_owned(),
+            cfg,
+            model_cfg,
+            tokenizer,
+            special,
+            device,
+            model,
+            trainable,
+            frozen,
+            reference,
+            optimizer,
+            batches,
+            state,
+            resumed_from,
+            metrics,
+            samples,
+            log,
+        })
+    }
+
+    fn prepare_data(
+        run_dir: &Path,
+        cfg: &RunConfig,
+        tokenizer: &Tokenizer,
+        sink: &mut dyn FnMut(&Event),
+    ) -> Result<Batches, TrainError> {
+        let max_len = cfg.optim.seq_len;
+        match cfg.stage {
+            Stage::Pretrain | Stage::Continue => {
+                let dir = run_dir.join("data");
+                let (train_path, val_path) = (dir.join("train.tok"), dir.join("val.tok"));
+                if !(train_path.is_file() && val_path.is_file()) {
+                    data::build_shards(
+                        &cfg.data,
+                        tokenizer,
+                        &cfg.text_field,
+                        cfg.val_fraction,
+                        &dir,
+                        &mut |done, total| {
+                            sink(&Event::Preparing {
+                                done_bytes: done,
+                                total_bytes: total,
+                            });
+                        },
+                        &|| false,
+                    )?;
+                }
+                let train = TokenShard::open(&train_path)?;
+                let val = TokenShard::open(&val_path)?;
+                if train.len() < 2 {
+                    return Err(TrainError::NoData(format!(
+                        "{} tokenised to {} tokens",
+                        cfg.data[0].display(),
+                        train.len()
+                    )));
+                }
+                Ok(Batches::Windows { train, val })
+            }
+            Stage::Sft => {
+                let convs = load_conversations(cfg)?;
+                let mut seqs = Vec::with_capacity(convs.len());
+                for conv in &convs {
+                    let seq = data::encode_chat(tokenizer, conv, max_len)?;
+                    if seq.trained_tokens() > 0 {
+                        seqs.push(seq);
+                    }
+                }
+                if seqs.is_empty() {
+                    return Err(TrainError::NoData(
+                        "no SFT example with an assistant answer within the sequence length".into(),
+                    ));
+                }
+                let (train, val) = data::split_examples(seqs, cfg.val_fraction, cfg.seed);
+                Ok(Batches::Chat { train, val })
+            }
+            Stage::Dpo => {
+                let pairs = load_pairs(cfg)?;
+                let mut seqs = Vec::with_capacity(pairs.len());
+                for pair in &pairs {
+                    let answer = |text: &str| {
+                        let mut conv = pair.prompt.clone();
+                        conv.push(Message {
+                            role: Role::Assistant,
+                            content: text.to_owned(),
+                        });
+                        data::encode_chat(tokenizer, &conv, max_len)
+                    };
+                    let (c, r) = (answer(&pair.chosen)?, answer(&pair.rejected)?);
+                    if c.trained_tokens() > 0 && r.trained_tokens() > 0 {
+                        seqs.push((c, r));
+                    }
+                }
+                if seqs.is_empty() {
+                    return Err(TrainError::NoData(
+                        "no preference pair with both answers within the sequence length".into(),
+                    ));
+                }
+                let (train, val) = data::split_examples(seqs, cfg.val_fraction, cfg.seed);
+                Ok(Batches::Pairs { train, val })
+            }
+        }
+    }
+
+    fn log_line(&mut self, sink: &mut dyn FnMut(&Event), message: String) {
+        let _ = writeln!(self.log, "[{:.1}s] {message}", self.state.elapsed_secs);
+        sink(&Event::Log { message });
+    }
+
+    fn ids_tensor(&self, ids: Vec<u32>, b: usize, t: usize) -> Result<Tensor, TrainError> {
+        Tensor::from_vec(ids, (b, t), &self.device).map_err(model_err("batch"))
+    }
+
+    /// The next training batch: (inputs, targets as a flat tensor, rows, time).
+    fn next_sequences(&mut self) -> Vec<Sequence> {
+        let b = self.cfg.optim.batch_size;
+        let (seqs, pairs) = match &self.batches {
+            Batches::Chat { train, .. } => (Some(train), None),
+            Batches::Pairs { train, .. } => (None, Some(train)),
+            Batches::Windows { .. } => (None, None),
+        };
+        let n = seqs.map_or_else(|| pairs.map_or(0, Vec::len), Vec::len);
+        let mut out = Vec::with_capacity(b * 2);
+        let mut picked = Vec::with_capacity(b);
+        let mut order = data::epoch_order(n, self.cfg.seed, self.state.epoch);
+        for _ in 0..b {
+            picked.push(order[self.state.cursor as usize]);
+            self.state.cursor += 1;
+            if self.state.cursor as usize >= n {
+                self.state.cursor = 0;
+                self.state.epoch += 1;
+                order = data::epoch_order(n, self.cfg.seed, self.state.epoch);
+            }
+        }
+        if let Some(seqs) = seqs {
+            out.extend(picked.iter().map(|&i| seqs[i].clone()));
+        } else if let Some(pairs) = pairs {
+            out.extend(picked.iter().map(|&i| pairs[i].0.clone()));
+            out.extend(picked.iter().map(|&i| pairs[i].1.clone()));
+        }
+        out
+    }
+
+    /// Loss of one batch of sequences through `model` (+ the MoE balance loss).
+    fn lm_loss(
+        &self,
+        ids: Vec<u32>,
+        targets: Vec<u32>,
+        b: usize,
+        t: usize,
+    ) -> Result<(Tensor, Option<Tensor>), TrainError> {
+        let input = self.ids_tensor(ids, b, t)?;
+        let targets = Tensor::from_vec(targets, b * t, &self.device).map_err(model_err("batch"))?;
+        let out = self
+            .model
+            .forward(&input, None)
+            .map_err(model_err("forward pass"))?;
+        let loss = ops::cross_entropy(&out.logits, &targets).map_err(model_err("loss"))?;
+        Ok((loss, out.aux_loss))
+    }
+
+    /// Summed log-probabilities of each sequence's trained tokens: (rows) f32.
+    fn sequence_logps(
+        model: &Llama,
+        input: &Tensor,
+        targets: &Tensor,
+        b: usize,
+        t: usize,
+    ) -> Result<Tensor, candle_core::Error> {
+        let out = model.forward(input, None)?;
+        ops::token_logprobs(&out.logits, targets)?
+            .reshape((b, t))?
+            .sum(D::Minus1)
+    }
+
+    /// DPO on 2·B rows (chosen first): the loss and the reward statistics.
+    fn dpo_loss(&self, seqs: &[Sequence]) -> Result<(Tensor, [f64; 4]), TrainError> {
+        let refs: Vec<&Sequence> = seqs.iter().collect();
+        let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
+        let rows = seqs.len();
+        let half = rows / 2;
+        let input = self.ids_tensor(ids, rows, t)?;
+        let targets =
+            Tensor::from_vec(targets, rows * t, &self.device).map_err(model_err("batch"))?;
+        let policy = Self::sequence_logps(&self.model, &input, &targets, rows, t)
+            .map_err(model_err("policy forward pass"))?;
+        let reference = self
+            .reference
+            .as_ref()
+            .ok_or_else(|| TrainError::Invalid("DPO needs a reference model".into()))?;
+        let reference = Self::sequence_logps(reference, &input, &targets, rows, t)
+            .and_then(|r| r.detach().to_dtype(DType::F32))
+            .map_err(model_err("reference forward pass"))?;
+        let beta = self.cfg.dpo_beta;
+        let compute = || -> Result<(Tensor, [f64; 4]), candle_core::Error> {
+            let ratio = (policy - reference)?;
+            let chosen = (ratio.narrow(0, 0, half)? * beta)?;
+            let rejected = (ratio.narrow(0, half, half)? * beta)?;
+            let z = (&chosen - &rejected)?;
+            // -log σ(z) = softplus(-z) = relu(-z) + log(1 + exp(-|z|)).
+            let neg = z.neg()?;
+            let loss = (neg.relu()? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?.mean_all()?;
+            let c: Vec<f32> = chosen.to_vec1()?;
+            let r: Vec<f32> = rejected.to_vec1()?;
+            let n = c.len().max(1) as f64;
+            let mean = |v: &[f32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / n;
+            let accuracy = c.iter().zip(&r).filter(|(a, b)| a > b).count() as f64 / n;
+            let (mc, mr) = (mean(&c), mean(&r));
+            Ok((loss, [mc, mr, mc - mr, accuracy]))
+        };
+        compute().map_err(model_err("DPO loss"))
+    }
+
+    fn val_loss(&self) -> Result<Option<f64>, TrainError> {
+        let (b, t) = (self.cfg.optim.batch_size, self.cfg.optim.seq_len);
+        match &self.batches {
+            Batches::Windows { val, .. } => {
+                if val.len() < 2 {
+                    return Ok(None);
+                }
+                let mut rng = Rng::new(self.cfg.seed ^ 0xE7A1);
+                let mut total = 0.0;
+                for _ in 0..self.cfg.eval_batches.max(1) {
+                    let (ids, targets) = data::window_batch(val, b, t, &mut rng)?;
+                    let (loss, _) = self.lm_loss(ids, targets, b, t)?;
+                    total += f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
+                }
+                Ok(Some(total / self.cfg.eval_batches.max(1) as f64))
+            }
+            Batches::Chat { val, .. } => {
+                if val.is_empty() {
+                    return Ok(None);
+                }
+                let (mut weighted, mut count) = (0.0, 0usize);
+                for chunk in val.chunks(b) {
+                    let refs: Vec<&Sequence> = chunk.iter().collect();
+                    let n: usize = chunk.iter().map(Sequence::trained_tokens).sum();
+                    let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
+                    let (loss, _) = self.lm_loss(ids, targets, chunk.len(), t)?;
+                    weighted +=
+                        f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?) * n as f64;
+                    count += n;
+                }
+                Ok(Some(weighted / count.max(1) as f64))
+            }
+            Batches::Pairs { val, .. } => {
+                if val.is_empty() {
+                    return Ok(None);
+                }
+                let mut total = 0.0;
+                let mut batches = 0usize;
+                for chunk in val.chunks(b) {
+                    let seqs: Vec<Sequence> = chunk
+                        .iter()
+                        .map(|p| p.0.clone())
+                        .chain(chunk.iter().map(|p| p.1.clone()))
+                        .collect();
+                    let (loss, _) = self.dpo_loss(&seqs)?;
+                    total += f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
+                    batches += 1;
+                }
+                Ok(Some(total / batches.max(1) as f64))
+            }
+        }
+    }
+
+    fn sample(&mut self, sink: &mut dyn FnMut(&Event)) -> Result<(), TrainError> {
+        let chat = matches!(self.cfg.stage, Stage::Sft | Stage::Dpo);
+        let prompts = self.cfg.sample_prompts.clone();
+        for prompt in prompts {
+            let ids = if chat {
+                data::encode_prompt(
+                    &self.tokenizer,
+                    &[Message {
+                        role: Role::User,
+                        content: prompt.clone(),
+                    }],
+                )?
+            } else {
+                data::plain_prompt(&self.tokenizer, &prompt)?
+            };
+            let tokenizer = &self.tokenizer;
+            let decode = |ids: &[u32]| tokenizer.decode(ids, true).unwrap_or_default();
+            let sampling = SamplingConfig {
+                stop: vec!["<|end|>".into()],
+                ..self.cfg.sampling.clone()
+            };
+            let generation = generate::generate(
+                &self.model,
+                &self.device,
+                &ids,
+                &sampling,
+                &self.special.end_ids(),
+                &decode,
+                &mut |_| {},
+                &|| false,
+            )
+            .map_err(model_err("sampling"))?;
+            let event = Event::Sample {
+                step: self.state.step,
+                prompt,
+                text: generation.text,
+            };
+            if let Ok(line) = serde_json::to_string(&event) {
+                let _ = writeln!(self.samples, "{line}");
+            }
+            sink(&event);
+        }
+        Ok(())
+    }
+
+    /// The full model to save (LoRA merged in) and, for LoRA, the adapters alone.
+    fn snapshot_tensors(&self) -> Result<(TensorMap, Option<TensorMap>), TrainError> {
+        let trained = var_tensors(&self.trainable);
+        match &self.cfg.lora {
+            Some(lora) => Ok((
+                merge_lora(&self.frozen, &trained, lora).map_err(model_err("merging LoRA"))?,
+                Some(trained),
+            )),
+            None => Ok((trained, None)),
+        }
+    }
+
+    fn save_checkpoint(
+        &mut self,
+        sink: &mut dyn FnMut(&Event),
+        best: bool,
+    ) -> Result<PathBuf, TrainError> {
+        let (model, adapters) = self.snapshot_tensors()?;
+        let optimizer = self.optimizer.state_tensors();
+        let dir = self
+            .run_dir
+            .join("checkpoints")
+            .join(checkpoint::step_name(self.state.step));
+        let snap = Snapshot {
+            model: &model,
+            config: &self.model_cfg,
+            adapters: adapters.as_ref(),
+            optimizer: &optimizer,
+            state: &self.state,
+        };
+        checkpoint::save(&dir, &snap)?;
+        if best {
+            checkpoint::save(&self.run_dir.join("checkpoints").join("best"), &snap)?;
+        }
+        // Keep the newest few step checkpoints; `best` is separate.
+        let steps = checkpoint::list(&self.run_dir);
+        let keep = self.cfg.keep_checkpoints.max(1);
+        if steps.len() > keep {
+            for (_, old) in &steps[..steps.len() - keep] {
+                let _ = std::fs::remove_dir_all(old);
+            }
+        }
+        sink(&Event::Checkpoint {
+            step: self.state.step,
+            path: dir.clone(),
+            val_loss: self.state.val_loss,
+            best,
+        });
+        Ok(dir)
+    }
+
+    fn run(
+        mut self,
+        sink: &mut dyn FnMut(&Event),
+        stop: &AtomicBool,
+    ) -> Result<Summary, TrainError> {
+        let (train_items, val_items) = self.batches.counts();
+        let parameters = self.model_cfg.parameter_count();
+        let trainable_parameters: u64 =
+            self.trainable.values().map(|v| v.elem_count() as u64).sum();
+        sink(&Event::Started {
+            run_dir: self.run_dir.clone(),
+            stage: self.cfg.stage,
+            parameters,
+            trainable_parameters,
+            train_items,
+            val_items,
+            max_steps: self.cfg.optim.max_steps as u64,
+            resumed_from: self.resumed_from,
+            device: self.cfg.device.clone(),
+        });
+        let started_msg = match self.resumed_from {
+            Some(step) => format!("resumed at step {step}"),
+            None => format!(
+                "{} run: {parameters} parameters ({trainable_parameters} trainable), {train_items} training and {val_items} validation {}",
+                self.cfg.stage.name(),
+                if matches!(self.batches, Batches::Windows { .. }) {
+                    "tokens"
+                } else {
+                    "examples"
+                }
+            ),
+        };
+        self.log_line(sink, started_msg);
+        let result = self.train_loop(sink, stop);
+        match &result {
+            Ok(summary) => {
+                let message = match summary.status {
+                    Status::Stopped => {
+                        format!("stopped at step {}; resume with --resume", summary.step)
+                    }
+                    _ => format!("finished at step {}", summary.step),
+                };
+                self.log_line(sink, message.clone());
+                sink(&Event::Finished {
+                    status: summary.status,
+                    step: summary.step,
+                    best_val_loss: summary.best_val_loss,
+                    message,
+                });
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.log_line(sink, format!("failed: {message}"));
+                sink(&Event::Finished {
+                    status: Status::Failed,
+                    step: self.state.step,
+                    best_val_loss: self.state.best_val_loss,
+                    message,
+                });
+            }
+        }
+        result
+    }
+
+    fn train_loop(
+        &mut self,
+        sink: &mut dyn FnMut(&Event),
+        stop: &AtomicBool,
+    ) -> Result<Summary, TrainError> {
+        let cfg = self.cfg.clone();
+        let max_steps = cfg.optim.max_steps as u64;
+        let session_start = Instant::now();
+        let elapsed_before = self.state.elapsed_secs;
+        let start_step = self.state.step;
+        let mut window_start = Instant::now();
+        let mut window_tokens = 0u64;
+        let mut last_loss = None;
+        let mut last_saved = self.resumed_from;
+        while self.state.step < max_steps {
+            if stop.load(Ordering::Relaxed) || self.run_dir.join(STOP_FILE).exists() {
+                let _ = std::fs::remove_file(self.run_dir.join(STOP_FILE));
+                if last_saved != Some(self.state.step) {
+                    self.save_checkpoint(sink, false)?;
+                }
+                return Ok(Summary {
+                    status: Status::Stopped,
+                    step: self.state.step,
+                    best_val_loss: self.state.best_val_loss,
+                    last_loss,
+                });
+            }
+            let lr = optim::learning_rate(&cfg.optim, self.state.step as usize);
+            let accum = cfg.optim.grad_accum;
+            let mut grads: HashMap<String, Tensor> = HashMap::new();
+            let (mut loss_sum, mut aux_sum, mut step_tokens) = (0.0f64, None::<f64>, 0u64);
+            let mut rewards = None;
+            for _ in 0..accum {
+                let (loss, aux, tokens, stats) = self.micro_batch()?;
+                let value = f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
+                let aux_value = match &aux {
+                    Some(a) => Some(f64::from(a.to_scalar::<f32>().map_err(model_err("loss"))?)),
+                    None => None,
+                };
+                if !value.is_finite() || aux_value.is_some_and(|a| !a.is_finite()) {
+                    return Err(self.non_finite(sink, value));
+                }
+                let total = match aux {
+                    Some(a) => (loss + a).map_err(model_err("loss"))?,
+                    None => loss,
+                };
+                let store = (total / accum as f64)
+                    .and_then(|l| l.backward())
+                    .map_err(model_err("backward pass"))?;
+                optim::accumulate(&mut grads, &self.trainable, &store, 1.0)
+                    .map_err(model_err("gradients"))?;
+                loss_sum += value;
+                aux_sum = aux_value.map(|a| aux_sum.unwrap_or(0.0) + a);
+                step_tokens += tokens;
+                if stats.is_some() {
+                    rewards = stats;
+                }
+            }
+            let grad_norm = AdamW::clip_gradients(&mut grads, cfg.optim.grad_clip)
+                .map_err(model_err("gradient norm"))?;
+            if !grad_norm.is_finite() {
+                return Err(self.non_finite(sink, grad_norm));
+            }
+            self.optimizer
+                .update(&grads, lr, &cfg.optim)
+                .map_err(model_err("optimizer step"))?;
+            drop(grads);
+            self.state.step += 1;
+            self.state.tokens += step_tokens;
+            window_tokens += step_tokens;
+            let loss = loss_sum / accum as f64;
+            last_loss = Some(loss);
+            self.state.elapsed_secs = elapsed_before + session_start.elapsed().as_secs_f64();
+            let step = self.state.step;
+            let done = step == max_steps;
+            let mut val_loss = None;
+            if (cfg.eval_every > 0 && step.is_multiple_of(cfg.eval_every as u64)) || done {
+                val_loss = self.val_loss()?;
+                self.state.val_loss = val_loss;
+            }
+            let is_best = match (val_loss, self.state.best_val_loss) {
+                (Some(v), Some(b)) => v < b,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if is_best {
+                self.state.best_val_loss = val_loss;
+            }
+            if cfg.log_every > 0
+                && (step.is_multiple_of(cfg.log_every as u64) || done || val_loss.is_some())
+            {
+                let secs = window_start.elapsed().as_secs_f64().max(1e-9);
+                let per_step =
+                    session_start.elapsed().as_secs_f64() / (step - start_step).max(1) as f64;
+                let metrics = Metrics {
+                    step,
+                    tokens: self.state.tokens,
+                    loss,
+                    val_loss,
+                    lr,
+                    grad_norm,
+                    tokens_per_sec: window_tokens as f64 / secs,
+                    elapsed_secs: self.state.elapsed_secs,
+                    eta_secs: per_step * (max_steps - step) as f64,
+                    aux_loss: aux_sum.map(|a| a / accum as f64),
+                    rewards_chosen: rewards.map(|r: [f64; 4]| r[0]),
+                    rewards_rejected: rewards.map(|r| r[1]),
+                    reward_margin: rewards.map(|r| r[2]),
+                    reward_accuracy: rewards.map(|r| r[3]),
+                };
+                if let Ok(line) = serde_json::to_string(&metrics) {
+                    let _ = writeln!(self.metrics, "{line}");
+                }
+                sink(&Event::Metrics(metrics));
+                window_start = Instant::now();
+                window_tokens = 0;
+            }
+            if cfg.sample_every > 0
+                && (step.is_multiple_of(cfg.sample_every as u64) || done)
+                && !cfg.sample_prompts.is_empty()
+            {
+                self.sample(sink)?;
+            }
+            if is_best
+                || done
+                || (cfg.checkpoint_every > 0 && step.is_multiple_of(cfg.checkpoint_every as u64))
+            {
+                self.save_checkpoint(sink, is_best)?;
+                last_saved = Some(step);
+            }
+        }
+        Ok(Summary {
+            status: Status::Finished,
+            step: self.state.step,
+            best_val_loss: self.state.best_val_loss,
+            last_loss,
+        })
+    }
+
+    /// One forward + loss on the next micro-batch: (loss, MoE aux loss, tokens, DPO stats).
+    #[allow(clippy::type_complexity)]
+    fn micro_batch(
+        &mut self,
+    ) -> Result<(Tensor, Option<Tensor>, u64, Option<[f64; 4]>), TrainError> {
+        let (b, t) = (self.cfg.optim.batch_size, self.cfg.optim.seq_len);
+        if let Batches::Windows { train, .. } = &self.batches {
+            let (ids, targets) = data::window_batch(train, b, t, &mut self.state.rng)?;
+            let (loss, aux) = self.lm_loss(ids, targets, b, t)?;
+            return Ok((loss, aux, (b * t) as u64, None));
+        }
+        let seqs = self.next_sequences();
+        if matches!(self.batches, Batches::Pairs { .. }) {
+            let tokens = seqs.iter().map(|s| s.ids.len() as u64).sum();
+            let (loss, stats) = self.dpo_loss(&seqs)?;
+            return Ok((loss, None, tokens, Some(stats)));
+        }
+        let refs: Vec<&Sequence> = seqs.iter().collect();
+        let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
+        let tokens = seqs.iter().map(|s| s.ids.len() as u64).sum();
+        let (loss, aux) = self.lm_loss(ids, targets, seqs.len(), t)?;
+        Ok((loss, aux, tokens, None))
+    }
+
+    /// The loss went NaN/inf: keep the weights from before this step and say where they are.
+    fn non_finite(&mut self, sink: &mut dyn FnMut(&Event), value: f64) -> TrainError {
+        let step = self.state.step;
+        let checkpoint = match self.save_checkpoint(sink, false) {
+            Ok(dir) => dir,
+            Err(e) => return e,
+        };
+        TrainError::NonFinite {
+            step,
+            value,
+            checkpoint,
+        }
+    }
+}
+
+/// Perplexity of a checkpoint on a text file: the mean next-token loss over the whole text in
+/// context-sized windows.
+pub fn evaluate(
+    checkpoint_dir: &Path,
+    tokenizer: &Tokenizer,
+    data: &[PathBuf],
+    device: &Device,
+    text_field: &str,
+) -> Result<(f64, u64), TrainError> {
+    let (model, cfg) = checkpoint::load_model(checkpoint_dir, device, DType::F32)?;
+    if tokenizer.get_vocab_size(true) > cfg.vocab_size {
+        return Err(TrainError::Invalid(format!(
+            "wrong tokenizer/model pair: the tokenizer has {} tokens but the model has {} embedding rows",
+            tokenizer.get_vocab_size(true),
+            cfg.vocab_size
+        )));
+    }
+    let tmp = tempfile::tempdir().map_err(io_err(Path::new("temporary folder")))?;
+    data::build_shards(
+        data,
+        tokenizer,
+        text_field,
+        0.0,
+        tmp.path(),
+        &mut |_, _| {},
+        &|| false,
+    )?;
+    let shard = TokenShard::open(&tmp.path().join("train.tok"))?;
+    let t = cfg
+        .max_position_embeddings
+        .min(shard.len().saturating_sub(1))
+        .max(1);
+    let mut total = 0.0;
+    let mut count = 0u64;
+    let mut start = 0;
+    let mut window = Vec::with_capacity(t + 1);
+    while start + 1 < shard.len() {
+        let n = (t + 1).min(shard.len() - start);
+        window.clear();
+        shard.extend(start, n, &mut window);
+        let input =
+            Tensor::from_slice(&window[..n - 1], (1, n - 1), device).map_err(model_err("batch"))?;
+        let targets =
+            Tensor::from_slice(&window[1..], n - 1, device).map_err(model_err("batch"))?;
+        let out = model
+            .forward(&input, None)
+            .map_err(model_err("forward pass"))?;
+        let loss = ops::cross_entropy(&out.logits, &targets)
+            .and_then(|l| l.to_scalar::<f32>())
+            .map_err(model_err("loss"))?;
+        total += f64::from(loss) * (n - 1) as f64;
+        count += (n - 1) as u64;
+        start += n - 1;
+    }
+    if count == 0 {
+        return Err(TrainError::NoData(
+            "the evaluation text tokenised to nothing".into(),
+        ));
+    }
+    Ok(((total / count as f64).exp(), count))
+}
