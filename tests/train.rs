@@ -1,0 +1,482 @@
+//! The training engine on a tiny model on the CPU: each test runs in seconds and checks what the
+//! engine promises (loss falls, checkpoints reload exactly, resume continues the same curve, SFT
+//! and DPO and MoE train, generation is repeatable, bad states stop cleanly).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use candle_core::{DType, Device, Tensor};
+use dezgah::core::corpus::read::ReadOptions;
+use dezgah::core::model::generate::{self, SamplingConfig};
+use dezgah::core::model::llama::{init_parameters, var_tensors};
+use dezgah::core::model::{Llama, ModelConfig, Preset, Weights};
+use dezgah::core::tokenizer::{Kind, TrainConfig};
+use dezgah::core::train::{self, Event, Metrics, RunConfig, Stage, Status, TrainError, checkpoint};
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora");
+    vec![dir.join("nesr.txt"), dir.join("elm.txt")]
+}
+
+fn tokenizer(dir: &Path, vocab: usize) -> PathBuf {
+    let out = dir.join(format!("tok{vocab}.json"));
+    let cfg = TrainConfig {
+        kind: Kind::Bpe,
+        vocab_size: vocab,
+        ..TrainConfig::default()
+    };
+    dezgah::core::tokenizer::train(&corpus(), &ReadOptions::default(), &cfg, &out, None)
+        .expect("train tokenizer");
+    out
+}
+
+fn small_model() -> ModelConfig {
+    ModelConfig {
+        vocab_size: 0,
+        hidden_size: 32,
+        intermediate_size: 64,
+        num_hidden_layers: 2,
+        num_attention_heads: 4,
+        num_key_value_heads: 2,
+        max_position_embeddings: 64,
+        ..Preset::Tiny.config(0)
+    }
+}
+
+fn pretrain_config(tok: &Path, steps: usize) -> RunConfig {
+    let mut cfg = RunConfig::for_stage(Stage::Pretrain);
+    cfg.data = corpus();
+    cfg.tokenizer = tok.to_owned();
+    cfg.model = Some(small_model());
+    cfg.optim.max_steps = steps;
+    cfg.optim.batch_size = 4;
+    cfg.optim.seq_len = 32;
+    cfg.optim.lr = 3e-3;
+    cfg.optim.warmup_steps = 5;
+    cfg.eval_every = 10;
+    cfg.eval_batches = 2;
+    cfg.sample_every = 0;
+    cfg.checkpoint_every = 100;
+    cfg
+}
+
+/// Runs to the end and returns the metrics lines.
+fn run(dir: &Path, cfg: &RunConfig) -> (train::Summary, Vec<Metrics>) {
+    let mut metrics = Vec::new();
+    let stop = AtomicBool::new(false);
+    let summary = train::start(
+        dir,
+        cfg,
+        &mut |e| {
+            if let Event::Metrics(m) = e {
+                metrics.push(m.clone());
+            }
+        },
+        &stop,
+    )
+    .expect("run");
+    (summary, metrics)
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+#[test]
+fn pretraining_loss_falls_and_the_run_folder_is_complete() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let dir = tmp.path().join("run");
+    let (summary, metrics) = run(&dir, &pretrain_config(&tok, 60));
+    assert_eq!(summary.status, Status::Finished);
+    let losses: Vec<f64> = metrics.iter().map(|m| m.loss).collect();
+    let (first, last) = (mean(&losses[..5]), mean(&losses[losses.len() - 5..]));
+    assert!(last < first - 0.7, "loss {first:.3} -> {last:.3}");
+    let vals: Vec<f64> = metrics.iter().filter_map(|m| m.val_loss).collect();
+    assert!(
+        vals.len() >= 6 && vals[vals.len() - 1] < vals[0],
+        "{vals:?}"
+    );
+    for name in [
+        "config.toml",
+        "metrics.jsonl",
+        "samples.jsonl",
+        "log.txt",
+        "tokenizer.json",
+    ] {
+        assert!(dir.join(name).is_file(), "{name}");
+    }
+    let lines = std::fs::read_to_string(dir.join("metrics.jsonl")).expect("metrics");
+    let first_line: serde_json::Value =
+        serde_json::from_str(lines.lines().next().expect("a line")).expect("json");
+    for key in [
+        "step",
+        "tokens",
+        "loss",
+        "lr",
+        "grad_norm",
+        "tokens_per_sec",
+        "elapsed_secs",
+        "eta_secs",
+    ] {
+        assert!(first_line.get(key).is_some(), "metrics.jsonl lacks {key}");
+    }
+    let best = dir.join("checkpoints/best");
+    assert!(best.join("model.safetensors").is_file());
+    let state = checkpoint::read_state(&best).expect("state");
+    assert_eq!(state.best_val_loss, summary.best_val_loss);
+}
+
+#[test]
+fn a_saved_checkpoint_loads_to_identical_logits() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let device = Device::Cpu;
+    let mut cfg = small_model();
+    cfg.vocab_size = 300;
+    cfg.tie_word_embeddings = false;
+    let vars = init_parameters(&cfg, 5, &device).expect("init");
+    let tensors = var_tensors(&vars);
+    let model = Llama::new(
+        &cfg,
+        &Weights {
+            maps: vec![&tensors],
+        },
+        None,
+        DType::F32,
+        &device,
+    )
+    .expect("model");
+    let ids = Tensor::new(&[[1u32, 7, 42, 299, 3, 3]], &device).expect("ids");
+    let before: Vec<Vec<f32>> = model
+        .forward(&ids, None)
+        .expect("fwd")
+        .logits
+        .to_vec2()
+        .expect("vec");
+    let state = checkpoint::LoopState {
+        step: 3,
+        tokens: 0,
+        rng: dezgah::core::model::rng::Rng::new(1),
+        epoch: 0,
+        cursor: 0,
+        best_val_loss: None,
+        elapsed_secs: 0.0,
+        stage: "pretrain".into(),
+        val_loss: None,
+    };
+    let ckpt = tmp.path().join("checkpoints/step-0000003");
+    checkpoint::save(
+        &ckpt,
+        &checkpoint::Snapshot {
+            model: &tensors,
+            config: &cfg,
+            adapters: None,
+            optimizer: &std::collections::HashMap::new(),
+            state: &state,
+        },
+    )
+    .expect("save");
+    let (loaded, _) = checkpoint::load_model(&ckpt, &device, DType::F32).expect("load");
+    let after: Vec<Vec<f32>> = loaded
+        .forward(&ids, None)
+        .expect("fwd")
+        .logits
+        .to_vec2()
+        .expect("vec");
+    assert_eq!(before, after);
+    // A damaged file is named, not a panic.
+    let model_file = ckpt.join("model.safetensors");
+    let bytes = std::fs::read(&model_file).expect("read");
+    std::fs::write(&model_file, &bytes[..bytes.len() / 2]).expect("truncate");
+    let err = checkpoint::load_model(&ckpt, &device, DType::F32)
+        .err()
+        .expect("damaged");
+    assert!(err.to_string().contains("model.safetensors"), "{err}");
+}
+
+#[test]
+fn stop_and_resume_continue_the_same_curve() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let cfg = pretrain_config(&tok, 14);
+    let (_, straight) = run(&tmp.path().join("straight"), &cfg);
+
+    let dir = tmp.path().join("stopped");
+    let stop = AtomicBool::new(false);
+    let mut first = Vec::new();
+    let summary = train::start(
+        &dir,
+        &cfg,
+        &mut |e| {
+            if let Event::Metrics(m) = e {
+                first.push(m.clone());
+                if m.step == 7 {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        },
+        &stop,
+    )
+    .expect("first half");
+    assert_eq!((summary.status, summary.step), (Status::Stopped, 7));
+    let mut second = Vec::new();
+    let resumed = train::resume(
+        &dir,
+        &mut |e| {
+            if let Event::Metrics(m) = e {
+                second.push(m.clone());
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("resume");
+    assert_eq!(resumed.status, Status::Finished);
+    assert_eq!(second.first().map(|m| m.step), Some(8));
+    for (a, b) in straight.iter().filter(|m| m.step > 7).zip(&second) {
+        assert_eq!(a.step, b.step);
+        assert!(
+            (a.loss - b.loss).abs() < 1e-4,
+            "step {}: {} vs {}",
+            a.step,
+            a.loss,
+            b.loss
+        );
+        if let (Some(x), Some(y)) = (a.val_loss, b.val_loss) {
+            assert!((x - y).abs() < 1e-4, "val at {}: {x} vs {y}", a.step);
+        }
+    }
+    // metrics.jsonl holds one line per step, with no duplicate from before the stop.
+    let steps: Vec<u64> = std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .expect("metrics")
+        .lines()
+        .map(|l| serde_json::from_str::<Metrics>(l).expect("line").step)
+        .collect();
+    assert_eq!(steps, (1..=14).collect::<Vec<_>>());
+}
+
+fn sft_file(dir: &Path) -> PathBuf {
+    let path = dir.join("sft.jsonl");
+    let lines: Vec<String> = (0..12)
+        .map(|i| {
+            serde_json::json!({"messages": [
+                {"role": "user", "content": format!("Sual {i}: Bakı haradadır?")},
+                {"role": "assistant", "content": "Bakı Xəzər dənizinin sahilindədir."}
+            ]})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    path
+}
+
+#[test]
+fn sft_full_and_lora_learn_the_answer() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let base = tmp.path().join("base");
+    run(&base, &pretrain_config(&tok, 10));
+    let data = sft_file(tmp.path());
+
+    let mut cfg = RunConfig::for_stage(Stage::Sft);
+    cfg.data = vec![data];
+    cfg.tokenizer = tok.clone();
+    cfg.init = Some(base.clone());
+    cfg.optim.max_steps = 30;
+    cfg.optim.batch_size = 4;
+    cfg.optim.seq_len = 64;
+    cfg.optim.lr = 3e-3;
+    cfg.eval_every = 10;
+    cfg.sample_every = 0;
+    let (summary, metrics) = run(&tmp.path().join("sft"), &cfg);
+    assert_eq!(summary.status, Status::Finished);
+    let losses: Vec<f64> = metrics.iter().map(|m| m.loss).collect();
+    assert!(losses[losses.len() - 1] < losses[0] * 0.65, "{losses:?}");
+
+    let mut lora = cfg.clone();
+    lora.lora = Some(dezgah::core::model::LoraConfig {
+        rank: 4,
+        alpha: 8.0,
+        ..Default::default()
+    });
+    let dir = tmp.path().join("lora");
+    let mut trainable = 0;
+    let mut lora_metrics = Vec::new();
+    train::start(
+        &dir,
+        &lora,
+        &mut |e| match e {
+            Event::Started {
+                trainable_parameters,
+                ..
+            } => trainable = *trainable_parameters,
+            Event::Metrics(m) => lora_metrics.push(m.loss),
+            _ => {}
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("lora run");
+    // 2 layers × 4 projections × (A + B) of rank 4 on width 32 (k/v 16 wide).
+    assert_eq!(trainable, 2 * 4 * (4 * 32) + 2 * (2 * 4 * 32 + 2 * 4 * 16));
+    assert!(
+        lora_metrics[lora_metrics.len() - 1] < lora_metrics[0],
+        "{lora_metrics:?}"
+    );
+    let best = dir.join("checkpoints/best");
+    assert!(best.join("adapter.safetensors").is_file());
+    // The merged model loads on its own, like any checkpoint.
+    checkpoint::load_model(&best, &Device::Cpu, DType::F32).expect("merged model loads");
+}
+
+#[test]
+fn dpo_raises_reward_accuracy() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let base = tmp.path().join("base");
+    run(&base, &pretrain_config(&tok, 10));
+    let path = tmp.path().join("prefs.jsonl");
+    let lines: Vec<String> = (0..8)
+        .map(|i| {
+            serde_json::json!({
+                "prompt": format!("Sual {i}: paytaxt hansıdır?"),
+                "chosen": "Azərbaycanın paytaxtı Bakıdır.",
+                "rejected": "Bilmirəm, tamam."
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&path, lines.join("\n")).expect("write");
+    let mut cfg = RunConfig::for_stage(Stage::Dpo);
+    cfg.data = vec![path];
+    cfg.tokenizer = tok;
+    cfg.init = Some(base);
+    cfg.optim.max_steps = 25;
+    cfg.optim.lr = 2e-3;
+    cfg.optim.seq_len = 64;
+    cfg.eval_every = 0;
+    cfg.sample_every = 0;
+    let (_, metrics) = run(&tmp.path().join("dpo"), &cfg);
+    let first = &metrics[0];
+    let last = &metrics[metrics.len() - 1];
+    assert!(first.reward_accuracy.is_some() && first.reward_margin.is_some());
+    assert_eq!(last.reward_accuracy, Some(1.0), "{last:?}");
+    assert!(
+        last.reward_margin > first.reward_margin,
+        "{first:?} -> {last:?}"
+    );
+    assert!(last.rewards_chosen > last.rewards_rejected);
+    let line = std::fs::read_to_string(tmp.path().join("dpo/metrics.jsonl")).expect("metrics");
+    assert!(line.contains("\"rewards/margin\"") && line.contains("\"rewards/accuracy\""));
+}
+
+#[test]
+fn a_mixture_of_experts_trains() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let mut cfg = pretrain_config(&tok, 40);
+    let mut model = small_model();
+    model.num_local_experts = 4;
+    model.num_experts_per_tok = 2;
+    cfg.model = Some(model);
+    let (_, metrics) = run(&tmp.path().join("moe"), &cfg);
+    let losses: Vec<f64> = metrics.iter().map(|m| m.loss).collect();
+    assert!(
+        mean(&losses[losses.len() - 5..]) < mean(&losses[..5]) - 0.5,
+        "{losses:?}"
+    );
+    let aux: Vec<f64> = metrics.iter().filter_map(|m| m.aux_loss).collect();
+    assert_eq!(aux.len(), metrics.len());
+    // Balanced routing gives coef · layers · 1 (E · Σ 1/E · 1/E · E); far from it means collapse.
+    assert!(
+        aux.iter().all(|a| *a > 0.0 && *a < 0.01 * 2.0 * 2.0),
+        "{aux:?}"
+    );
+}
+
+#[test]
+fn generation_with_a_seed_repeats() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok_path = tokenizer(tmp.path(), 400);
+    let dir = tmp.path().join("run");
+    run(&dir, &pretrain_config(&tok_path, 10));
+    let ckpt = checkpoint::resolve(&dir, "best").expect("best");
+    let (model, _) = checkpoint::load_model(&ckpt, &Device::Cpu, DType::F32).expect("load");
+    let tok = dezgah::core::tokenizer::load(&tok_path).expect("tok");
+    let prompt = dezgah::core::train::data::plain_prompt(&tok, "Azərbaycan").expect("prompt");
+    let decode = |ids: &[u32]| tok.decode(ids, true).unwrap_or_default();
+    let sample = |seed| {
+        let cfg = SamplingConfig {
+            max_tokens: 20,
+            seed,
+            ..SamplingConfig::default()
+        };
+        let mut streamed = String::new();
+        let g = generate::generate(
+            &model,
+            &Device::Cpu,
+            &prompt,
+            &cfg,
+            &[],
+            &decode,
+            &mut |s| streamed.push_str(s),
+            &|| false,
+        )
+        .expect("generate");
+        assert_eq!(streamed, g.text, "the stream adds up to the text");
+        g.ids
+    };
+    assert_eq!(sample(7), sample(7));
+    assert_ne!(sample(7), sample(8));
+}
+
+#[test]
+fn a_nan_loss_stops_with_the_last_good_checkpoint() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let mut cfg = pretrain_config(&tok, 30);
+    cfg.optim.lr = 1e12;
+    cfg.optim.warmup_steps = 0;
+    cfg.optim.grad_clip = 0.0;
+    cfg.optim.weight_decay = 0.0;
+    let err = train::start(
+        &tmp.path().join("nan"),
+        &cfg,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect_err("diverges");
+    let TrainError::NonFinite {
+        checkpoint: ckpt,
+        step,
+        ..
+    } = &err
+    else {
+        panic!("expected a NaN stop, got {err}");
+    };
+    assert!(err.to_string().contains("step"), "{err}");
+    assert!(*step >= 1);
+    checkpoint::load_model(ckpt, &Device::Cpu, DType::F32).expect("last good weights load");
+}
+
+#[test]
+fn a_wrong_tokenizer_for_the_base_model_is_refused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let other = tokenizer(tmp.path(), 350);
+    let base = tmp.path().join("base");
+    run(&base, &pretrain_config(&tok, 3));
+    let mut cfg = RunConfig::for_stage(Stage::Sft);
+    cfg.data = vec![sft_file(tmp.path())];
+    cfg.tokenizer = other;
+    cfg.init = Some(base);
+    let err = train::start(
+        &tmp.path().join("sft"),
+        &cfg,
+        &mut |_| {},
+        &AtomicBool::new(false),
+    )
+    .expect_err("mismatch");
+    assert!(
+        err.to_string().contains("wrong tokenizer/model pair"),
+        "{err}"
+    );
+}
