@@ -46,7 +46,7 @@ fn small_model() -> ModelConfig {
 fn pretrain_config(tok: &Path, steps: usize) -> RunConfig {
     let mut cfg = RunConfig::for_stage(Stage::Pretrain);
     cfg.data = corpus();
-    cfg.tokenizer = tok.to_owned();
+    tok.clone_into(&mut cfg.tokenizer);
     cfg.model = Some(small_model());
     cfg.optim.max_steps = steps;
     cfg.optim.batch_size = 4;
