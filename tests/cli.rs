@@ -820,3 +820,163 @@ fn a_sentencepiece_model_encodes_from_the_command_line_as_sentencepiece_does() {
     assert_eq!(encoded["ids"], case["ids"]);
     assert_eq!(encoded["tokens"], case["pieces"]);
 }
+
+/// `dezgah train` killed with SIGKILL mid-run resumes from its last checkpoint and finishes;
+/// then `generate` streams text and `eval` prints a perplexity.
+#[test]
+fn train_survives_kill_9_then_generate_and_eval_work() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora/nesr.txt");
+    let tok = tmp.path().join("tok.json");
+    let out = dezgah()
+        .args([
+            "tokenizer",
+            "train",
+            "--kind",
+            "bpe",
+            "--vocab",
+            "400",
+            "--out",
+        ])
+        .arg(&tok)
+        .arg(&corpus)
+        .output()
+        .expect("tokenizer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = tmp.path().join("run");
+    let mut child = dezgah()
+        .args([
+            "train",
+            "pretrain",
+            "--max-steps",
+            "400",
+            "--seq-len",
+            "32",
+            "--batch-size",
+            "4",
+            "--checkpoint-every",
+            "3",
+            "--eval-every",
+            "0",
+            "--sample-every",
+            "0",
+            "--data",
+        ])
+        .arg(&corpus)
+        .arg("--tokenizer")
+        .arg(&tok)
+        .arg("--out")
+        .arg(&run)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut checkpoints = 0;
+    while checkpoints < 2 && Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let event: serde_json::Value = serde_json::from_str(&line).expect("a JSON event per line");
+        if event["event"] == "checkpoint" {
+            checkpoints += 1;
+        }
+    }
+    assert_eq!(checkpoints, 2, "no checkpoints before the deadline");
+    child.kill().expect("kill -9");
+    let _ = child.wait();
+
+    let resumed = dezgah()
+        .args(["train", "--resume"])
+        .arg(&run)
+        .output()
+        .expect("resume");
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let events = String::from_utf8_lossy(&resumed.stdout);
+    let started: serde_json::Value =
+        serde_json::from_str(events.lines().next().expect("first event")).expect("json");
+    assert!(
+        started["resumed_from"].as_u64().is_some_and(|s| s >= 6),
+        "{started}"
+    );
+    assert!(events.contains("\"status\":\"finished\""), "{events}");
+    let steps: Vec<u64> = std::fs::read_to_string(run.join("metrics.jsonl"))
+        .expect("metrics")
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("line")["step"]
+                .as_u64()
+                .expect("step")
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        (1..=400).collect::<Vec<_>>(),
+        "one line per step, none lost or repeated"
+    );
+
+    let generated = dezgah()
+        .args(["generate", "--run"])
+        .arg(&run)
+        .args([
+            "--prompt",
+            "Azərbaycan",
+            "--max-tokens",
+            "12",
+            "--seed",
+            "3",
+        ])
+        .output()
+        .expect("generate");
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let text = String::from_utf8_lossy(&generated.stdout);
+    assert!(
+        text.starts_with("Azərbaycan") && text.trim().len() > "Azərbaycan".len(),
+        "{text}"
+    );
+
+    let eval = dezgah()
+        .args(["eval", "--json", "--run"])
+        .arg(&run)
+        .arg("--data")
+        .arg(&corpus)
+        .output()
+        .expect("eval");
+    assert!(
+        eval.status.success(),
+        "{}",
+        String::from_utf8_lossy(&eval.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&eval.stdout).expect("json");
+    let ppl = report["perplexity"].as_f64().expect("perplexity");
+    assert!(ppl > 1.0 && ppl < 400.0, "{report}");
+
+    let bad = dezgah()
+        .args(["train", "sft", "--data"])
+        .arg(&corpus)
+        .arg("--tokenizer")
+        .arg(&tok)
+        .arg("--out")
+        .arg(tmp.path().join("sft"))
+        .output()
+        .expect("sft");
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("nesr.txt:1"),
+        "a text file is not SFT data: {err}"
+    );
+}
