@@ -878,7 +878,7 @@ fn train_survives_kill_9_then_generate_and_eval_work() {
         .expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = std::io::BufReader::new(stdout).lines();
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     let mut checkpoints = 0;
     while checkpoints < 2 && Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
