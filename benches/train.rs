@@ -17,6 +17,10 @@ use dezgah::core::model::Preset;
 use dezgah::core::tokenizer::{Kind, TrainConfig};
 use dezgah::core::train::{self, Event, RunConfig, Stage};
 
+/// The same allocator as the `dezgah` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)

@@ -6,6 +6,11 @@ use clap::Parser as _;
 use dezgah::app::{DezgahApp, StartOptions};
 use dezgah::cli::Cli;
 
+/// Training allocates and frees parameter-sized buffers every step; mimalloc reuses them where
+/// glibc's allocator returns them to the kernel and faults fresh zeroed pages back in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();

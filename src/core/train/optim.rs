@@ -20,8 +20,10 @@ impl AdamW {
         let mut params: Vec<(String, Var, Tensor, Tensor)> = vars
             .iter()
             .map(|(name, var)| {
-                let zeros = var.as_tensor().zeros_like()?;
-                Ok((name.clone(), var.clone(), zeros.clone(), zeros))
+                // Two allocations: the moments are updated in place, so they must not share one.
+                let m = var.as_tensor().zeros_like()?;
+                let v = var.as_tensor().zeros_like()?;
+                Ok((name.clone(), var.clone(), m, v))
             })
             .collect::<Result<_>>()?;
         params.sort_by(|a, b| a.0.cmp(&b.0));
@@ -67,14 +69,44 @@ impl AdamW {
         for (name, var, m, v) in &mut self.params {
             let Some(g) = grads.get(name) else { continue };
             let g = g.to_dtype(var.dtype())?;
+            let w = var.as_tensor();
+            let decay = if w.rank() >= 2 { cfg.weight_decay } else { 0.0 };
+            if fused::applies(w, &g, m, v) {
+                let g = g.contiguous()?;
+                m.inplace_op2(
+                    &g,
+                    &fused::Moment {
+                        beta: cfg.beta1 as f32,
+                        square: false,
+                    },
+                )?;
+                v.inplace_op2(
+                    &g,
+                    &fused::Moment {
+                        beta: cfg.beta2 as f32,
+                        square: true,
+                    },
+                )?;
+                w.inplace_op3(
+                    m,
+                    v,
+                    &fused::Step {
+                        lr: lr as f32,
+                        decay: (lr * decay) as f32,
+                        bias1: bias1 as f32,
+                        bias2: bias2 as f32,
+                        eps: cfg.eps as f32,
+                    },
+                )?;
+                continue;
+            }
             *m = ((&*m * cfg.beta1)? + (&g * (1.0 - cfg.beta1))?)?;
             *v = ((&*v * cfg.beta2)? + (g.sqr()? * (1.0 - cfg.beta2))?)?;
             let m_hat = (&*m / bias1)?;
             let v_hat = (&*v / bias2)?;
             let step = (m_hat / (v_hat.sqrt()? + cfg.eps)?)?;
-            let w = var.as_tensor();
-            let decayed = if cfg.weight_decay > 0.0 && w.rank() >= 2 {
-                (w * (1.0 - lr * cfg.weight_decay))?
+            let decayed = if decay > 0.0 {
+                (w * (1.0 - lr * decay))?
             } else {
                 w.clone()
             };
@@ -113,6 +145,120 @@ impl AdamW {
         }
         self.step = step;
         Ok(())
+    }
+}
+
+/// The update as two in-place passes over contiguous CPU f32 memory instead of a dozen tensor
+/// ops that each allocate a parameter-sized temporary.
+mod fused {
+    use candle_core::{CpuStorage, DType, InplaceOp2, InplaceOp3, Layout, Result, Tensor, bail};
+    use rayon::prelude::*;
+
+    const CHUNK: usize = 16 * 1024;
+
+    pub fn applies(w: &Tensor, g: &Tensor, m: &Tensor, v: &Tensor) -> bool {
+        [w, g, m, v]
+            .iter()
+            .all(|t| t.device().is_cpu() && t.dtype() == DType::F32)
+            && [w, m, v].iter().all(|t| t.is_contiguous())
+    }
+
+    fn slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
+        match (s, l.contiguous_offsets()) {
+            (CpuStorage::F32(d), Some((a, b))) => Ok(&d[a..b]),
+            _ => bail!("fused AdamW needs contiguous f32 tensors"),
+        }
+    }
+
+    fn slice_mut<'a>(s: &'a mut CpuStorage, l: &Layout) -> Result<&'a mut [f32]> {
+        match (s, l.contiguous_offsets()) {
+            (CpuStorage::F32(d), Some((a, b))) => Ok(&mut d[a..b]),
+            _ => bail!("fused AdamW needs contiguous f32 tensors"),
+        }
+    }
+
+    /// m ← β·m + (1−β)·g, or with `square` v ← β·v + (1−β)·g².
+    pub struct Moment {
+        pub beta: f32,
+        pub square: bool,
+    }
+
+    impl InplaceOp2 for Moment {
+        fn name(&self) -> &'static str {
+            "adamw-moment"
+        }
+
+        fn cpu_fwd(
+            &self,
+            s1: &mut CpuStorage,
+            l1: &Layout,
+            s2: &CpuStorage,
+            l2: &Layout,
+        ) -> Result<()> {
+            let dst = slice_mut(s1, l1)?;
+            let g = slice(s2, l2)?;
+            if dst.len() != g.len() {
+                bail!("fused AdamW: moment and gradient sizes differ");
+            }
+            let (b, a) = (self.beta, 1.0 - self.beta);
+            let square = self.square;
+            dst.par_chunks_mut(CHUNK)
+                .zip(g.par_chunks(CHUNK))
+                .for_each(|(d, g)| {
+                    if square {
+                        for (d, g) in d.iter_mut().zip(g) {
+                            *d = b * *d + a * g * g;
+                        }
+                    } else {
+                        for (d, g) in d.iter_mut().zip(g) {
+                            *d = b * *d + a * g;
+                        }
+                    }
+                });
+            Ok(())
+        }
+    }
+
+    /// w ← w·(1 − lr·λ) − lr·m̂/(√v̂ + ε).
+    pub struct Step {
+        pub lr: f32,
+        pub decay: f32,
+        pub bias1: f32,
+        pub bias2: f32,
+        pub eps: f32,
+    }
+
+    impl InplaceOp3 for Step {
+        fn name(&self) -> &'static str {
+            "adamw-step"
+        }
+
+        fn cpu_fwd(
+            &self,
+            s1: &mut CpuStorage,
+            l1: &Layout,
+            s2: &CpuStorage,
+            l2: &Layout,
+            s3: &CpuStorage,
+            l3: &Layout,
+        ) -> Result<()> {
+            let w = slice_mut(s1, l1)?;
+            let m = slice(s2, l2)?;
+            let v = slice(s3, l3)?;
+            if w.len() != m.len() || w.len() != v.len() {
+                bail!("fused AdamW: weight and moment sizes differ");
+            }
+            let keep = 1.0 - self.decay;
+            let (lr, b1, b2, eps) = (self.lr, 1.0 / self.bias1, 1.0 / self.bias2, self.eps);
+            w.par_chunks_mut(CHUNK)
+                .zip(m.par_chunks(CHUNK).zip(v.par_chunks(CHUNK)))
+                .for_each(|(w, (m, v))| {
+                    for ((w, m), v) in w.iter_mut().zip(m).zip(v) {
+                        *w = *w * keep - lr * (m * b1) / ((v * b2).sqrt() + eps);
+                    }
+                });
+            Ok(())
+        }
     }
 }
 
@@ -203,5 +349,45 @@ mod tests {
         assert!((norm - 5.0).abs() < 1e-6);
         let clipped: Vec<f32> = grads["g"].to_vec1().expect("vec");
         assert!((clipped[0] - 0.6).abs() < 1e-6 && (clipped[1] - 0.8).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_fused_update_matches_the_composed_one() {
+        let dev = Device::Cpu;
+        let init: Vec<f32> = (0..300)
+            .map(|i| ((i * 37 % 101) as f32 - 50.0) / 25.0)
+            .collect();
+        let grad: Vec<f32> = (0..300)
+            .map(|i| ((i * 53 % 89) as f32 - 44.0) / 30.0)
+            .collect();
+        let cfg = OptimConfig::default();
+        let run = |dtype: DType| -> Vec<f32> {
+            let w = Tensor::from_vec(init.clone(), (20, 15), &dev)
+                .and_then(|t| t.to_dtype(dtype))
+                .expect("w");
+            let var = Var::from_tensor(&w).expect("var");
+            let vars: HashMap<String, Var> = [("w".to_owned(), var.clone())].into();
+            let mut opt = AdamW::new(&vars).expect("opt");
+            // A transposed gradient exercises the non-contiguous path too.
+            let g = Tensor::from_vec(grad.clone(), (15, 20), &dev)
+                .and_then(|t| t.to_dtype(dtype))
+                .and_then(|t| t.t())
+                .expect("g");
+            let grads: HashMap<String, Tensor> = [("w".to_owned(), g)].into();
+            for step in 0..5 {
+                opt.update(&grads, 0.01 * f64::from(step + 1), &cfg)
+                    .expect("update");
+            }
+            var.as_tensor()
+                .to_dtype(DType::F32)
+                .and_then(|t| t.flatten_all())
+                .and_then(|t| t.to_vec1())
+                .expect("vec")
+        };
+        let fused = run(DType::F32);
+        let composed = run(DType::F64);
+        for (a, b) in fused.iter().zip(&composed) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
     }
 }
