@@ -40,9 +40,20 @@ fn peak_rss_mb() -> f64 {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--split") {
+        return split();
+    }
     let dtype = arg(&args, "--dtype").unwrap_or_else(|| "f32".into());
-    let steps: usize = arg(&args, "--steps").map_or(Ok(30), |s| s.parse())?;
-    let warmup = 3;
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs a two-step smoke test.
+    let benching = args.iter().any(|a| a == "--bench");
+    let steps: usize =
+        arg(&args, "--steps").map_or(Ok(if benching { 30 } else { 2 }), |s| s.parse())?;
+    let warmup = if benching { 3 } else { 1 };
+    let (preset, batch) = if benching {
+        (Preset::Mini, 16)
+    } else {
+        (Preset::Tiny, 2)
+    };
     let data = arg(&args, "--data").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora/nesr.txt"),
         PathBuf::from,
@@ -64,10 +75,10 @@ fn main() -> anyhow::Result<()> {
     let mut cfg = RunConfig::for_stage(Stage::Pretrain);
     cfg.data = vec![data];
     cfg.tokenizer = tokenizer;
-    cfg.model = Some(Preset::Mini.config(8192));
+    cfg.model = Some(preset.config(8192));
     cfg.dtype.clone_from(&dtype);
     cfg.optim.max_steps = warmup + steps;
-    cfg.optim.batch_size = 16;
+    cfg.optim.batch_size = batch;
     cfg.optim.seq_len = 128;
     cfg.optim.lr = 6e-4;
     cfg.optim.grad_clip = 0.0;
@@ -93,7 +104,7 @@ fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow::anyhow!("no warm-up mark"))?;
     let end = marks.last().ok_or_else(|| anyhow::anyhow!("no steps"))?;
     let secs = end.1 - start.1;
-    let tokens = (steps * 16 * 128) as f64;
+    let tokens = (steps * batch * 128) as f64;
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into());
     println!(
         "dezgah llama {dtype} threads={threads}: {:.0} tokens/s, {:.0} ms/step, loss {:.2}->{:.2}, peak RSS {:.0} MB ({} params)",
@@ -102,7 +113,73 @@ fn main() -> anyhow::Result<()> {
         marks[0].2,
         end.2,
         peak_rss_mb(),
-        Preset::Mini.config(8192).parameter_count()
+        preset.config(8192).parameter_count()
+    );
+    Ok(())
+}
+
+/// Forward, backward and optimizer timed apart on random tokens (no data loading), like the
+/// reference's `--split`.
+fn split() -> anyhow::Result<()> {
+    use std::collections::HashMap;
+    use std::time::Instant;
+
+    use candle_core::{DType, Device, Tensor};
+    use dezgah::core::model::llama::{init_parameters, var_tensors};
+    use dezgah::core::model::rng::Rng;
+    use dezgah::core::model::{Llama, Weights, ops};
+    use dezgah::core::train::OptimConfig;
+    use dezgah::core::train::optim::{AdamW, accumulate};
+
+    let device = Device::Cpu;
+    let cfg = Preset::Mini.config(8192);
+    let vars = init_parameters(&cfg, 1, &device)?;
+    let tensors = var_tensors(&vars);
+    let model = Llama::new(
+        &cfg,
+        &Weights {
+            maps: vec![&tensors],
+        },
+        None,
+        DType::F32,
+        &device,
+    )?;
+    let mut opt = AdamW::new(&vars)?;
+    let optim = OptimConfig::default();
+    let mut rng = Rng::new(3);
+    let (b, t) = (16, 128);
+    let (mut fwd, mut bwd, mut step) = (0.0, 0.0, 0.0);
+    let steps = 10;
+    for i in 0..steps + 2 {
+        let ids: Vec<u32> = (0..b * t).map(|_| rng.below(8192) as u32).collect();
+        let targets: Vec<u32> = (0..b * t).map(|_| rng.below(8192) as u32).collect();
+        let ids = Tensor::from_vec(ids, (b, t), &device)?;
+        let targets = Tensor::from_vec(targets, b * t, &device)?;
+        let t0 = Instant::now();
+        let out = model.forward(&ids, None)?;
+        let loss = ops::cross_entropy(&out.logits, &targets)?;
+        let _ = loss.to_scalar::<f32>()?;
+        let t1 = Instant::now();
+        let store = loss.backward()?;
+        let mut grads = HashMap::new();
+        accumulate(&mut grads, &vars, &store, 1.0)?;
+        drop(store);
+        let t2 = Instant::now();
+        opt.update(&grads, 6e-4, &optim)?;
+        let t3 = Instant::now();
+        if i >= 2 {
+            fwd += (t1 - t0).as_secs_f64();
+            bwd += (t2 - t1).as_secs_f64();
+            step += (t3 - t2).as_secs_f64();
+        }
+    }
+    let n = f64::from(steps);
+    println!(
+        "forward {:.0} ms, backward {:.0} ms, optimizer {:.0} ms per step; forward only {:.0} tokens/s",
+        fwd * 1000.0 / n,
+        bwd * 1000.0 / n,
+        step * 1000.0 / n,
+        (b * t) as f64 * n / fwd
     );
     Ok(())
 }

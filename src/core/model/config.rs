@@ -36,9 +36,9 @@ pub enum Preset {
     Tiny,
     /// The benchmark model: 4 layers × 256 wide, context 128.
     Mini,
-    /// ~16M: first real runs on a laptop CPU.
+    /// ~16M with a 16k vocabulary: first real runs on a laptop CPU.
     Small,
-    /// ~45M.
+    /// ~41M with a 16k vocabulary.
     Base,
     /// ~125M with a 32k vocabulary: GPT-2-small scale, for a GPU.
     Medium,
@@ -86,7 +86,8 @@ impl Preset {
             max_position_embeddings: context,
             rope_theta: 10_000.0,
             rms_norm_eps: 1e-5,
-            tie_word_embeddings: true,
+            // GPT-2-small scale keeps its own output head, as Llama does at size.
+            tie_word_embeddings: self != Self::Medium,
             num_local_experts: 0,
             num_experts_per_tok: 2,
             router_aux_loss_coef: 0.01,
