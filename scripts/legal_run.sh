@@ -27,10 +27,13 @@ done
 sleep 5; kill -9 $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
 echo "killed after: $(grep '"event":"metrics"' "$OUT/events-1.jsonl" | tail -1)"
 "$BIN" train --resume "$OUT/pretrain" > "$OUT/events-2.jsonl"
-grep '"val_loss"' "$OUT/pretrain/metrics.jsonl" | python3 -c '
+python3 - "$OUT/pretrain/metrics.jsonl" <<'PY'
 import json, sys
-for l in sys.stdin:
-    m = json.loads(l); print(f"step {m[\"step\"]:4d}  loss {m[\"loss\"]:.3f}  val {m[\"val_loss\"]:.3f}  {m[\"tokens_per_sec\"]:.0f} tok/s")'
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if "val_loss" in m:
+        print("step %4d  loss %.3f  val %.3f  %5.0f tok/s" % (m["step"], m["loss"], m["val_loss"], m["tokens_per_sec"]))
+PY
 "$BIN" generate --run "$OUT/pretrain" --prompt "Azərbaycan Respublikasının" --max-tokens 60 --seed 1
 "$BIN" eval --run "$OUT/pretrain" --data "$LEGAL/Azərbaycan Respublikasının Ailə Məcəlləsi.md"
 # SFT and DPO on a copy of the sample workspace (its ready examples, its preference pairs).

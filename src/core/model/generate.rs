@@ -154,6 +154,18 @@ pub fn generate(
         // Keep the end of an over-long prompt: that is what the answer follows.
         prompt.drain(..prompt.len() + 1 - context);
     }
+    // Decoding the new ids alone would drop the space a word-start piece carries (decoders strip
+    // it at the start of text), so decode prompt + answer and keep what follows the prompt.
+    let prompt_text = decode(&prompt);
+    let continuation = |ids: &[u32]| -> String {
+        let mut all = prompt.clone();
+        all.extend_from_slice(ids);
+        let text = decode(&all);
+        match text.strip_prefix(prompt_text.as_str()) {
+            Some(rest) => rest.to_owned(),
+            None => decode(ids),
+        }
+    };
     let mut rng = Rng::new(cfg.seed);
     let mut cache = KvCache::default();
     let mut ids: Vec<u32> = Vec::new();
@@ -180,7 +192,7 @@ pub fn generate(
         }
         ids.push(next);
         next_input = vec![next];
-        let text = decode(&ids);
+        let text = continuation(&ids);
         if let Some(cut) = cfg
             .stop
             .iter()
@@ -204,7 +216,7 @@ pub fn generate(
             printed = text;
         }
     }
-    let full = decode(&ids);
+    let full = continuation(&ids);
     let text = if finish == Finish::StopString {
         printed
     } else {
