@@ -1,6 +1,6 @@
 //! The command line. With no subcommand `dezgah` opens the window; each subcommand runs the
-//! same core headless. Later work adds `corpus`, `tokenizer`, `train`, `generate`, `sft`,
-//! `prefs`, `rag` and `export` beside `workspace`.
+//! same core headless: `workspace`, `corpus`, `tokenizer`, `train`, `generate` and `eval`; later
+//! work adds `sft`, `prefs`, `rag` and `export`.
 
 mod train;
 
