@@ -670,7 +670,8 @@ impl Trainer {
         Tensor::from_vec(ids, (b, t), &self.device).map_err(model_err("batch"))
     }
 
-    /// The next training batch: (inputs, targets as a flat tensor, rows, time).
+    /// The next batch of examples in this epoch's seeded order (for DPO: the chosen answers,
+    /// then the rejected ones, pair by pair).
     fn next_sequences(&mut self) -> Vec<Sequence> {
         let b = self.cfg.optim.batch_size;
         let (seqs, pairs) = match &self.batches {
@@ -681,6 +682,13 @@ impl Trainer {
         let n = seqs.map_or_else(|| pairs.map_or(0, Vec::len), Vec::len);
         let mut out = Vec::with_capacity(b * 2);
         let mut picked = Vec::with_capacity(b);
+        if n == 0 {
+            return out;
+        }
+        // A resumed run whose data shrank starts the epoch over rather than index past the end.
+        if self.state.cursor as usize >= n {
+            self.state.cursor = 0;
+        }
         let mut order = data::epoch_order(n, self.cfg.seed, self.state.epoch);
         for _ in 0..b {
             picked.push(order[self.state.cursor as usize]);
