@@ -195,6 +195,61 @@ fn a_saved_checkpoint_loads_to_identical_logits() {
 }
 
 #[test]
+fn the_blockwise_loss_equals_the_loss_over_whole_logits() {
+    let device = Device::Cpu;
+    let mut cfg = small_model();
+    cfg.vocab_size = 300;
+    let vars = init_parameters(&cfg, 9, &device).expect("init");
+    let tensors = var_tensors(&vars);
+    let model = Llama::new(
+        &cfg,
+        &Weights {
+            maps: vec![&tensors],
+        },
+        None,
+        DType::F32,
+        &device,
+    )
+    .expect("model");
+    // 128 × 60 rows: more than one block of 2M logits at a vocabulary of 300.
+    let (b, t) = (128, 60);
+    let ids: Vec<u32> = (0..b * t).map(|i| (i * 7 % 300) as u32).collect();
+    let targets: Vec<u32> = (0..b * t)
+        .map(|i| {
+            if i % 5 == 0 {
+                dezgah::core::model::ops::IGNORE
+            } else {
+                (i * 11 % 300) as u32
+            }
+        })
+        .collect();
+    let ids = Tensor::from_vec(ids, (b, t), &device).expect("ids");
+    let (blockwise, _) = model.loss(&ids, &targets).expect("loss");
+    let whole = dezgah::core::model::ops::cross_entropy(
+        &model.forward(&ids, None).expect("fwd").logits,
+        &Tensor::from_vec(targets, b * t, &device).expect("targets"),
+    )
+    .expect("ce");
+    let (by_block, at_once) = (
+        blockwise.to_scalar::<f32>().expect("blockwise"),
+        whole.to_scalar::<f32>().expect("whole"),
+    );
+    assert!((by_block - at_once).abs() < 1e-5, "{by_block} vs {at_once}");
+    let grads = blockwise.backward().expect("backward");
+    let whole_grads = whole.backward().expect("backward");
+    for (name, var) in &vars {
+        let mine = grads.get(var.as_tensor()).expect("grad");
+        let theirs = whole_grads.get(var.as_tensor()).expect("grad");
+        let diff = (mine - theirs)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.max_all())
+            .and_then(|d| d.to_scalar::<f32>())
+            .expect("diff");
+        assert!(diff < 1e-5, "{name}: {diff}");
+    }
+}
+
+#[test]
 fn stop_and_resume_continue_the_same_curve() {
     let tmp = tempfile::tempdir().expect("tmp");
     let tok = tokenizer(tmp.path(), 400);
