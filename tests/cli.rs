@@ -980,3 +980,94 @@ fn train_survives_kill_9_then_generate_and_eval_work() {
         "a text file is not SFT data: {err}"
     );
 }
+
+/// SIGTERM (what a service manager or the GUI's stop sends) and a `STOP` file both end a run
+/// after saving a checkpoint, with a "stopped" event, and the run resumes from there.
+#[test]
+fn sigterm_and_a_stop_file_save_a_checkpoint_and_stop() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let corpus =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora/nesr.txt");
+    let tok = tmp.path().join("tok.json");
+    let out = dezgah()
+        .args([
+            "tokenizer",
+            "train",
+            "--kind",
+            "bpe",
+            "--vocab",
+            "300",
+            "--out",
+        ])
+        .arg(&tok)
+        .arg(&corpus)
+        .output()
+        .expect("tokenizer");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for how in ["sigterm", "stop-file"] {
+        let run = tmp.path().join(how);
+        let mut child = dezgah()
+            .args([
+                "train",
+                "pretrain",
+                "--max-steps",
+                "100000",
+                "--seq-len",
+                "16",
+                "--batch-size",
+                "2",
+            ])
+            .args([
+                "--checkpoint-every",
+                "0",
+                "--eval-every",
+                "0",
+                "--sample-every",
+                "0",
+                "--data",
+            ])
+            .arg(&corpus)
+            .arg("--tokenizer")
+            .arg(&tok)
+            .arg("--out")
+            .arg(&run)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        // Wait for a few steps, then ask it to stop.
+        let deadline = Instant::now() + Duration::from_mins(2);
+        while Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if line.contains("\"step\":3,") {
+                break;
+            }
+        }
+        if how == "sigterm" {
+            let status = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .expect("kill -TERM");
+            assert!(status.success());
+        } else {
+            std::fs::write(run.join("STOP"), b"").expect("STOP file");
+        }
+        let finished: Vec<String> = lines.map_while(Result::ok).collect();
+        let status = child.wait().expect("wait");
+        assert!(status.success(), "{how}: exit {status:?}");
+        let last = finished.last().expect("a finished event");
+        assert!(last.contains("\"status\":\"stopped\""), "{how}: {last}");
+        assert!(
+            finished
+                .iter()
+                .any(|l| l.contains("\"event\":\"checkpoint\"")),
+            "{how}: no checkpoint saved"
+        );
+        assert!(!run.join("STOP").exists(), "the STOP file is consumed");
+    }
+}
