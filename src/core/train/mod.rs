@@ -501,7 +501,11 @@ impl Trainer {
                     .map_err(model_err("initial weights"))?,
                 HashMap::new(),
             ),
-            (Some(_), None, _) => unreachable!("checked above: LoRA needs --init"),
+            (Some(_), None, _) => {
+                return Err(TrainError::Invalid(
+                    "LoRA adapts an existing model: give --init RUN_OR_CHECKPOINT".into(),
+                ));
+            }
         };
         let trainable_tensors = var_tensors(&trainable);
         let model = Llama::new(
