@@ -267,12 +267,7 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     let device = device_from_name(&args.device)?;
     let dir = checkpoint::resolve(&args.run, &args.checkpoint)?;
     let (model, cfg) = checkpoint::load_model(&dir, &device, candle_core::DType::F32)?;
-    let tok_path = dir
-        .ancestors()
-        .take(3)
-        .map(|p| p.join("tokenizer.json"))
-        .find(|p| p.is_file())
-        .with_context(|| format!("no tokenizer.json in or above {}", dir.display()))?;
+    let tok_path = checkpoint::tokenizer_path(&dir)?;
     let tokenizer = crate::core::tokenizer::load(&tok_path)?;
     anyhow::ensure!(
         tokenizer.get_vocab_size(true) <= cfg.vocab_size,
@@ -342,12 +337,7 @@ pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
 pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let device = device_from_name(&args.device)?;
     let dir = checkpoint::resolve(&args.run, &args.checkpoint)?;
-    let tok_path = dir
-        .ancestors()
-        .take(3)
-        .map(|p| p.join("tokenizer.json"))
-        .find(|p| p.is_file())
-        .with_context(|| format!("no tokenizer.json in or above {}", dir.display()))?;
+    let tok_path = checkpoint::tokenizer_path(&dir)?;
     let tokenizer = crate::core::tokenizer::load(&tok_path)?;
     let (perplexity, tokens) =
         train::evaluate(&dir, &tokenizer, &args.data, &device, &args.text_field)?;

@@ -125,8 +125,16 @@ pub fn init_parameters(
     seed: u64,
     device: &Device,
 ) -> Result<HashMap<String, Var>> {
-    let root = Rng::new(seed);
-    parameter_specs(cfg)
+    materialise(parameter_specs(cfg), Rng::new(seed), device)
+}
+
+/// Makes each specified parameter a `Var` with its initial values.
+fn materialise(
+    specs: Vec<(String, Vec<usize>, Init)>,
+    root: Rng,
+    device: &Device,
+) -> Result<HashMap<String, Var>> {
+    specs
         .into_iter()
         .map(|(name, dims, init)| {
             let n: usize = dims.iter().product();
@@ -200,25 +208,7 @@ impl LoraConfig {
         seed: u64,
         device: &Device,
     ) -> Result<HashMap<String, Var>> {
-        let root = Rng::new(seed ^ 0x10_4A);
-        self.parameter_specs(cfg)
-            .into_iter()
-            .map(|(name, dims, init)| {
-                let n: usize = dims.iter().product();
-                let values: Vec<f32> = match init {
-                    Init::Normal(std) => {
-                        let mut rng = root.fork(&name);
-                        (0..n).map(|_| (rng.normal() * std) as f32).collect()
-                    }
-                    Init::Ones => vec![1.0; n],
-                    Init::Zeros => vec![0.0; n],
-                };
-                Ok((
-                    name,
-                    Var::from_tensor(&Tensor::from_vec(values, dims, device)?)?,
-                ))
-            })
-            .collect()
+        materialise(self.parameter_specs(cfg), Rng::new(seed ^ 0x10_4A), device)
     }
 
     pub fn scale(&self) -> f64 {

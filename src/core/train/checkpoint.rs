@@ -212,3 +212,13 @@ pub fn load_model(
     .map_err(|e| ckpt_err(&model_path, e))?;
     Ok((model, cfg))
 }
+
+/// The `tokenizer.json` a checkpoint was trained with: the run folder's copy, found in or up to
+/// two levels above the checkpoint folder.
+pub fn tokenizer_path(dir: &Path) -> Result<PathBuf, TrainError> {
+    dir.ancestors()
+        .take(3)
+        .map(|p| p.join("tokenizer.json"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| ckpt_err(dir, "no tokenizer.json in or above it"))
+}
