@@ -277,6 +277,7 @@ fn stop_and_resume_continue_the_same_curve() {
     let mut second = Vec::new();
     let resumed = train::resume(
         &dir,
+        None,
         &mut |e| {
             if let Event::Metrics(m) = e {
                 second.push(m.clone());
@@ -307,6 +308,50 @@ fn stop_and_resume_continue_the_same_curve() {
         .map(|l| serde_json::from_str::<Metrics>(l).expect("line").step)
         .collect();
     assert_eq!(steps, (1..=14).collect::<Vec<_>>());
+}
+
+#[test]
+fn resuming_from_an_earlier_checkpoint_replays_the_same_steps_and_status_json_tracks_the_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let mut cfg = pretrain_config(&tok, 12);
+    cfg.checkpoint_every = 4;
+    cfg.keep_checkpoints = 5;
+    let dir = tmp.path().join("run");
+    let (_, straight) = run(&dir, &cfg);
+    let status = train::read_status(&dir).expect("status.json");
+    assert_eq!(status.state, train::RunState::Finished);
+    assert_eq!((status.step, status.max_steps), (12, 12));
+    assert_eq!(status.pid, std::process::id());
+
+    let mut again = Vec::new();
+    train::resume(
+        &dir,
+        Some("4"),
+        &mut |e| {
+            if let Event::Metrics(m) = e {
+                again.push(m.clone());
+            }
+        },
+        &AtomicBool::new(false),
+    )
+    .expect("resume from step 4");
+    assert_eq!(again.first().map(|m| m.step), Some(5));
+    for (a, b) in straight.iter().filter(|m| m.step > 4).zip(&again) {
+        assert_eq!(a.step, b.step);
+        assert!((a.loss - b.loss).abs() < 1e-4, "step {}", a.step);
+    }
+    let steps: Vec<u64> = std::fs::read_to_string(dir.join("metrics.jsonl"))
+        .expect("metrics")
+        .lines()
+        .map(|l| serde_json::from_str::<Metrics>(l).expect("line").step)
+        .collect();
+    assert_eq!(steps, (1..=12).collect::<Vec<_>>());
+    let kept: Vec<u64> = checkpoint::list(&dir).into_iter().map(|(s, _)| s).collect();
+    assert_eq!(kept, vec![4, 8, 12]);
+    let missing = train::resume(&dir, Some("7"), &mut |_| {}, &AtomicBool::new(false))
+        .expect_err("no checkpoint at step 7");
+    assert!(missing.to_string().contains('7'), "{missing}");
 }
 
 fn sft_file(dir: &Path) -> PathBuf {

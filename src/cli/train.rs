@@ -26,6 +26,10 @@ pub struct TrainArgs {
     /// Continue a stopped run from its latest checkpoint
     #[arg(long, value_name = "RUN_DIR")]
     pub resume: Option<PathBuf>,
+    /// With --resume: the checkpoint to continue from (last, best or a step number); later
+    /// steps are dropped
+    #[arg(long, value_name = "CHECKPOINT", requires = "resume")]
+    pub from: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -234,7 +238,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let stop = stop_flag()?;
     let mut sink = |e: &Event| print_event(e);
     let summary = if let Some(dir) = &args.resume {
-        train::resume(dir, &mut sink, &stop)?
+        train::resume(dir, args.from.as_deref(), &mut sink, &stop)?
     } else if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
         let cfg = RunConfig::from_toml(&text, path)?;

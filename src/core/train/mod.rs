@@ -226,24 +226,88 @@ pub fn start(
     Trainer::new(run_dir, cfg.clone(), None, sink)?.run(sink, stop)
 }
 
-/// Continues a stopped run from its latest checkpoint.
+/// Continues a stopped run from one of its checkpoints: `last` (the default), `best` or a step.
+/// Resuming from an earlier checkpoint abandons the steps after it: their step checkpoints are
+/// removed and their metrics dropped, so the run's history stays one line.
 pub fn resume(
     run_dir: &Path,
+    from: Option<&str>,
     sink: &mut dyn FnMut(&Event),
     stop: &AtomicBool,
 ) -> Result<Summary, TrainError> {
     let cfg_path = run_dir.join("config.toml");
     let text = std::fs::read_to_string(&cfg_path).map_err(io_err(&cfg_path))?;
     let cfg = RunConfig::from_toml(&text, &cfg_path)?;
-    let from = checkpoint::list(run_dir).last().map(|(_, p)| p.clone());
+    let from = match from {
+        None | Some("last") => checkpoint::list(run_dir).last().map(|(_, p)| p.clone()),
+        Some(which) => Some(checkpoint::resolve(run_dir, which)?),
+    };
     let Some(from) = from else {
         return Err(TrainError::Checkpoint {
             path: run_dir.join("checkpoints"),
             message: "no checkpoint to resume from".into(),
         });
     };
+    let step = checkpoint::read_state(&from)?.step;
+    for (later, dir) in checkpoint::list(run_dir) {
+        if later > step {
+            std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
+        }
+    }
     let _ = std::fs::remove_file(run_dir.join(STOP_FILE));
     Trainer::new(run_dir, cfg, Some(&from), sink)?.run(sink, stop)
+}
+
+/// What `status.json` in a run folder says: written when a run starts and when it ends, so
+/// anyone (a reopened window, a script) can tell a live run from a finished one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStatus {
+    pub state: RunState,
+    /// The training process, while it runs.
+    pub pid: u32,
+    pub step: u64,
+    pub max_steps: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_val_loss: Option<f64>,
+    #[serde(default)]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunState {
+    Running,
+    Finished,
+    Stopped,
+    Failed,
+}
+
+impl From<Status> for RunState {
+    fn from(status: Status) -> Self {
+        match status {
+            Status::Finished => Self::Finished,
+            Status::Stopped => Self::Stopped,
+            Status::Failed => Self::Failed,
+        }
+    }
+}
+
+pub const STATUS_FILE: &str = "status.json";
+
+/// The run's `status.json`, when it has a readable one.
+pub fn read_status(run_dir: &Path) -> Option<RunStatus> {
+    let text = std::fs::read_to_string(run_dir.join(STATUS_FILE)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write_status(run_dir: &Path, status: &RunStatus) {
+    let path = run_dir.join(STATUS_FILE);
+    let written = serde_json::to_vec_pretty(status)
+        .map_err(std::io::Error::other)
+        .and_then(|json| crate::core::write_atomic(&path, &json));
+    if let Err(e) = written {
+        log::warn!("{}: {e}", path.display());
+    }
 }
 
 enum Batches {
@@ -474,7 +538,16 @@ impl Trainer {
             )?),
             None => None,
         };
-        let resume_state = resume_from.map(checkpoint::read_state).transpose()?;
+        let mut resume_state = resume_from.map(checkpoint::read_state).transpose()?;
+        // Resuming from an earlier checkpoint: `best` may come from the abandoned steps and
+        // still holds the lowest validation loss this run has seen.
+        if let Some(state) = &mut resume_state
+            && let Ok(best) = checkpoint::read_state(&run_dir.join("checkpoints").join("best"))
+            && let Some(theirs) = best.best_val_loss
+            && state.best_val_loss.is_none_or(|ours| theirs < ours)
+        {
+            state.best_val_loss = Some(theirs);
+        }
         let (trainable, frozen) = match (&cfg.lora, &init_tensors, &resume_from) {
             (Some(lora), Some(base), from) => {
                 let adapters = match from {
@@ -960,7 +1033,44 @@ impl Trainer {
             ),
         };
         self.log_line(sink, started_msg);
+        let max_steps = self.cfg.optim.max_steps as u64;
+        write_status(
+            &self.run_dir,
+            &RunStatus {
+                state: RunState::Running,
+                pid: std::process::id(),
+                step: self.state.step,
+                max_steps,
+                best_val_loss: self.state.best_val_loss,
+                message: String::new(),
+            },
+        );
         let result = self.train_loop(sink, stop);
+        let (state, step, best_val_loss, message) = match &result {
+            Ok(summary) => (
+                summary.status.into(),
+                summary.step,
+                summary.best_val_loss,
+                String::new(),
+            ),
+            Err(e) => (
+                RunState::Failed,
+                self.state.step,
+                self.state.best_val_loss,
+                e.to_string(),
+            ),
+        };
+        write_status(
+            &self.run_dir,
+            &RunStatus {
+                state,
+                pid: std::process::id(),
+                step,
+                max_steps,
+                best_val_loss,
+                message,
+            },
+        );
         match &result {
             Ok(summary) => {
                 let message = match summary.status {
