@@ -4,6 +4,7 @@
 pub mod corpus;
 pub mod jobs;
 pub mod model;
+pub mod runs;
 pub mod seed;
 pub mod store;
 pub mod tokenizer;
