@@ -162,7 +162,7 @@ pub fn launch(launch: &Launch, waker: Option<Waker>) -> Result<RunChannel, RunsE
             let tail = read_tail(&stderr_path);
             let (success, detail) = match status {
                 Ok(s) if s.success() => (true, String::new()),
-                Ok(s) => (false, exit_words(&s, &tail)),
+                Ok(s) => (false, exit_words(s, &tail)),
                 Err(e) => (false, format!("cannot wait for the training process: {e}")),
             };
             send(RunEvent::Exited { success, detail });
@@ -175,7 +175,7 @@ pub fn launch(launch: &Launch, waker: Option<Waker>) -> Result<RunChannel, RunsE
 }
 
 /// How a process ended, in words, with what it last wrote to stderr.
-fn exit_words(status: &std::process::ExitStatus, stderr_tail: &str) -> String {
+fn exit_words(status: std::process::ExitStatus, stderr_tail: &str) -> String {
     let how = match status.code() {
         Some(code) => format!("the training process exited with code {code}"),
         None => {
