@@ -8,3 +8,4 @@ pub mod cli;
 pub mod core;
 pub mod i18n;
 pub mod panels;
+pub mod widgets;

@@ -1,7 +1,7 @@
 //! Click through the real app with egui_kittest, in English and Azerbaijani, on a copy of the
 //! sample workspace.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use dezgah::app::state::Area;
 use dezgah::app::{DezgahApp, StartOptions, WorkspaceSlot};
@@ -10,53 +10,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let name = entry.file_name();
-        let name_str = name.to_string_lossy();
-        // Only what git tracks: the seed, never a database a developer's run left behind.
-        if name_str.starts_with("dezgah.db") || name_str == ".gitignore" {
-            continue;
-        }
-        let target = to.join(&name);
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
-/// A fresh copy of `datasets/sample`, so tests never write into the repository.
-fn sample_workspace() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let ws = dir.path().join("sample");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample"),
-        &ws,
-    );
-    (dir, ws)
-}
-
-fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
-    let options = StartOptions {
-        workspace: Some(workspace.to_owned()),
-        area: None,
-        lang: Some(lang),
-    };
-    Harness::builder()
-        .with_size([1280.0, 800.0])
-        .with_context_setup(dezgah::app::theme::install_fonts)
-        .build_eframe(move |cc| DezgahApp::new(cc, options))
-}
-
-/// A few frames: enough for a command to be applied and drawn. Unlike `Harness::run`, it does
-/// not fail while something (a job's progress bar, a theme fade) keeps repainting.
-fn settle(harness: &mut Harness<'_, DezgahApp>) {
-    harness.run_steps(4);
-}
+mod common;
+use common::{copy_dir, harness, look, sample_workspace, settle};
 
 fn click_area(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, area: Area) {
     let label = i18n.tr(area.title_key());
@@ -593,13 +548,6 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     let estimate = estimate.expect("estimated").expect("ok");
     assert_eq!(estimate.sample_documents, 4);
     harness.get_by_label_contains(&format!("≈ {} ", estimate.estimated_tokens));
-}
-
-fn look(harness: &mut Harness<'_, DezgahApp>, name: &str) {
-    if let Ok(dir) = std::env::var("DEZGAH_LOOK") {
-        let image = harness.render().expect("render");
-        image.save(format!("{dir}/{name}.png")).expect("save");
-    }
 }
 
 fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {

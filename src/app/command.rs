@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
+use crate::app::training::{LaunchForm, PlotOptions, TrainingTab};
 use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::clean::Rules;
 use crate::core::corpus::derive::{ExportFormat, Keep};
@@ -89,4 +90,30 @@ pub enum Command {
     /// Which tokenizers to compare, and on which corpus's sample (none: the inspector's text).
     SetComparison(Vec<i64>, Option<i64>),
     CompareTokenizers,
+    SetTrainingTab(TrainingTab),
+    /// Boxed: the form carries a whole run configuration.
+    SetLaunchForm(Box<LaunchForm>),
+    /// Starts the form's run as a `dezgah train` child process.
+    LaunchRun,
+    /// Shows a run in the Monitor tab (reading its folder if needed).
+    ShowRun(i64),
+    /// Asks a running run to save a checkpoint and stop.
+    StopRun(i64),
+    /// Which checkpoint the next resume starts from: last, best or a step.
+    SetResumeFrom(String),
+    ResumeRun(i64),
+    /// Copies a run's settings into the launch form.
+    CloneRun(i64),
+    /// Asks for confirmation (`None` takes the question back).
+    AskDeleteRun(Option<i64>),
+    /// Removes a run's folder and record, once confirmed.
+    DeleteRun(i64),
+    /// Runs ticked in the history, overlaid and diffed.
+    SetCompare(Vec<i64>),
+    SetPlotOptions(PlotOptions),
+    /// Shows a corpus of the workspace in the Corpus area.
+    ShowCorpus(i64),
+    /// Shows a workspace tokenizer in the Tokenizer area.
+    ShowTokenizer(i64),
+    CopyText(String),
 }

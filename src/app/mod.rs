@@ -6,6 +6,7 @@ pub mod corpus;
 pub mod state;
 pub mod theme;
 pub mod tokenizer;
+pub mod training;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -28,6 +29,8 @@ pub struct StartOptions {
     pub workspace: Option<PathBuf>,
     pub area: Option<Area>,
     pub lang: Option<Lang>,
+    /// The program that runs training (`dezgah train …`); this executable when unset.
+    pub train_exe: Option<PathBuf>,
 }
 
 /// The open workspace, or why none is open.
@@ -89,6 +92,7 @@ pub struct DezgahApp {
     pub settings_form: SettingsForm,
     pub corpus: CorpusView,
     pub tokenizer: tokenizer::TokenizerView,
+    pub training: training::TrainingView,
     commands: Vec<Command>,
     theme_applied: Option<state::ThemeChoice>,
 }
@@ -144,7 +148,11 @@ impl DezgahApp {
             workspace_path: workspace.path().display().to_string(),
             annotator: state.annotator.clone(),
         };
-        Self {
+        let mut training = training::TrainingView::default();
+        if let Some(exe) = options.train_exe {
+            training.exe = exe;
+        }
+        let mut app = Self {
             i18n: I18n::new(state.lang),
             state,
             workspace,
@@ -153,9 +161,13 @@ impl DezgahApp {
             settings_form,
             corpus: CorpusView::default(),
             tokenizer: tokenizer::TokenizerView::default(),
+            training,
             commands: Vec::new(),
             theme_applied: None,
-        }
+        };
+        app.reattach_runs();
+        app.recheck_launch();
+        app
     }
 
     /// Queues a command for the next `logic()` pass.
@@ -278,6 +290,33 @@ impl DezgahApp {
                 }
             }
             Command::EstimateTokens(file) => self.estimate_tokens(file),
+            Command::SetTrainingTab(tab) => self.training.tab = tab,
+            Command::SetLaunchForm(form) => self.set_launch_form(*form),
+            Command::LaunchRun => self.launch_run(),
+            Command::ShowRun(id) => {
+                self.state.area = Area::Training;
+                self.select_run(id);
+            }
+            Command::StopRun(id) => self.stop_run(id),
+            Command::SetResumeFrom(from) => self.training.resume_from = from,
+            Command::ResumeRun(id) => {
+                let from = self.training.resume_from.clone();
+                self.resume_run(id, &from);
+            }
+            Command::CloneRun(id) => self.clone_run(id),
+            Command::AskDeleteRun(id) => self.training.confirm_delete = id,
+            Command::DeleteRun(id) => self.delete_run(id),
+            Command::SetCompare(ids) => self.set_compare(ids),
+            Command::SetPlotOptions(options) => self.training.plot = options,
+            Command::ShowCorpus(id) => {
+                self.state.area = Area::Corpus;
+                self.select_corpus(id);
+            }
+            Command::ShowTokenizer(id) => {
+                self.state.area = Area::Tokenizer;
+                self.select_tokenizer(id);
+            }
+            Command::CopyText(text) => ctx.copy_text(text),
             Command::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
                     b.show_whole();
@@ -376,6 +415,10 @@ impl DezgahApp {
     /// After a job ends: the workspace may have new rows, and the selected corpus new stats.
     fn after_job(&mut self, id: crate::core::jobs::JobId, ok: bool) {
         self.refresh_snapshot();
+        // A new corpus, tokenizer or rating may change what the launch form offers.
+        self.training.data_counts = None;
+        self.training.tokenizer_cache.clear();
+        self.recheck_launch();
         self.corpus_job_finished(id, ok);
         self.step_job_finished(id, ok);
         self.tokenizer_job_finished(id, ok);
@@ -416,6 +459,11 @@ impl DezgahApp {
             },
             ..tokenizer::TokenizerView::default()
         };
+        self.training = training::TrainingView {
+            exe: self.training.exe.clone(),
+            plot: self.training.plot,
+            ..training::TrainingView::default()
+        };
         if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
             self.state.workspace = Some(workspace.root().to_owned());
         }
@@ -424,6 +472,8 @@ impl DezgahApp {
         if !name.trim().is_empty() {
             self.set_annotator(&name);
         }
+        self.reattach_runs();
+        self.recheck_launch();
     }
 
     fn set_annotator(&mut self, name: &str) {
@@ -546,6 +596,7 @@ impl eframe::App for DezgahApp {
                 self.after_job(id, ok);
             }
         }
+        self.drain_runs(EVENT_BUDGET);
         if changed {
             ctx.request_repaint();
         }

@@ -110,3 +110,33 @@ pub fn chip_color(ui: &egui::Ui, i: usize, byte_fallback: bool, unknown: bool) -
     let (r, g, b) = palette[i % palette.len()];
     Color32::from_rgba_unmultiplied(r, g, b, alpha)
 }
+
+/// The `i`-th curve of a plot: distinct hues that read on both backgrounds.
+pub fn series_color(ui: &egui::Ui, i: usize) -> Color32 {
+    let palette: [(u8, u8, u8); 6] = if ui.visuals().dark_mode {
+        [
+            (0x5f, 0xa8, 0xf0),
+            (0xf0, 0x9a, 0x4a),
+            (0x7c, 0xd9, 0x92),
+            (0xd0, 0x8c, 0xf0),
+            (0xf0, 0xd0, 0x50),
+            (0x50, 0xd0, 0xd0),
+        ]
+    } else {
+        [
+            (0x1f, 0x6f, 0xc0),
+            (0xc0, 0x60, 0x10),
+            (0x1a, 0x7f, 0x37),
+            (0x8a, 0x3c, 0xb0),
+            (0x9a, 0x7a, 0x00),
+            (0x10, 0x80, 0x80),
+        ]
+    };
+    let (r, g, b) = palette[i % palette.len()];
+    Color32::from_rgb(r, g, b)
+}
+
+/// The same colour, faint: the raw curve behind a smoothed one.
+pub fn faint(color: Color32) -> Color32 {
+    color.gamma_multiply(0.3)
+}

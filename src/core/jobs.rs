@@ -213,6 +213,11 @@ impl Jobs {
         }
     }
 
+    /// What wakes the window, for other event sources (a training run's reader).
+    pub fn waker(&self) -> Option<Waker> {
+        self.waker.clone()
+    }
+
     /// Runs `work` on a thread named `dezgah-job-<id>-<name>`.
     pub fn spawn<F>(&mut self, name: &str, work: F) -> std::io::Result<JobId>
     where

@@ -57,7 +57,10 @@ pub enum RunEvent {
     /// A line of the child's output that is not an event.
     Output(String),
     /// The process is gone. `detail` says how, with the end of its stderr when it failed.
-    Exited { success: bool, detail: String },
+    Exited {
+        success: bool,
+        detail: String,
+    },
 }
 
 /// The receiving end of a run's events; dropping it tells a follower to stop (a reader keeps
@@ -313,8 +316,14 @@ pub fn load_history(run_dir: &Path) -> History {
             .iter()
             .filter_map(|l| serde_json::from_str(l).ok())
             .collect(),
-        samples: sample_lines.iter().filter_map(|l| parse_sample(l)).collect(),
-        checkpoints: checkpoint::list(run_dir).into_iter().map(|(s, _)| s).collect(),
+        samples: sample_lines
+            .iter()
+            .filter_map(|l| parse_sample(l))
+            .collect(),
+        checkpoints: checkpoint::list(run_dir)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect(),
         best_step: checkpoint::read_state(&run_dir.join("checkpoints").join("best"))
             .ok()
             .map(|s| s.step),
@@ -327,7 +336,11 @@ pub fn load_history(run_dir: &Path) -> History {
 /// Follows a run that another process (a window since closed, a terminal) is training: new
 /// metrics and samples as they are written, and its end from `status.json` — or, when the
 /// process is gone without writing one, an [`RunEvent::Exited`] that says so.
-pub fn follow(run_dir: &Path, from: &History, waker: Option<Waker>) -> Result<RunChannel, RunsError> {
+pub fn follow(
+    run_dir: &Path,
+    from: &History,
+    waker: Option<Waker>,
+) -> Result<RunChannel, RunsError> {
     let (send, handle) = channel(waker);
     let cancel = Arc::clone(&handle.cancel);
     let dir = run_dir.to_owned();
@@ -450,8 +463,7 @@ pub fn resume_args(run_dir_rel: &Path, from: &str) -> Vec<OsString> {
 pub fn shell_line(exe: &str, args: &[OsString]) -> String {
     let quote = |s: &str| {
         if !s.is_empty()
-            && s
-                .chars()
+            && s.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_./:=+@%".contains(c))
         {
             s.to_owned()
@@ -491,10 +503,16 @@ pub enum Problem {
     NoBase,
     Base(String),
     /// The tokenizer has more tokens than the model has embedding rows.
-    VocabMismatch { tokenizer: usize, model: usize },
+    VocabMismatch {
+        tokenizer: usize,
+        model: usize,
+    },
     /// The base run was trained with another tokenizer.
     OtherTokenizer,
-    ContextTooLong { seq_len: usize, context: usize },
+    ContextTooLong {
+        seq_len: usize,
+        context: usize,
+    },
     Model(String),
     NoSteps,
     BadBatch,
@@ -542,8 +560,7 @@ pub fn check_launch(name: &str, cfg: &RunConfig, facts: &LaunchFacts) -> Vec<Pro
                     tokenizer: vocab,
                     model: model.vocab_size,
                 });
-            } else if base_needed && facts.tokenizer_vocab.is_some() && !facts.base_same_tokenizer
-            {
+            } else if base_needed && facts.tokenizer_vocab.is_some() && !facts.base_same_tokenizer {
                 out.push(Problem::OtherTokenizer);
             }
             if cfg.optim.seq_len > model.max_position_embeddings {
@@ -585,27 +602,34 @@ pub fn smooth(values: &[f64], weight: f64) -> Vec<f64> {
         .collect()
 }
 
-/// Lines of two configurations (TOML) that differ: (key, left value, right value).
-pub fn config_diff(left: &RunConfig, right: &RunConfig) -> Vec<(String, String, String)> {
-    let flatten = |cfg: &RunConfig| -> Vec<(String, String)> {
-        let value = serde_json::to_value(cfg).unwrap_or_default();
-        let mut out = Vec::new();
-        flatten_json("", &value, &mut out);
-        out
-    };
-    let (a, b) = (flatten(left), flatten(right));
-    let mut keys: Vec<&String> = a.iter().chain(&b).map(|(k, _)| k).collect();
+/// The settings on which runs differ: each key (dotted, as in `config.toml`) with its value in
+/// every run, in order.
+pub fn config_diff(configs: &[RunConfig]) -> Vec<(String, Vec<String>)> {
+    let flat: Vec<Vec<(String, String)>> = configs
+        .iter()
+        .map(|cfg| {
+            let mut out = Vec::new();
+            flatten_json("", &serde_json::to_value(cfg).unwrap_or_default(), &mut out);
+            out
+        })
+        .collect();
+    let mut keys: Vec<&String> = flat.iter().flatten().map(|(k, _)| k).collect();
     keys.sort();
     keys.dedup();
-    let find = |list: &[(String, String)], key: &str| {
-        list.iter()
-            .find(|(k, _)| k == key)
-            .map_or_else(|| "—".to_owned(), |(_, v)| v.clone())
-    };
     keys.into_iter()
-        .filter_map(|k| {
-            let (x, y) = (find(&a, k), find(&b, k));
-            (x != y).then(|| (k.clone(), x, y))
+        .filter_map(|key| {
+            let values: Vec<String> = flat
+                .iter()
+                .map(|list| {
+                    list.iter()
+                        .find(|(k, _)| k == key)
+                        .map_or_else(|| "—".to_owned(), |(_, v)| v.clone())
+                })
+                .collect();
+            values
+                .iter()
+                .any(|v| v != &values[0])
+                .then(|| (key.clone(), values))
         })
         .collect()
 }
@@ -695,7 +719,12 @@ mod tests {
     fn shell_lines_quote_what_a_shell_would_split() {
         let line = shell_line(
             "dezgah",
-            &["train".into(), "--out".into(), "runs/a b".into(), "it's".into()],
+            &[
+                "train".into(),
+                "--out".into(),
+                "runs/a b".into(),
+                "it's".into(),
+            ],
         );
         assert_eq!(line, r"dezgah train --out 'runs/a b' 'it'\''s'");
     }
@@ -706,9 +735,10 @@ mod tests {
         let mut b = a.clone();
         b.optim.lr = 1e-3;
         b.preset = "mini".into();
-        let diff = config_diff(&a, &b);
-        let keys: Vec<&str> = diff.iter().map(|(k, _, _)| k.as_str()).collect();
+        let diff = config_diff(&[a.clone(), b, a]);
+        let keys: Vec<&str> = diff.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(keys, vec!["optim.lr", "preset"]);
+        assert_eq!(diff[1].1, vec!["tiny", "mini", "tiny"]);
     }
 
     #[test]
@@ -740,7 +770,10 @@ mod tests {
         match &events[2] {
             RunEvent::Exited { success, detail } => {
                 assert!(!success);
-                assert!(detail.contains("signal 11") && detail.contains("boom"), "{detail}");
+                assert!(
+                    detail.contains("signal 11") && detail.contains("boom"),
+                    "{detail}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -28,6 +28,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         settings_form,
         corpus,
         tokenizer,
+        training,
         ..
     } = app;
     let area = state.area;
@@ -57,6 +58,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         snapshot,
         corpus,
         tokenizer,
+        training,
     };
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
@@ -78,6 +80,7 @@ pub struct AreaView<'a> {
     pub snapshot: &'a Snapshot,
     pub corpus: &'a crate::app::CorpusView,
     pub tokenizer: &'a crate::app::tokenizer::TokenizerView,
+    pub training: &'a crate::app::training::TrainingView,
 }
 
 /// One line under the heading: what this area is for.

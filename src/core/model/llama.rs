@@ -14,7 +14,7 @@ use super::rng::Rng;
 /// Logits elements per block in [`Llama::loss`]: 16 MB of f32. Throughput is the same as one
 /// block on the benchmark model (measured); at a 32k vocabulary and long contexts it keeps the
 /// logits and their gradient from costing gigabytes.
-const LOGITS_BLOCK_ELEMS: usize = 4 * 1024 * 1024;
+pub const LOGITS_BLOCK_ELEMS: usize = 4 * 1024 * 1024;
 
 /// Where a parameter's initial values come from.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -42,3 +42,32 @@ pub fn dtype_from_name(name: &str) -> candle_core::Result<DType> {
         other => candle_core::bail!("unknown precision {other:?}: use f32, bf16 or f16"),
     }
 }
+
+/// The devices this build can train on, for a device picker: the CPU, then each CUDA device
+/// that opens (with the `cuda` feature) and Metal (with the `metal` feature).
+pub fn available_devices() -> Vec<String> {
+    let mut out = vec!["cpu".to_owned()];
+    if cfg!(feature = "cuda") {
+        out.extend(
+            (0..16)
+                .map_while(|i| Device::new_cuda(i).ok().map(|_| format!("cuda:{i}")))
+                .collect::<Vec<_>>(),
+        );
+    }
+    if cfg!(feature = "metal") && Device::new_metal(0).is_ok() {
+        out.push("metal".to_owned());
+    }
+    out
+}
+
+/// Bytes a training step needs beyond the weights, roughly: activations kept for the backward
+/// pass (per layer: attention and MLP inputs and outputs, the attention matrix) and one block of
+/// logits. An estimate for the launch form, not a bound.
+pub fn activation_bytes(cfg: &ModelConfig, batch: usize, seq_len: usize) -> u64 {
+    let (b, t) = (batch as u64, seq_len as u64);
+    let (h, i) = (cfg.hidden_size as u64, cfg.intermediate_size as u64);
+    let heads = cfg.num_attention_heads as u64;
+    let per_layer = b * t * (12 * h + 4 * i) + 2 * b * heads * t * t;
+    let logits = (b * t * cfg.vocab_size as u64).min(llama::LOGITS_BLOCK_ELEMS as u64) * 3;
+    4 * (per_layer * cfg.num_hidden_layers as u64 + logits)
+}

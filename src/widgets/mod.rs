@@ -1,0 +1,3 @@
+//! Reusable drawing pieces shared by the areas.
+
+pub mod loss_plot;

@@ -1,0 +1,70 @@
+//! Helpers the GUI test files share: a fresh copy of the sample workspace and the app on it.
+// Each test file uses its own subset of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use dezgah::app::{DezgahApp, StartOptions};
+use dezgah::i18n::Lang;
+use egui_kittest::Harness;
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let name = entry.file_name();
+        let name_str = name.to_string_lossy();
+        // Only what git tracks: the seed, never a database a developer's run left behind.
+        if name_str.starts_with("dezgah.db") || name_str == ".gitignore" {
+            continue;
+        }
+        let target = to.join(&name);
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// A fresh copy of `datasets/sample`, so tests never write into the repository.
+pub fn sample_workspace() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("sample");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample"),
+        &ws,
+    );
+    (dir, ws)
+}
+
+pub fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
+    harness_with(workspace, lang, Path::new(env!("CARGO_BIN_EXE_dezgah")))
+}
+
+/// The app on `workspace`, training with `train_exe` (a stand-in for `dezgah` in crash tests).
+pub fn harness_with(workspace: &Path, lang: Lang, train_exe: &Path) -> Harness<'static, DezgahApp> {
+    let options = StartOptions {
+        workspace: Some(workspace.to_owned()),
+        area: None,
+        lang: Some(lang),
+        train_exe: Some(train_exe.to_owned()),
+    };
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_context_setup(dezgah::app::theme::install_fonts)
+        .build_eframe(move |cc| DezgahApp::new(cc, options))
+}
+
+/// A few frames: enough for a command to be applied and drawn. Unlike `Harness::run`, it does
+/// not fail while something (a job's progress bar, a theme fade) keeps repainting.
+pub fn settle(harness: &mut Harness<'_, DezgahApp>) {
+    harness.run_steps(4);
+}
+
+pub fn look(harness: &mut Harness<'_, DezgahApp>, name: &str) {
+    if let Ok(dir) = std::env::var("DEZGAH_LOOK") {
+        let image = harness.render().expect("render");
+        image.save(format!("{dir}/{name}.png")).expect("save");
+    }
+}
