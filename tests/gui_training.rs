@@ -35,6 +35,13 @@ fn prepared_workspace() -> (tempfile::TempDir, PathBuf) {
     };
     dezgah::core::tokenizer::train_in_workspace(&ws, &corpora, "az-bpe", &config, None)
         .expect("tokenizer");
+    // A second one, bigger, to pick by mistake.
+    let bigger = dezgah::core::tokenizer::TrainConfig {
+        vocab_size: 700,
+        ..config
+    };
+    dezgah::core::tokenizer::train_in_workspace(&ws, &corpora, "az-bpe-700", &bigger, None)
+        .expect("tokenizer");
     (tmp, ws)
 }
 
@@ -114,8 +121,7 @@ fn run_id(app: &DezgahApp, name: &str) -> i64 {
         .runs
         .iter()
         .find(|r| r.name == name)
-        .map(|r| r.id)
-        .unwrap_or_else(|| panic!("no run {name}"))
+        .map_or_else(|| panic!("no run {name}"), |r| r.id)
 }
 
 fn last_step(app: &DezgahApp, id: i64) -> u64 {
@@ -236,6 +242,35 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
         let init = check.config.init.clone().expect("init");
         assert!(init.ends_with("checkpoints/best"), "{}", init.display());
     }
+    // The wrong tokenizer for this base is explained before anything starts.
+    let other = {
+        let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+            panic!("closed");
+        };
+        snapshot
+            .tokenizers
+            .iter()
+            .find(|t| t.name == "az-bpe-700")
+            .map(|t| t.id)
+    };
+    let mut wrong = harness.state().training.form.clone();
+    wrong.tokenizer = other;
+    harness
+        .state_mut()
+        .push(Command::SetLaunchForm(Box::new(wrong)));
+    settle(&mut harness);
+    let mismatch = i18n.tr_args(
+        "training-problem-vocab",
+        &[("tokenizer", 700.into()), ("model", 600.into())],
+    );
+    harness.get_by_label(&mismatch);
+    let mut right = harness.state().training.form.clone();
+    right.tokenizer = None;
+    harness
+        .state_mut()
+        .push(Command::SetLaunchForm(Box::new(right)));
+    settle(&mut harness);
+    assert_eq!(harness.state().training.check.problems, Vec::new());
     click(&mut harness, Role::Button, &i18n.tr("training-start"));
     let sft = run_id(harness.state(), sft_name);
     wait_until(&mut harness, "SFT finished", 240, |app| {
@@ -260,6 +295,31 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     harness.get_by_label(&i18n.tr("training-diff-title"));
     harness.get_by_label("stage");
     look(&mut harness, &format!("training-history-{lang:?}"));
+
+    // The tokenizer links to the runs that used it.
+    click(
+        &mut harness,
+        Role::Button,
+        &i18n.tr(Area::Tokenizer.title_key()),
+    );
+    harness
+        .get_all_by_label(sft_name)
+        .next()
+        .expect("link")
+        .click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.area, Area::Training);
+    assert_eq!(harness.state().training.selected, Some(sft));
+
+    // Delete the SFT run, after confirming.
+    click(&mut harness, Role::Button, &i18n.tr("training-delete"));
+    harness.get_by_label_contains(
+        &i18n.tr_args("training-delete-confirm", &[("name", sft_name.into())]),
+    );
+    click(&mut harness, Role::Button, &i18n.tr("training-delete-yes"));
+    assert!(!ws.join("runs").join(sft_name).exists());
+    assert!(!harness.state().training.live.contains_key(&sft));
+    assert!(ws.join("runs").join(name).join("checkpoints").is_dir());
 }
 
 #[test]

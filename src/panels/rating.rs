@@ -19,6 +19,7 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         );
         return;
     }
+    crate::panels::training::used_by_runs_ui(ui, view, |r| r.data == "preferences", out);
     let counts = &view.snapshot.counts;
     ui.label(i18n.tr_args(
         "count-preference-items",

@@ -24,6 +24,7 @@ pub fn sft_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         &[("count", view.snapshot.counts.sft_examples.into())],
     ));
     ui.label(egui::RichText::new(i18n.tr("sft-readonly")).weak());
+    crate::panels::training::used_by_runs_ui(ui, view, |r| r.data == "sft", out);
     ui.add_space(4.0);
     for example in examples {
         let first_prompt = example

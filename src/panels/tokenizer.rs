@@ -333,7 +333,7 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         ui,
         "tokenizers",
         i18n,
-        &["col-name", "col-kind", "col-vocab"],
+        &["col-name", "col-kind", "col-vocab", "training-col-runs"],
         |ui| {
             for t in tokenizers {
                 if ui
@@ -345,6 +345,18 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 }
                 ui.label(&t.kind);
                 ui.label(t.vocab_size.to_string());
+                ui.horizontal_wrapped(|ui| {
+                    for r in view
+                        .snapshot
+                        .runs
+                        .iter()
+                        .filter(|r| r.tokenizer_id == Some(t.id))
+                    {
+                        if ui.link(&r.name).clicked() {
+                            out.push(Command::ShowRun(r.id));
+                        }
+                    }
+                });
                 ui.end_row();
             }
         },

@@ -326,10 +326,7 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
 
     ui.add_space(8.0);
     for problem in &check.problems {
-        ui.label(
-            egui::RichText::new(format!("⚠ {}", problem_text(i18n, problem)))
-                .color(theme::error_color(ui)),
-        );
+        ui.label(egui::RichText::new(problem_text(i18n, problem)).color(theme::error_color(ui)));
     }
     ui.horizontal(|ui| {
         let ok = check.problems.is_empty();
@@ -1257,4 +1254,32 @@ fn data_text(view: &AreaView<'_>, r: &RunRow) -> String {
             .and_then(|id| view.snapshot.corpora.iter().find(|c| c.id == id))
             .map_or_else(|| "—".to_owned(), |c| c.name.clone()),
     }
+}
+
+/// "Used by runs: a, b" — links from an artefact (a corpus, a tokenizer, the SFT examples, the
+/// preference pairs) to the runs trained on it. Draws nothing when no run used it.
+pub fn used_by_runs_ui(
+    ui: &mut egui::Ui,
+    view: &AreaView<'_>,
+    used: impl Fn(&RunRow) -> bool,
+    out: &mut Vec<Command>,
+) {
+    let runs: Vec<&RunRow> = view.snapshot.runs.iter().filter(|r| used(r)).collect();
+    if runs.is_empty() {
+        return;
+    }
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            egui::RichText::new(view.i18n.tr("training-used-by")).color(theme::weak_color(ui)),
+        );
+        for r in runs {
+            if ui
+                .link(&r.name)
+                .on_hover_text(status_text(view.i18n, &r.status))
+                .clicked()
+            {
+                out.push(Command::ShowRun(r.id));
+            }
+        }
+    });
 }
