@@ -3,7 +3,8 @@
 # screenshot:  scripts/screenshot.sh AREA LANG OUT.png
 #   AREA: corpus tokenizer sft rating training playground settings;  LANG: en az
 # DEZGAH_BIN picks the binary (default: a debug build made here); DEZGAH_SHOT_WAIT the seconds
-# to wait before the shot (default 6).
+# to wait before the shot (default 6); DEZGAH_SHOT_WORKSPACE a workspace folder to copy instead
+# of the sample (to show an area with runs or tokenizers in it).
 set -euo pipefail
 if [ $# -ne 3 ]; then
   echo "usage: $0 AREA LANG OUT.png" >&2
@@ -21,7 +22,11 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/sample" "$tmp/data"
-cp -r "$root/datasets/sample/seed" "$tmp/sample/seed"
+if [ -n "${DEZGAH_SHOT_WORKSPACE:-}" ]; then
+  cp -r "$DEZGAH_SHOT_WORKSPACE/." "$tmp/sample/"
+else
+  cp -r "$root/datasets/sample/seed" "$tmp/sample/seed"
+fi
 mkdir -m 700 "$tmp/xdg"
 export XDG_DATA_HOME="$tmp/data" XDG_RUNTIME_DIR="$tmp/xdg"
 

@@ -169,6 +169,7 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
         );
     }
     harness.get_by_label(&i18n.tr("training-ready"));
+    look(&mut harness, &format!("training-form-{lang:?}"));
     click(&mut harness, Role::Button, &i18n.tr("training-start"));
     let id = run_id(harness.state(), name);
     assert_eq!(harness.state().training.tab, TrainingTab::Monitor);
@@ -427,4 +428,44 @@ fn a_reopened_window_follows_a_run_still_going_and_can_stop_it() {
         .expect("status.json");
     let text = std::fs::read_to_string(&status_file).expect("read");
     assert!(text.contains("\"stopped\""), "{text}");
+}
+
+#[test]
+fn a_run_trained_outside_the_window_joins_the_history_with_its_lineage() {
+    let (_tmp, ws) = prepared_workspace();
+    let (corpus, tokenizer) = {
+        let workspace = Workspace::open(&ws).expect("open");
+        let snapshot = workspace.snapshot().expect("snapshot");
+        (snapshot.corpora[0].clone(), snapshot.tokenizers[0].clone())
+    };
+    // As `dezgah train pretrain --out WORKSPACE/runs/cli-run` would.
+    let mut cfg = dezgah::core::train::RunConfig::for_stage(Stage::Pretrain);
+    cfg.data = vec![ws.join(&corpus.path)];
+    cfg.tokenizer = ws.join(&tokenizer.path);
+    cfg.optim.max_steps = 6;
+    cfg.optim.batch_size = 2;
+    cfg.optim.seq_len = 32;
+    cfg.eval_every = 3;
+    cfg.sample_every = 0;
+    dezgah::core::train::start(
+        &ws.join("runs").join("cli-run"),
+        &cfg,
+        &mut |_| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("train");
+
+    let harness = harness(&ws, Lang::En);
+    let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+        panic!("closed");
+    };
+    let row = snapshot
+        .runs
+        .iter()
+        .find(|r| r.name == "cli-run")
+        .expect("registered");
+    assert_eq!((row.status.as_str(), row.last_step), ("finished", 6));
+    assert_eq!(row.corpus_id, Some(corpus.id));
+    assert_eq!(row.tokenizer_id, Some(tokenizer.id));
+    assert!(row.best_val_loss.is_some());
 }

@@ -754,9 +754,127 @@ impl DezgahApp {
         }
     }
 
+    /// Runs trained into the workspace's runs folder by other means (the CLI, or a GPU
+    /// server's folder copied back) join the history: their settings, status and progress come
+    /// from the folder, their corpus, tokenizer and base run are matched by path.
+    pub(crate) fn register_folder_runs(&mut self) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &mut self.workspace
+        else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let Ok(entries) = std::fs::read_dir(root.join("runs")) else {
+            return;
+        };
+        let same = |a: &Path, rel: &str| a == Path::new(rel) || a == root.join(rel);
+        let mut added = false;
+        let mut dirs: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let Some(name) = dir.file_name().and_then(|n| n.to_str()).map(str::to_owned) else {
+                continue;
+            };
+            let rel = format!("runs/{name}");
+            let cfg_path = dir.join("config.toml");
+            if !cfg_path.is_file() || snapshot.runs.iter().any(|r| r.dir == rel || r.name == name) {
+                continue;
+            }
+            let Some(cfg) = std::fs::read_to_string(&cfg_path)
+                .ok()
+                .and_then(|text| RunConfig::from_toml(&text, &cfg_path).ok())
+            else {
+                continue;
+            };
+            let base_run = cfg.init.as_deref().and_then(|init| {
+                snapshot
+                    .runs
+                    .iter()
+                    .find(|r| init.starts_with(&r.dir) || init.starts_with(root.join(&r.dir)))
+            });
+            let record = NewRun {
+                name: name.clone(),
+                stage: cfg.stage.name().to_owned(),
+                dir: rel,
+                config: serde_json::to_value(&cfg).unwrap_or_default(),
+                tokenizer_id: snapshot
+                    .tokenizers
+                    .iter()
+                    .find(|t| same(&cfg.tokenizer, &t.path))
+                    .map(|t| t.id)
+                    .or_else(|| base_run.and_then(|r| r.tokenizer_id)),
+                base_run_id: base_run.map(|r| r.id),
+                base_checkpoint: cfg
+                    .init
+                    .as_deref()
+                    .and_then(Path::file_name)
+                    .map(|n| {
+                        n.to_string_lossy()
+                            .trim_start_matches("step-")
+                            .trim_start_matches('0')
+                            .to_owned()
+                    })
+                    .unwrap_or_default(),
+                corpus_id: cfg.data.first().and_then(|d| {
+                    snapshot
+                        .corpora
+                        .iter()
+                        .find(|c| same(d, &c.path))
+                        .map(|c| c.id)
+                }),
+                data: match cfg.stage {
+                    Stage::Pretrain | Stage::Continue => "corpus",
+                    Stage::Sft if cfg.data.iter().any(|d| d.is_dir()) => "sft",
+                    Stage::Dpo if cfg.data.iter().any(|d| d.is_dir()) => "preferences",
+                    Stage::Sft | Stage::Dpo => "files",
+                }
+                .to_owned(),
+                data_items: None,
+                max_steps: cfg.optim.max_steps as u64,
+            };
+            let history = runs::load_history(&dir);
+            let status = match &history.status {
+                Some(s) if s.state == RunState::Running && runs::process_alive(s.pid) => "running",
+                Some(s) if s.state == RunState::Finished => "finished",
+                Some(s) if s.state == RunState::Stopped => "stopped",
+                None if !history.checkpoints.is_empty() => "stopped",
+                _ => "failed",
+            };
+            let progress = RunProgress {
+                status: status.to_owned(),
+                last_step: history.metrics.last().map_or(0, |m| m.step),
+                best_val_loss: history
+                    .metrics
+                    .iter()
+                    .filter_map(|m| m.val_loss)
+                    .min_by(f64::total_cmp),
+                duration_secs: history.metrics.last().map_or(0.0, |m| m.elapsed_secs),
+                message: history
+                    .status
+                    .as_ref()
+                    .map(|s| s.message.clone())
+                    .unwrap_or_default(),
+            };
+            let store = workspace.store_mut();
+            match store
+                .add_run(&record)
+                .and_then(|id| store.update_run(id, &progress))
+            {
+                Ok(()) => added = true,
+                Err(e) => log::warn!("{}: {e:#}", dir.display()),
+            }
+            if added && let Ok(fresh) = workspace.snapshot() {
+                **snapshot = fresh;
+            }
+        }
+    }
+
     /// After the workspace opens: runs its database says are running are followed again if
     /// their process is still there, and recorded as ended if not.
     pub(crate) fn reattach_runs(&mut self) {
+        self.register_folder_runs();
         let WorkspaceSlot::Open {
             workspace,
             snapshot,

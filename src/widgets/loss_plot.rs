@@ -28,6 +28,24 @@ pub struct Marker {
     pub color: Color32,
 }
 
+/// Points a curve draws at most; longer runs are thinned (smoothing still sees every point).
+const MAX_POINTS: usize = 4000;
+
+/// Every k-th point, and always the last one, so a 100k-step run draws as fast as a short one.
+fn thin(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
+    if points.len() <= MAX_POINTS {
+        return points;
+    }
+    let every = points.len().div_ceil(MAX_POINTS);
+    let last = points.len() - 1;
+    points
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0 || *i == last)
+        .map(|(_, p)| p)
+        .collect()
+}
+
 fn to_axis(value: f64, log: bool) -> f64 {
     if log { value.max(1e-12).log10() } else { value }
 }
@@ -109,12 +127,12 @@ pub fn curves_ui(
                     .collect();
                 plot_ui.line(
                     // Unnamed: the legend lists the smoothed curve only.
-                    Line::new("", PlotPoints::from(pts))
+                    Line::new("", PlotPoints::from(thin(pts)))
                         .color(theme::faint(s.color))
                         .allow_hover(false),
                 );
                 plot_ui.line(
-                    Line::new(s.name, PlotPoints::from(smoothed))
+                    Line::new(s.name, PlotPoints::from(thin(smoothed)))
                         .color(s.color)
                         .width(2.0),
                 );
@@ -132,7 +150,7 @@ pub fn curves_ui(
                 );
             } else {
                 plot_ui.line(
-                    Line::new(s.name, PlotPoints::from(pts))
+                    Line::new(s.name, PlotPoints::from(thin(pts)))
                         .color(s.color)
                         .width(1.5),
                 );
@@ -149,4 +167,16 @@ pub fn curves_ui(
             );
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thinning_keeps_the_ends_and_at_most_the_limit() {
+        let points: Vec<[f64; 2]> = (0..100_001).map(|i| [f64::from(i), 1.0]).collect();
+        let thin = super::thin(points);
+        assert!(thin.len() <= super::MAX_POINTS + 1, "{}", thin.len());
+        assert_eq!(thin.first().map(|p| p[0]), Some(0.0));
+        assert_eq!(thin.last().map(|p| p[0]), Some(100_000.0));
+    }
 }
