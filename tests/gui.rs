@@ -211,8 +211,15 @@ fn snapshots_of_areas_in_azerbaijani() {
     );
     let mut harness = harness(&ws, Lang::Az);
     let i18n = I18n::new(Lang::Az);
-    for area in [Area::Corpus, Area::Sft, Area::Settings] {
+    for area in [Area::Corpus, Area::Sft, Area::Training, Area::Settings] {
         click_area(&mut harness, &i18n, area);
+        if area == Area::Training {
+            // The launch form: the longest labels of the area.
+            harness
+                .get_by_role_and_label(Role::Button, &i18n.tr("training-tab-launch"))
+                .click();
+            settle(&mut harness);
+        }
         if area == Area::Corpus {
             // A corpus with its statistics and length histogram.
             harness.get_by_label("nesr").click();

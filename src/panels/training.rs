@@ -234,7 +234,7 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             ui.end_row();
 
             if form.stage != Stage::Pretrain {
-                field_label(ui, i18n, "training-field-base");
+                let label = field_label(ui, i18n, "training-field-base");
                 ui.horizontal_wrapped(|ui| {
                     let name_of = |id: Option<i64>| {
                         id.and_then(|id| snapshot.runs.iter().find(|r| r.id == id))
@@ -250,25 +250,35 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                                     format!("{} ({})", r.name, r.stage),
                                 );
                             }
-                        });
-                    ui.label(i18n.tr("training-field-checkpoint"))
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    let checkpoint = ui
+                        .label(i18n.tr("training-field-checkpoint"))
                         .on_hover_text(i18n.tr("training-field-checkpoint-hint"));
                     ui.add(
                         egui::TextEdit::singleline(&mut form.base_checkpoint)
                             .id_salt("training_base_checkpoint")
                             .desired_width(60.0),
-                    );
+                    )
+                    .labelled_by(checkpoint.id);
                 });
                 ui.end_row();
             }
 
-            field_label(ui, i18n, "training-field-tokenizer");
+            let label = field_label(ui, i18n, "training-field-tokenizer");
             ui.horizontal_wrapped(|ui| {
                 let text = form
                     .tokenizer
                     .and_then(|id| snapshot.tokenizers.iter().find(|t| t.id == id))
                     .map_or_else(
-                        || i18n.tr("training-tokenizer-of-base"),
+                        || {
+                            if form.stage == Stage::Pretrain {
+                                i18n.tr("training-none")
+                            } else {
+                                i18n.tr("training-tokenizer-of-base")
+                            }
+                        },
                         |t| format!("{} ({})", t.name, t.vocab_size),
                     );
                 egui::ComboBox::from_id_salt("training_tokenizer")
@@ -288,7 +298,9 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                                 format!("{} ({}, {})", t.name, t.kind, t.vocab_size),
                             );
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(label.id);
                 if snapshot.tokenizers.is_empty() {
                     ui.label(
                         egui::RichText::new(i18n.tr("training-no-tokenizer"))
@@ -311,14 +323,16 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     hyper_ui(ui, i18n, state, &mut form);
 
     ui.add_space(8.0);
-    ui.label(i18n.tr("training-field-prompts"))
+    let label = ui
+        .label(i18n.tr("training-field-prompts"))
         .on_hover_text(i18n.tr("training-field-prompts-hint"));
     ui.add(
         egui::TextEdit::multiline(&mut form.sample_prompts)
             .id_salt("training_prompts")
             .desired_rows(2)
             .desired_width(480.0),
-    );
+    )
+    .labelled_by(label.id);
 
     if form != state.form {
         out.push(Command::SetLaunchForm(Box::new(form)));
@@ -406,8 +420,9 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
                 .spacing([8.0, 4.0])
                 .show(ui, |ui| {
                     let field = |ui: &mut egui::Ui, key: &str, v: &mut usize, max: usize| {
-                        field_label(ui, i18n, key);
-                        ui.add(egui::DragValue::new(v).range(1..=max));
+                        let label = field_label(ui, i18n, key);
+                        ui.add(egui::DragValue::new(v).range(1..=max))
+                            .labelled_by(label.id);
                     };
                     field(ui, "training-field-hidden", &mut m.hidden_size, 8192);
                     field(ui, "training-field-layers", &mut m.num_hidden_layers, 96);
@@ -431,8 +446,9 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
                         &mut m.max_position_embeddings,
                         32_768,
                     );
-                    field_label(ui, i18n, "training-field-experts");
-                    ui.add(egui::DragValue::new(&mut m.num_local_experts).range(0..=64));
+                    let label = field_label(ui, i18n, "training-field-experts");
+                    ui.add(egui::DragValue::new(&mut m.num_local_experts).range(0..=64))
+                        .labelled_by(label.id);
                     field(ui, "training-field-top-k", &mut m.num_experts_per_tok, 8);
                     ui.end_row();
                 });
@@ -474,90 +490,108 @@ fn hyper_ui(
         .num_columns(6)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
-            field_label(ui, i18n, "training-field-steps");
-            ui.add(egui::DragValue::new(&mut c.optim.max_steps).range(1..=10_000_000));
-            field_label(ui, i18n, "training-field-lr");
+            let label = field_label(ui, i18n, "training-field-steps");
+            ui.add(egui::DragValue::new(&mut c.optim.max_steps).range(1..=10_000_000))
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-lr");
             ui.add(
                 egui::DragValue::new(&mut c.optim.lr)
                     .range(1e-7..=1.0)
                     .speed(1e-5)
                     .custom_formatter(|v, _| format!("{v:.1e}"))
                     .custom_parser(|s| s.trim().parse().ok()),
-            );
-            field_label(ui, i18n, "training-field-warmup");
-            ui.add(egui::DragValue::new(&mut c.optim.warmup_steps).range(0..=1_000_000));
+            )
+            .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-warmup");
+            ui.add(egui::DragValue::new(&mut c.optim.warmup_steps).range(0..=1_000_000))
+                .labelled_by(label.id);
             ui.end_row();
 
-            field_label(ui, i18n, "training-field-batch");
-            ui.add(egui::DragValue::new(&mut c.optim.batch_size).range(1..=4096));
-            field_label(ui, i18n, "training-field-accum");
-            ui.add(egui::DragValue::new(&mut c.optim.grad_accum).range(1..=1024));
-            field_label(ui, i18n, "training-field-seq");
-            ui.add(egui::DragValue::new(&mut c.optim.seq_len).range(2..=32_768));
+            let label = field_label(ui, i18n, "training-field-batch");
+            ui.add(egui::DragValue::new(&mut c.optim.batch_size).range(1..=4096))
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-accum");
+            ui.add(egui::DragValue::new(&mut c.optim.grad_accum).range(1..=1024))
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-seq");
+            ui.add(egui::DragValue::new(&mut c.optim.seq_len).range(2..=32_768))
+                .labelled_by(label.id);
             ui.end_row();
 
-            field_label(ui, i18n, "training-field-wd");
+            let label = field_label(ui, i18n, "training-field-wd");
             ui.add(
                 egui::DragValue::new(&mut c.optim.weight_decay)
                     .range(0.0..=1.0)
                     .speed(0.01),
-            );
-            field_label(ui, i18n, "training-field-clip");
+            )
+            .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-clip");
             ui.add(
                 egui::DragValue::new(&mut c.optim.grad_clip)
                     .range(0.0..=100.0)
                     .speed(0.1),
-            );
-            field_label(ui, i18n, "training-field-seed");
-            ui.add(egui::DragValue::new(&mut c.seed));
+            )
+            .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-seed");
+            ui.add(egui::DragValue::new(&mut c.seed))
+                .labelled_by(label.id);
             ui.end_row();
 
-            field_label(ui, i18n, "training-field-eval-every");
-            ui.add(egui::DragValue::new(&mut c.eval_every).range(0..=1_000_000));
-            field_label(ui, i18n, "training-field-sample-every");
-            ui.add(egui::DragValue::new(&mut c.sample_every).range(0..=1_000_000));
-            field_label(ui, i18n, "training-field-checkpoint-every");
-            ui.add(egui::DragValue::new(&mut c.checkpoint_every).range(0..=1_000_000));
+            let label = field_label(ui, i18n, "training-field-eval-every");
+            ui.add(egui::DragValue::new(&mut c.eval_every).range(0..=1_000_000))
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-sample-every");
+            ui.add(egui::DragValue::new(&mut c.sample_every).range(0..=1_000_000))
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-checkpoint-every");
+            ui.add(egui::DragValue::new(&mut c.checkpoint_every).range(0..=1_000_000))
+                .labelled_by(label.id);
             ui.end_row();
 
-            field_label(ui, i18n, "training-field-device");
+            let label = field_label(ui, i18n, "training-field-device");
             egui::ComboBox::from_id_salt("training_device")
                 .selected_text(c.device.clone())
                 .show_ui(ui, |ui| {
                     for d in &state.devices {
                         ui.selectable_value(&mut c.device, d.clone(), d);
                     }
-                });
-            field_label(ui, i18n, "training-field-dtype");
+                })
+                .response
+                .labelled_by(label.id);
+            let label = field_label(ui, i18n, "training-field-dtype");
             egui::ComboBox::from_id_salt("training_dtype")
                 .selected_text(c.dtype.clone())
                 .show_ui(ui, |ui| {
                     for d in ["f32", "bf16", "f16"] {
                         ui.selectable_value(&mut c.dtype, d.to_owned(), d);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             match form_stage {
                 Stage::Sft => {
-                    field_label(ui, i18n, "training-field-lora");
+                    let label = field_label(ui, i18n, "training-field-lora");
                     ui.horizontal(|ui| {
-                        ui.checkbox(&mut form.use_lora, "");
+                        ui.checkbox(&mut form.use_lora, "").labelled_by(label.id);
                         if form.use_lora {
                             let lora = c.lora.get_or_insert_with(Default::default);
                             ui.add(
                                 egui::DragValue::new(&mut lora.rank)
                                     .range(1..=256)
                                     .prefix("r = "),
-                            );
+                            )
+                            .labelled_by(label.id);
                         }
                     });
                 }
                 Stage::Dpo => {
-                    field_label(ui, i18n, "training-field-beta");
+                    let label = field_label(ui, i18n, "training-field-beta");
                     ui.add(
                         egui::DragValue::new(&mut c.dpo_beta)
                             .range(0.001..=10.0)
                             .speed(0.01),
-                    );
+                    )
+                    .labelled_by(label.id);
                 }
                 Stage::Pretrain | Stage::Continue => {}
             }
@@ -623,7 +657,7 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             {
                 out.push(Command::ResumeRun(id));
             }
-            ui.label(i18n.tr("training-resume-from"));
+            let label = ui.label(i18n.tr("training-resume-from"));
             egui::ComboBox::from_id_salt("training_resume_from")
                 .selected_text(checkpoint_label(i18n, &from))
                 .show_ui(ui, |ui| {
@@ -644,7 +678,9 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         let text = checkpoint_label(i18n, &s);
                         ui.selectable_value(&mut from, s, text);
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if from != state.resume_from {
                 out.push(Command::SetResumeFrom(from));
             }
@@ -1104,18 +1140,19 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             ui.end_row();
             for r in runs {
                 let mut on = compare.contains(&r.id);
-                if ui
+                let tick = ui
                     .checkbox(&mut on, "")
-                    .on_hover_text(i18n.tr("training-col-compare-hint"))
-                    .changed()
-                {
+                    .on_hover_text(i18n.tr("training-col-compare-hint"));
+                if tick.changed() {
                     if on {
                         compare.push(r.id);
                     } else {
                         compare.retain(|&c| c != r.id);
                     }
                 }
-                if ui.link(&r.name).clicked() {
+                let link = ui.link(&r.name);
+                tick.labelled_by(link.id);
+                if link.clicked() {
                     out.push(Command::ShowRun(r.id));
                 }
                 ui.label(i18n.tr(stage_key(stage_from_name(&r.stage))));
