@@ -155,7 +155,7 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     // Fill the form: a name typed, small numbers, the corpus and tokenizer it proposes.
     let name = "kiçik-əsas";
     type_name(&mut harness, &i18n, name);
-    set_numbers(&mut harness, 120, 2, 32);
+    set_numbers(&mut harness, 200, 2, 32);
     {
         let app = harness.state();
         assert_eq!(app.training.form.name, name);
@@ -191,7 +191,7 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
         status(app, id) == "stopped" && app.training.live[&id].channel.is_none()
     });
     let stopped_at = last_step(harness.state(), id);
-    assert!(stopped_at < 120, "stopped at {stopped_at}");
+    assert!(stopped_at < 200, "stopped at {stopped_at}");
     harness.get_by_label(&i18n.tr("training-status-stopped"));
 
     // Resume from the last checkpoint and let it finish.
@@ -205,13 +205,13 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
         .iter()
         .map(|m| m.step)
         .collect();
-    assert_eq!(steps, (1..=120).collect::<Vec<_>>(), "one point per step");
+    assert_eq!(steps, (1..=200).collect::<Vec<_>>(), "one point per step");
     {
         let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
             panic!("closed");
         };
         let row = snapshot.runs.iter().find(|r| r.id == id).expect("row");
-        assert_eq!((row.status.as_str(), row.last_step), ("finished", 120));
+        assert_eq!((row.status.as_str(), row.last_step), ("finished", 200));
         assert!(row.best_val_loss.is_some());
     }
 

@@ -158,10 +158,53 @@ pub struct LaunchCheck {
     pub command: String,
 }
 
+/// A run's metrics as columns, kept beside its log so a frame reads a few contiguous arrays
+/// of floats instead of walking every logged step's whole record.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Curves {
+    pub step: Vec<f64>,
+    pub loss: Vec<f64>,
+    pub lr: Vec<f64>,
+    pub grad_norm: Vec<f64>,
+    pub tokens_per_sec: Vec<f64>,
+    pub val_loss: Vec<[f64; 2]>,
+    pub reward_margin: Vec<[f64; 2]>,
+    pub reward_accuracy: Vec<[f64; 2]>,
+}
+
+impl Curves {
+    pub fn of(metrics: &[train::Metrics]) -> Self {
+        let mut curves = Self::default();
+        for m in metrics {
+            curves.push(m);
+        }
+        curves
+    }
+
+    pub fn push(&mut self, m: &train::Metrics) {
+        let x = m.step as f64;
+        self.step.push(x);
+        self.loss.push(m.loss);
+        self.lr.push(m.lr);
+        self.grad_norm.push(m.grad_norm);
+        self.tokens_per_sec.push(m.tokens_per_sec);
+        let sparse = |list: &mut Vec<[f64; 2]>, v: Option<f64>| {
+            if let Some(v) = v.filter(|v| v.is_finite()) {
+                list.push([x, v]);
+            }
+        };
+        sparse(&mut self.val_loss, m.val_loss);
+        sparse(&mut self.reward_margin, m.reward_margin);
+        sparse(&mut self.reward_accuracy, m.reward_accuracy);
+    }
+}
+
 /// A run the window has read, and follows while it trains.
 #[derive(Debug, Default)]
 pub struct LiveRun {
     pub history: History,
+    /// `history.metrics` as columns, for drawing.
+    pub curves: Curves,
     pub channel: Option<RunChannel>,
     /// running, stopped, finished or failed.
     pub status: String,
@@ -189,22 +232,24 @@ impl LiveRun {
 
     /// The best checkpoint: where `checkpoints/best` was saved, else the lowest validation loss.
     pub fn best(&self) -> Option<(u64, f64)> {
-        let lowest = self
-            .history
-            .metrics
+        let val = &self.curves.val_loss;
+        let lowest = val
             .iter()
-            .filter_map(|m| m.val_loss.map(|v| (m.step, v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1));
+            .min_by(|a, b| a[1].total_cmp(&b[1]))
+            .map(|p| (p[0] as u64, p[1]));
         match self.history.best_step {
-            Some(step) => self
-                .history
-                .metrics
+            Some(step) => val
                 .iter()
-                .find(|m| m.step == step)
-                .and_then(|m| m.val_loss.map(|v| (step, v)))
+                .find(|p| p[0] as u64 == step)
+                .map(|p| (step, p[1]))
                 .or(lowest),
             None => lowest,
         }
+    }
+
+    /// Keeps the columns in step with the log after it was replaced or cut.
+    fn resync(&mut self) {
+        self.curves = Curves::of(&self.history.metrics);
     }
 
     fn push_log(&mut self, line: String) {
@@ -532,13 +577,14 @@ impl DezgahApp {
             return;
         };
         let history = runs::load_history(&workspace.root().join(&row.dir));
-        let live = LiveRun {
+        let mut live = LiveRun {
             status: row.status.clone(),
             max_steps: row.max_steps,
             error: (!row.message.is_empty()).then(|| row.message.clone()),
             history,
             ..LiveRun::default()
         };
+        live.resync();
         self.training.live.insert(id, live);
     }
 
@@ -927,6 +973,7 @@ impl DezgahApp {
                 }
             }
             live.history = history;
+            live.resync();
             let followed = live.channel.is_some();
             self.training.live.insert(row.id, live);
             if !followed {
@@ -958,6 +1005,7 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
                 h.metrics.retain(|m| m.step <= step);
                 h.samples.retain(|s| s.step <= step);
                 h.checkpoints.retain(|&s| s <= step);
+                live.resync();
             }
             true
         }
@@ -971,8 +1019,14 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
         RunEvent::Train(Event::Metrics(m)) => {
             live.preparing = None;
             let h = &mut live.history;
-            h.metrics.retain(|old| old.step < m.step);
-            h.metrics.push(m);
+            if h.metrics.last().is_some_and(|old| old.step >= m.step) {
+                h.metrics.retain(|old| old.step < m.step);
+                h.metrics.push(m);
+                live.resync();
+            } else {
+                live.curves.push(&m);
+                h.metrics.push(m);
+            }
             false
         }
         RunEvent::Train(Event::Sample { step, prompt, text }) => {

@@ -14,7 +14,7 @@ use crate::core::train::{RunConfig, Stage};
 use crate::i18n::I18n;
 use crate::panels::status_bar::format_duration;
 use crate::panels::{AreaView, about_ui, folder_link_ui};
-use crate::widgets::loss_plot::{Marker, Series, curves_ui};
+use crate::widgets::loss_plot::{Marker, Series, curves_ui, dense_series, sparse_series};
 
 pub fn training_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -901,12 +901,10 @@ fn progress_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun) {
         return;
     };
     let val = live
-        .history
-        .metrics
-        .iter()
-        .rev()
-        .find_map(|m| m.val_loss)
-        .map_or_else(|| "—".to_owned(), |v| format!("{v:.4}"));
+        .curves
+        .val_loss
+        .last()
+        .map_or_else(|| "—".to_owned(), |p| format!("{:.4}", p[1]));
     let best = live
         .best()
         .map_or_else(|| "—".to_owned(), |(s, v)| format!("{v:.4} @ {s}"));
@@ -937,12 +935,9 @@ fn progress_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun) {
 }
 
 fn loss_plot_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, plot: PlotOptions, id: &str) {
-    let metrics = &live.history.metrics;
-    let train: Vec<[f64; 2]> = metrics.iter().map(|m| [m.step as f64, m.loss]).collect();
-    let val: Vec<[f64; 2]> = metrics
-        .iter()
-        .filter_map(|m| m.val_loss.map(|v| [m.step as f64, v]))
-        .collect();
+    let c = &live.curves;
+    let (train, smoothed) = dense_series(&c.step, &c.loss, plot.smoothing);
+    let val = sparse_series(&c.val_loss);
     let markers = live
         .best()
         .map(|(step, v)| Marker {
@@ -960,15 +955,15 @@ fn loss_plot_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, plot: PlotOption
             Series {
                 name: i18n.tr("training-train-loss"),
                 points: train,
+                smoothed,
                 color: theme::series_color(ui, 0),
-                smoothed: true,
                 dots: false,
             },
             Series {
                 name: i18n.tr("training-val-loss"),
                 points: val,
+                smoothed: None,
                 color: theme::series_color(ui, 1),
-                smoothed: false,
                 dots: true,
             },
         ],
@@ -981,21 +976,21 @@ fn loss_plot_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, plot: PlotOption
 }
 
 fn small_plots_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, id: i64, dpo: bool) {
-    let metrics = &live.history.metrics;
-    let series = |f: &dyn Fn(&crate::core::train::Metrics) -> Option<f64>| -> Vec<[f64; 2]> {
-        metrics
-            .iter()
-            .filter_map(|m| f(m).map(|v| [m.step as f64, v]))
-            .collect()
-    };
+    let c = &live.curves;
     let mut plots: Vec<(&str, Vec<[f64; 2]>)> = vec![
-        ("training-lr", series(&|m| Some(m.lr))),
-        ("training-grad-norm", series(&|m| Some(m.grad_norm))),
-        ("training-speed", series(&|m| Some(m.tokens_per_sec))),
+        ("training-lr", dense_series(&c.step, &c.lr, 0.0).0),
+        (
+            "training-grad-norm",
+            dense_series(&c.step, &c.grad_norm, 0.0).0,
+        ),
+        (
+            "training-speed",
+            dense_series(&c.step, &c.tokens_per_sec, 0.0).0,
+        ),
     ];
     if dpo {
-        plots.push(("training-margin", series(&|m| m.reward_margin)));
-        plots.push(("training-accuracy", series(&|m| m.reward_accuracy)));
+        plots.push(("training-margin", sparse_series(&c.reward_margin)));
+        plots.push(("training-accuracy", sparse_series(&c.reward_accuracy)));
     }
     let raw = PlotOptions {
         smoothing: 0.0,
@@ -1013,8 +1008,8 @@ fn small_plots_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, id: i64, dpo: 
                     vec![Series {
                         name: i18n.tr(key),
                         points,
+                        smoothed: None,
                         color: theme::series_color(ui, i + 2),
-                        smoothed: false,
                         dots: false,
                     }],
                     Vec::new(),
@@ -1210,28 +1205,20 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let mut series = Vec::new();
     for (i, (row, live)) in chosen.iter().enumerate() {
         let color = theme::series_color(ui, i);
+        let c = &live.curves;
+        let (points, smoothed) = dense_series(&c.step, &c.loss, plot.smoothing);
         series.push(Series {
             name: format!("{} · {}", row.name, i18n.tr("training-train-loss")),
-            points: live
-                .history
-                .metrics
-                .iter()
-                .map(|m| [m.step as f64, m.loss])
-                .collect(),
+            points,
+            smoothed,
             color,
-            smoothed: true,
             dots: false,
         });
         series.push(Series {
             name: format!("{} · {}", row.name, i18n.tr("training-val-loss")),
-            points: live
-                .history
-                .metrics
-                .iter()
-                .filter_map(|m| m.val_loss.map(|v| [m.step as f64, v]))
-                .collect(),
+            points: sparse_series(&c.val_loss),
+            smoothed: None,
             color,
-            smoothed: false,
             dots: true,
         });
     }

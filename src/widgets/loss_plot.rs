@@ -9,15 +9,55 @@ use crate::app::theme;
 use crate::app::training::PlotOptions;
 use crate::core::runs::smooth;
 
-/// One curve: (step, value) points in step order.
+/// One curve: (step, value) points in step order, already thinned (see [`metric_series`]).
 pub struct Series {
     pub name: String,
     pub points: Vec<[f64; 2]>,
+    /// The smoothed curve at the same steps; the raw one is then drawn faint behind it.
+    pub smoothed: Option<Vec<[f64; 2]>>,
     pub color: Color32,
-    /// Whether the smoothing slider applies (train loss yes, validation loss no).
-    pub smoothed: bool,
     /// Drawn with dots: sparse series such as validation loss.
     pub dots: bool,
+}
+
+fn thin_keep(len: usize) -> impl Fn(usize) -> bool {
+    let every = len.div_ceil(MAX_POINTS).max(1);
+    let last = len.saturating_sub(1);
+    move |i| i.is_multiple_of(every) || i == last
+}
+
+/// A dense curve (a value at every logged step): at most [`MAX_POINTS`] points (every k-th
+/// and the last), and with `smoothing` > 0 the smoothed curve, computed over every point and
+/// sampled at the same steps.
+pub fn dense_series(
+    steps: &[f64],
+    values: &[f64],
+    smoothing: f64,
+) -> (Vec<[f64; 2]>, Option<Vec<[f64; 2]>>) {
+    let keep = thin_keep(values.len());
+    let sample = |ys: &[f64]| -> Vec<[f64; 2]> {
+        steps
+            .iter()
+            .zip(ys)
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, (&x, &y))| [x, y])
+            .collect()
+    };
+    let smoothed =
+        (smoothing > 0.0 && values.len() > 2).then(|| sample(&smooth(values, smoothing)));
+    (sample(values), smoothed)
+}
+
+/// A sparse curve (validation loss, DPO rewards), thinned the same way.
+pub fn sparse_series(points: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let keep = thin_keep(points.len());
+    points
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| keep(*i))
+        .map(|(_, p)| *p)
+        .collect()
 }
 
 /// A marked point, e.g. the best checkpoint.
@@ -30,21 +70,6 @@ pub struct Marker {
 
 /// Points a curve draws at most; longer runs are thinned (smoothing still sees every point).
 const MAX_POINTS: usize = 4000;
-
-/// Every k-th point, and always the last one, so a 100k-step run draws as fast as a short one.
-fn thin(points: Vec<[f64; 2]>) -> Vec<[f64; 2]> {
-    if points.len() <= MAX_POINTS {
-        return points;
-    }
-    let every = points.len().div_ceil(MAX_POINTS);
-    let last = points.len() - 1;
-    points
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| i % every == 0 || *i == last)
-        .map(|(_, p)| p)
-        .collect()
-}
 
 fn to_axis(value: f64, log: bool) -> f64 {
     if log { value.max(1e-12).log10() } else { value }
@@ -107,32 +132,21 @@ pub fn curves_ui(
     }
     plot.show(ui, |plot_ui| {
         for s in series {
-            let pts: Vec<[f64; 2]> = s
-                .points
-                .iter()
-                .filter(|p| p[1].is_finite())
-                .map(|p| [p[0], to_axis(p[1], log)])
-                .collect();
-            if s.smoothed && options.smoothing > 0.0 && pts.len() > 2 {
-                let raw: Vec<f64> = s
-                    .points
-                    .iter()
-                    .filter(|p| p[1].is_finite())
-                    .map(|p| p[1])
-                    .collect();
-                let smoothed: Vec<[f64; 2]> = pts
-                    .iter()
-                    .zip(smooth(&raw, options.smoothing))
-                    .map(|(p, v)| [p[0], to_axis(v, log)])
-                    .collect();
+            let axis = |pts: Vec<[f64; 2]>| -> Vec<[f64; 2]> {
+                pts.into_iter()
+                    .map(|p| [p[0], to_axis(p[1], log)])
+                    .collect()
+            };
+            let pts = axis(s.points);
+            if let Some(smoothed) = s.smoothed {
                 plot_ui.line(
                     // Unnamed: the legend lists the smoothed curve only.
-                    Line::new("", PlotPoints::from(thin(pts)))
+                    Line::new("", PlotPoints::from(pts))
                         .color(theme::faint(s.color))
                         .allow_hover(false),
                 );
                 plot_ui.line(
-                    Line::new(s.name, PlotPoints::from(thin(smoothed)))
+                    Line::new(s.name, PlotPoints::from(axis(smoothed)))
                         .color(s.color)
                         .width(2.0),
                 );
@@ -150,7 +164,7 @@ pub fn curves_ui(
                 );
             } else {
                 plot_ui.line(
-                    Line::new(s.name, PlotPoints::from(thin(pts)))
+                    Line::new(s.name, PlotPoints::from(pts))
                         .color(s.color)
                         .width(1.5),
                 );
@@ -172,11 +186,21 @@ pub fn curves_ui(
 #[cfg(test)]
 mod tests {
     #[test]
-    fn thinning_keeps_the_ends_and_at_most_the_limit() {
-        let points: Vec<[f64; 2]> = (0..100_001).map(|i| [f64::from(i), 1.0]).collect();
-        let thin = super::thin(points);
-        assert!(thin.len() <= super::MAX_POINTS + 1, "{}", thin.len());
-        assert_eq!(thin.first().map(|p| p[0]), Some(0.0));
-        assert_eq!(thin.last().map(|p| p[0]), Some(100_000.0));
+    fn long_curves_are_thinned_keeping_the_ends_and_smoothing_every_point() {
+        let steps: Vec<f64> = (1..=100_001).map(f64::from).collect();
+        let loss: Vec<f64> = (1..=100_001)
+            .map(|i| if i % 2 == 0 { 1.0 } else { 3.0 })
+            .collect();
+        let (points, smoothed) = super::dense_series(&steps, &loss, 0.9);
+        assert!(points.len() <= super::MAX_POINTS + 1, "{}", points.len());
+        assert_eq!(points.first().map(|p| p[0]), Some(1.0));
+        assert_eq!(points.last().map(|p| p[0]), Some(100_001.0));
+        let smoothed = smoothed.expect("smoothed");
+        assert_eq!(smoothed.len(), points.len());
+        // Every point went into the average: it sits between the two values, near 2.
+        assert!(smoothed.iter().skip(10).all(|p| (p[1] - 2.0).abs() < 0.2));
+        let val: Vec<[f64; 2]> = (1..=100).map(|i| [f64::from(i) * 1000.0, 2.0]).collect();
+        assert_eq!(super::sparse_series(&val).len(), 100);
+        assert_eq!(super::dense_series(&steps, &loss, 0.0).1, None);
     }
 }
