@@ -580,3 +580,18 @@ fn a_wrong_tokenizer_for_the_base_model_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn a_run_that_cannot_start_says_why_in_status_json() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let mut cfg = pretrain_config(&tok, 5);
+    cfg.optim.seq_len = 100_000;
+    let dir = tmp.path().join("too-long");
+    let err = train::start(&dir, &cfg, &mut |_| {}, &AtomicBool::new(false))
+        .expect_err("longer than the context");
+    let status = train::read_status(&dir).expect("status.json");
+    assert_eq!(status.state, train::RunState::Failed);
+    assert_eq!(status.message, err.to_string());
+    assert!(status.message.contains("context"), "{}", status.message);
+}

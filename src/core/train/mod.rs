@@ -223,7 +223,22 @@ pub fn start(
         .map_err(|e| TrainError::Invalid(e.to_string()))?;
     let cfg_path = run_dir.join("config.toml");
     crate::core::write_atomic(&cfg_path, text.as_bytes()).map_err(io_err(&cfg_path))?;
-    Trainer::new(run_dir, cfg.clone(), None, sink)?.run(sink, stop)
+    // Before the data is tokenised (minutes on a big corpus): a window that reopens meanwhile
+    // must see a live run.
+    write_status(
+        run_dir,
+        &RunStatus {
+            state: RunState::Running,
+            pid: std::process::id(),
+            step: 0,
+            max_steps: cfg.optim.max_steps as u64,
+            best_val_loss: None,
+            message: String::new(),
+        },
+    );
+    let max_steps = cfg.optim.max_steps as u64;
+    let trainer = Trainer::new(run_dir, cfg.clone(), None, sink);
+    failed_before_training(run_dir, max_steps, 0, trainer)?.run(sink, stop)
 }
 
 /// Continues a stopped run from one of its checkpoints: `last` (the default), `best` or a step.
@@ -248,14 +263,28 @@ pub fn resume(
             message: "no checkpoint to resume from".into(),
         });
     };
-    let step = checkpoint::read_state(&from)?.step;
+    let state = checkpoint::read_state(&from)?;
+    let step = state.step;
+    write_status(
+        run_dir,
+        &RunStatus {
+            state: RunState::Running,
+            pid: std::process::id(),
+            step,
+            max_steps: cfg.optim.max_steps as u64,
+            best_val_loss: state.best_val_loss,
+            message: String::new(),
+        },
+    );
     for (later, dir) in checkpoint::list(run_dir) {
         if later > step {
             std::fs::remove_dir_all(&dir).map_err(io_err(&dir))?;
         }
     }
     let _ = std::fs::remove_file(run_dir.join(STOP_FILE));
-    Trainer::new(run_dir, cfg, Some(&from), sink)?.run(sink, stop)
+    let max_steps = cfg.optim.max_steps as u64;
+    let trainer = Trainer::new(run_dir, cfg, Some(&from), sink);
+    failed_before_training(run_dir, max_steps, step, trainer)?.run(sink, stop)
 }
 
 /// What `status.json` in a run folder says: written when a run starts and when it ends, so
@@ -293,6 +322,29 @@ impl From<Status> for RunState {
 }
 
 pub const STATUS_FILE: &str = "status.json";
+
+/// Records a run that could not start (bad data, a wrong tokenizer) as failed, with why.
+fn failed_before_training(
+    run_dir: &Path,
+    max_steps: u64,
+    step: u64,
+    trainer: Result<Trainer, TrainError>,
+) -> Result<Trainer, TrainError> {
+    if let Err(e) = &trainer {
+        write_status(
+            run_dir,
+            &RunStatus {
+                state: RunState::Failed,
+                pid: std::process::id(),
+                step,
+                max_steps,
+                best_val_loss: None,
+                message: e.to_string(),
+            },
+        );
+    }
+    trainer
+}
 
 /// The run's `status.json`, when it has a readable one.
 pub fn read_status(run_dir: &Path) -> Option<RunStatus> {
