@@ -84,6 +84,9 @@ impl LaunchForm {
             self.config.stage = stage;
             if stage == Stage::Pretrain {
                 self.base_run = None;
+            } else {
+                // A finetune keeps its base run's tokenizer unless the user picks another.
+                self.tokenizer = None;
             }
             if stage != Stage::Sft {
                 self.use_lora = false;
@@ -739,6 +742,7 @@ impl DezgahApp {
             self.training.error = Some(format!("{e:#}"));
         }
         self.training.live.remove(&id);
+        self.training.tokenizer_cache.clear();
         self.training.compare.retain(|&c| c != id);
         if self.training.selected == Some(id) {
             self.training.selected = None;
