@@ -519,3 +519,21 @@ tokenizer-compare-overlap = Lüğət üst-üstə düşməsi (dekodlanmış parç
 tokenizer-compare-words = ə ğ ı ş ç ö ü olan sözlər necə bölünür
 tokenizer-col-word = Söz
 tokenizer-col-count = Say
+
+## İxrac
+export-check-vocab = Lüğət: tokenizatorun { $tokenizer } tokeni modelin yerləşdirmə sətirləri ilə üst-üstə düşür.
+export-check-vocab-padded = Lüğət: tokenizatorda { $tokenizer } token, modeldə { $rows } yerləşdirmə sətri var; GGUF artıq sətirləri istifadə olunmayan tokenlər kimi yazır.
+export-check-vocab-too-big = Lüğət: tokenizatorda { $tokenizer } token var, modeldə isə { $rows } yerləşdirmə sətri, ona görə bəzi token nömrələri cədvəldən kənara çıxır. Bu modelin öyrədildiyi tokenizatoru ixrac edin.
+export-check-special = Xüsusi tokenlər: <s>, </s>, rol işarələri və <|end|> hamısı yerindədir.
+export-check-special-missing = Çatışmayan xüsusi tokenlər: { $tokens }. Dialoq və dayanma onlarsız işləmir; tokenizatoru Dəzgahın xüsusi tokenləri ilə öyrədin.
+export-check-template = Dialoq şablonu: Jinja-da modelin təlimdə gördüyü kimi çıxır.
+export-check-template-differs = Dialoq şablonu: təlimdəkindən fərqli çıxır: { $text }
+export-check-template-error = Dialoq şablonu: işlənmir: { $error }
+export-check-type-hf = Tokenizator: tokenizer.json qovluğa olduğu kimi gedir; transformers onu birbaşa oxuyur.
+export-check-type-gguf = Tokenizator: GGUF onu { $kind } növü kimi daşıyır.
+export-check-type-unsupported = Tokenizator: GGUF onu daşıya bilmir ({ $what }); yalnız bayt səviyyəli BPE və metaspace ilə Unigram ixrac olunur.
+export-check-normalizer = Tokenizator: llama.cpp Azərbaycan normallaşdırıcısını (NFC, ə-yə bənzəyən hərflər → ə) tətbiq etmir; mətni modelə verməzdən əvvəl normallaşdırın, yoxsa kiril ә olan mətn başqa cür bölünəcək.
+export-check-round-trip = Gediş-qayıdış: nümunə mətn { $tokens } tokenə çevrilir və dəyişmədən geri açılır.
+export-check-round-trip-differs = Gediş-qayıdış: nümunə mətn dəyişmədən geri qayıtmır: { $text }
+export-check-tensors = Tenzorlar: hamısının ({ $count }) adı və forması modelin istədiyi kimidir.
+export-check-tensors-wrong = Tenzorlar: { $count } problem, məsələn: { $first }

@@ -534,3 +534,21 @@ tokenizer-compare-overlap = Vocabulary overlap (Jaccard of the decoded pieces)
 tokenizer-compare-words = How words with ə ğ ı ş ç ö ü split
 tokenizer-col-word = Word
 tokenizer-col-count = Count
+
+## Export
+export-check-vocab = Vocabulary: the tokenizer's { $tokenizer } tokens match the model's embedding rows.
+export-check-vocab-padded = Vocabulary: the tokenizer has { $tokenizer } tokens, the model { $rows } embedding rows; GGUF lists the spare rows as unused tokens.
+export-check-vocab-too-big = Vocabulary: the tokenizer has { $tokenizer } tokens but the model has { $rows } embedding rows, so some token ids point past the table. Export the tokenizer this model was trained with.
+export-check-special = Special tokens: <s>, </s>, the role markers and <|end|> are all there.
+export-check-special-missing = Special tokens missing: { $tokens }. Chat and stopping need them; train the tokenizer with Dəzgah's special tokens.
+export-check-template = Chat template: renders in Jinja exactly as the model saw conversations in training.
+export-check-template-differs = Chat template: renders differently from training, as: { $text }
+export-check-template-error = Chat template: does not render: { $error }
+export-check-type-hf = Tokenizer: tokenizer.json goes into the folder as it is; transformers reads it natively.
+export-check-type-gguf = Tokenizer: GGUF carries it as the { $kind } type.
+export-check-type-unsupported = Tokenizer: GGUF cannot carry it ({ $what }); only byte-level BPE and Unigram with metaspace can be exported.
+export-check-normalizer = Tokenizer: llama.cpp does not apply the Azerbaijani normaliser (NFC, ə look-alikes → ə); normalise text before it reaches the model, or text with Cyrillic ә will split differently.
+export-check-round-trip = Round trip: the sample text encodes to { $tokens } tokens and decodes back unchanged.
+export-check-round-trip-differs = Round trip: the sample text does not come back unchanged: { $text }
+export-check-tensors = Tensors: all { $count } have the names and shapes the model needs.
+export-check-tensors-wrong = Tensors: { $count } problems, e.g. { $first }

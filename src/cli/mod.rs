@@ -2,6 +2,7 @@
 //! same core headless: `workspace`, `corpus`, `tokenizer`, `train`, `generate` and `eval`; later
 //! work adds `sft`, `prefs`, `rag` and `export`.
 
+mod export;
 mod train;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,9 @@ pub enum Commands {
     Generate(train::GenerateArgs),
     /// Perplexity of a run's checkpoint on a text file
     Eval(train::EvalArgs),
+    /// Export a run's checkpoint: Hugging Face folder, GGUF, Ollama Modelfile; or check first
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -410,6 +414,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Train(args) => train::train(args),
         Commands::Generate(args) => train::generate(args),
         Commands::Eval(args) => train::eval(args),
+        Commands::Export(cmd) => export::run(cmd),
     }
 }
 

@@ -2,6 +2,7 @@
 //! the GUI and a headless GPU server run the same code.
 
 pub mod corpus;
+pub mod export;
 pub mod jobs;
 pub mod model;
 pub mod runs;

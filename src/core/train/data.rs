@@ -315,6 +315,15 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role's name in TRL messages and chat templates.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+
     fn marker(self) -> &'static str {
         match self {
             Self::System => "<|system|>",
