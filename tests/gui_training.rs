@@ -280,6 +280,36 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     // Its lineage names the base run, as a link.
     harness.get_by_label(&format!("{name} (pretrain)"));
 
+    // Export it for Ollama: the check first, then the GGUF file and its Modelfile.
+    harness.get_by_label(&i18n.tr("model-export-title")).click();
+    settle(&mut harness);
+    click(&mut harness, Role::Button, &i18n.tr("model-export-check"));
+    wait_until(&mut harness, "export check", 60, |app| {
+        app.training.export.findings.is_some() && !app.training.export.busy()
+    });
+    harness.get_by_label_contains(&i18n.tr("export-check-special"));
+    click(&mut harness, Role::Button, &i18n.tr("model-export-run"));
+    wait_until(&mut harness, "export written", 60, |app| {
+        app.training.export.done.is_some() && !app.training.export.busy()
+    });
+    let modelfile = ws
+        .join("exports")
+        .join(format!("{sft_name}-ollama"))
+        .join("Modelfile");
+    assert!(
+        modelfile.is_file(),
+        "{:?}",
+        harness.state().training.export.done
+    );
+    assert!(
+        ws.join("exports")
+            .join(format!("{sft_name}-ollama"))
+            .join(format!("{sft_name}.gguf"))
+            .is_file()
+    );
+    harness.get_by_label_contains("ollama create");
+    look(&mut harness, &format!("training-export-{lang:?}"));
+
     // The history lists both; ticking them overlays their curves and diffs their settings.
     click(
         &mut harness,

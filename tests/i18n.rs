@@ -134,3 +134,21 @@ fn azerbaijani_text_is_really_azerbaijani() {
     assert!(differing > 60, "only {differing} messages are translated");
     assert!(AZ_FTL.matches('ə').count() > 100);
 }
+
+#[test]
+fn no_message_id_is_defined_twice() {
+    // Fluent keeps the first of two messages with one id, so a second one would be silently
+    // dropped (and its arguments shown raw).
+    for (name, source) in [("en.ftl", EN_FTL), ("az.ftl", AZ_FTL)] {
+        let mut seen = BTreeSet::new();
+        for line in source.lines() {
+            let Some((id, _)) = line.split_once(" =") else {
+                continue;
+            };
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                continue;
+            }
+            assert!(seen.insert(id.to_owned()), "{name}: {id} is defined twice");
+        }
+    }
+}

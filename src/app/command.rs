@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
-use crate::app::training::{LaunchForm, PlotOptions, TrainingTab};
+use crate::app::training::{ExportForm, LaunchForm, PlotOptions, TrainingTab};
 use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::clean::Rules;
 use crate::core::corpus::derive::{ExportFormat, Keep};
@@ -116,4 +116,9 @@ pub enum Command {
     /// Shows a workspace tokenizer in the Tokenizer area.
     ShowTokenizer(i64),
     CopyText(String),
+    SetExportForm(ExportForm),
+    /// Runs the pre-export check on a run's checkpoint.
+    CheckExport(i64),
+    /// Writes a run's export into the workspace's exports folder.
+    ExportRun(i64),
 }

@@ -317,6 +317,9 @@ impl DezgahApp {
                 self.select_tokenizer(id);
             }
             Command::CopyText(text) => ctx.copy_text(text),
+            Command::SetExportForm(form) => self.set_export_form(form),
+            Command::CheckExport(id) => self.check_export(id),
+            Command::ExportRun(id) => self.export_run(id),
             Command::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
                     b.show_whole();
@@ -422,6 +425,7 @@ impl DezgahApp {
         self.corpus_job_finished(id, ok);
         self.step_job_finished(id, ok);
         self.tokenizer_job_finished(id, ok);
+        self.export_job_finished(id, ok);
         if self.corpus.stats_job == Some(id) {
             self.corpus.stats_job = None;
             match (ok, self.corpus.selected) {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::jobs::{JobId, Slot};
 use crate::core::model::{ModelConfig, Preset};
 use crate::core::runs::{self, History, LaunchFacts, Problem, RunChannel, RunEvent};
 use crate::core::store::{NewRun, RunProgress, RunRow};
@@ -263,6 +264,67 @@ impl LiveRun {
     }
 }
 
+/// Where an export goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExportTarget {
+    /// A Hugging Face folder.
+    Hf,
+    /// One GGUF file.
+    Gguf,
+    /// A GGUF file and a Modelfile.
+    #[default]
+    Ollama,
+}
+
+impl ExportTarget {
+    pub const ALL: [Self; 3] = [Self::Ollama, Self::Gguf, Self::Hf];
+
+    pub fn check_target(self) -> crate::core::export::Target {
+        match self {
+            Self::Hf => crate::core::export::Target::Hf,
+            Self::Gguf | Self::Ollama => crate::core::export::Target::Gguf,
+        }
+    }
+}
+
+/// The export section's choices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportForm {
+    pub target: ExportTarget,
+    pub precision: crate::core::export::Precision,
+    /// best, last or a step number.
+    pub checkpoint: String,
+}
+
+impl Default for ExportForm {
+    fn default() -> Self {
+        Self {
+            target: ExportTarget::Ollama,
+            precision: crate::core::export::Precision::Q8_0,
+            checkpoint: "best".into(),
+        }
+    }
+}
+
+/// The export section's state: the check's findings and the export's outcome, for one run.
+#[derive(Debug, Default)]
+pub struct ExportView {
+    pub form: ExportForm,
+    pub run: Option<i64>,
+    pub findings: Option<Result<Vec<crate::core::export::Finding>, String>>,
+    pub(crate) check_job: Option<(JobId, Slot<Vec<crate::core::export::Finding>>)>,
+    /// Where the export was written.
+    pub done: Option<Result<PathBuf, String>>,
+    pub(crate) export_job: Option<(JobId, Slot<PathBuf>)>,
+}
+
+impl ExportView {
+    /// A check or an export is running.
+    pub fn busy(&self) -> bool {
+        self.check_job.is_some() || self.export_job.is_some()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PlotOptions {
     /// 0 = raw, up to 0.99.
@@ -303,6 +365,7 @@ pub struct TrainingView {
     pub(crate) tokenizer_cache: HashMap<PathBuf, Result<(usize, u64), String>>,
     /// Ready SFT examples and rated pairs, counted once per snapshot.
     pub(crate) data_counts: Option<(u64, u64)>,
+    pub export: ExportView,
 }
 
 impl Default for TrainingView {
@@ -322,6 +385,7 @@ impl Default for TrainingView {
             devices: crate::core::model::available_devices(),
             tokenizer_cache: HashMap::new(),
             data_counts: None,
+            export: ExportView::default(),
         }
     }
 }
@@ -750,6 +814,117 @@ impl DezgahApp {
         }
         self.refresh_snapshot();
         self.recheck_launch();
+    }
+
+    pub(crate) fn set_export_form(&mut self, form: ExportForm) {
+        let export = &mut self.training.export;
+        if form.target.check_target() != export.form.target.check_target()
+            || form.checkpoint != export.form.checkpoint
+        {
+            export.findings = None;
+        }
+        export.done = None;
+        export.form = form;
+    }
+
+    /// Where a run's export goes: `exports/RUN-hf`, `exports/RUN.gguf` or `exports/RUN-ollama`.
+    pub fn export_path(root: &Path, run_name: &str, target: ExportTarget) -> PathBuf {
+        let dir = root.join("exports");
+        match target {
+            ExportTarget::Hf => dir.join(format!("{run_name}-hf")),
+            ExportTarget::Gguf => dir.join(format!("{run_name}.gguf")),
+            ExportTarget::Ollama => dir.join(format!("{run_name}-ollama")),
+        }
+    }
+
+    /// Runs the pre-export check in the background (it reads the whole checkpoint).
+    pub(crate) fn check_export(&mut self, id: i64) {
+        let Some((root, row)) = self.run_row(id) else {
+            return;
+        };
+        let form = self.training.export.form.clone();
+        let run_dir = root.join(&row.dir);
+        let slot = Slot::default();
+        let result = slot.clone();
+        let label = self
+            .i18n
+            .tr_args("job-export-check", &[("name", row.name.as_str().into())]);
+        let export = &mut self.training.export;
+        export.run = Some(id);
+        export.findings = None;
+        export.done = None;
+        match self.jobs.spawn(&label, move |_| {
+            let src = crate::core::export::open(&run_dir, &form.checkpoint)?;
+            let findings = crate::core::export::check(&src, form.target.check_target());
+            let failed = findings
+                .iter()
+                .filter(|f| f.level == crate::core::export::Level::Fail)
+                .count();
+            result.put(findings);
+            Ok(format!("{failed} problems"))
+        }) {
+            Ok(job) => export.check_job = Some((job, slot)),
+            Err(e) => export.findings = Some(Err(e.to_string())),
+        }
+    }
+
+    /// Writes the export in the background.
+    pub(crate) fn export_run(&mut self, id: i64) {
+        let Some((root, row)) = self.run_row(id) else {
+            return;
+        };
+        let form = self.training.export.form.clone();
+        let run_dir = root.join(&row.dir);
+        let out = Self::export_path(&root, &row.name, form.target);
+        let name = row.name.clone();
+        let slot = Slot::default();
+        let result = slot.clone();
+        let label = self
+            .i18n
+            .tr_args("job-export", &[("name", row.name.as_str().into())]);
+        let export = &mut self.training.export;
+        export.run = Some(id);
+        export.done = None;
+        match self.jobs.spawn(&label, move |ctx| {
+            use crate::core::export as ex;
+            ctx.progress(0, Some(3));
+            let src = ex::open(&run_dir, &form.checkpoint)?;
+            ctx.progress(1, Some(3));
+            let written = match form.target {
+                ExportTarget::Hf => ex::export_hf(&src, &out, form.precision).map(|()| out.clone()),
+                ExportTarget::Gguf => {
+                    ex::export_gguf(&src, &out, form.precision, &name).map(|()| out.clone())
+                }
+                ExportTarget::Ollama => {
+                    ex::export_ollama(&src, &out, form.precision, &name, "Sən faydalı köməkçisən.")
+                }
+            }?;
+            ctx.progress(3, Some(3));
+            let summary = written.display().to_string();
+            result.put(written);
+            Ok(summary)
+        }) {
+            Ok(job) => export.export_job = Some((job, slot)),
+            Err(e) => export.done = Some(Err(e.to_string())),
+        }
+    }
+
+    pub(crate) fn export_job_finished(&mut self, id: JobId, ok: bool) {
+        let error = self.job_error(id);
+        let export = &mut self.training.export;
+        if let Some((job, slot)) = &export.check_job
+            && *job == id
+        {
+            export.findings = crate::app::corpus::take(slot, ok, error);
+            export.check_job = None;
+            return;
+        }
+        if let Some((job, slot)) = &export.export_job
+            && *job == id
+        {
+            export.done = crate::app::corpus::take(slot, ok, error);
+            export.export_job = None;
+        }
     }
 
     /// Writes a followed run's state to the workspace, and rereads the snapshot.

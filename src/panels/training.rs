@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::app::command::Command;
 use crate::app::theme;
-use crate::app::training::{LaunchForm, LiveRun, PlotOptions, TrainingTab};
+use crate::app::training::{ExportTarget, LaunchForm, LiveRun, PlotOptions, TrainingTab};
+use crate::core::export::{Level, Precision};
 use crate::core::model::Preset;
 use crate::core::runs::Problem;
 use crate::core::store::RunRow;
@@ -713,6 +714,11 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         });
     }
     confirm_delete_ui(ui, view, out);
+    if !live.is_running()
+        && (!live.history.checkpoints.is_empty() || live.history.best_step.is_some())
+    {
+        export_ui(ui, view, id, row, out);
+    }
     ui.add_space(6.0);
     progress_ui(ui, i18n, live);
     ui.add_space(6.0);
@@ -1306,4 +1312,152 @@ pub fn used_by_runs_ui(
             }
         }
     });
+}
+
+fn export_target_key(target: ExportTarget) -> &'static str {
+    match target {
+        ExportTarget::Hf => "model-export-target-hf",
+        ExportTarget::Gguf => "model-export-target-gguf",
+        ExportTarget::Ollama => "model-export-target-ollama",
+    }
+}
+
+/// Export to Ollama, GGUF or a Hugging Face folder: the choices, the check's findings, the
+/// outcome with the commands to run it.
+fn export_ui(
+    ui: &mut egui::Ui,
+    view: &AreaView<'_>,
+    id: i64,
+    row: &RunRow,
+    out: &mut Vec<Command>,
+) {
+    let i18n = view.i18n;
+    let export = &view.training.export;
+    egui::CollapsingHeader::new(i18n.tr("model-export-title"))
+        .id_salt("training_export")
+        .show(ui, |ui| {
+            let mut form = export.form.clone();
+            ui.horizontal_wrapped(|ui| {
+                for target in ExportTarget::ALL {
+                    ui.radio_value(&mut form.target, target, i18n.tr(export_target_key(target)))
+                        .on_hover_text(i18n.tr(&format!("{}-hint", export_target_key(target))));
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(i18n.tr("model-export-precision"));
+                egui::ComboBox::from_id_salt("export_precision")
+                    .selected_text(form.precision.name())
+                    .show_ui(ui, |ui| {
+                        for p in Precision::ALL {
+                            if p.fits(form.target.check_target()) {
+                                ui.selectable_value(&mut form.precision, p, p.name());
+                            }
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                let label = ui.label(i18n.tr("training-field-checkpoint"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut form.checkpoint)
+                        .id_salt("export_checkpoint")
+                        .desired_width(60.0),
+                )
+                .labelled_by(label.id);
+            });
+            if !form.precision.fits(form.target.check_target()) {
+                form.precision = Precision::F16;
+            }
+            if form != export.form {
+                out.push(Command::SetExportForm(form.clone()));
+            }
+            let this_run = export.run == Some(id);
+            let busy = export.busy();
+            let passed = this_run
+                && matches!(&export.findings, Some(Ok(f)) if crate::core::export::passes(f));
+            ui.horizontal(|ui| {
+                if ui
+                    .add_enabled(!busy, egui::Button::new(i18n.tr("model-export-check")))
+                    .on_hover_text(i18n.tr("model-export-check-hint"))
+                    .clicked()
+                {
+                    out.push(Command::CheckExport(id));
+                }
+                if ui
+                    .add_enabled(
+                        !busy && passed,
+                        egui::Button::new(i18n.tr("model-export-run")),
+                    )
+                    .on_hover_text(i18n.tr("model-export-run-hint"))
+                    .clicked()
+                {
+                    out.push(Command::ExportRun(id));
+                }
+                if busy {
+                    ui.spinner();
+                }
+            });
+            if !this_run {
+                return;
+            }
+            match &export.findings {
+                Some(Ok(findings)) => {
+                    for f in findings {
+                        let (mark, color) = match f.level {
+                            Level::Ok => ("+", theme::success_color(ui)),
+                            Level::Warn => ("!", theme::series_color(ui, 1)),
+                            Level::Fail => ("×", theme::error_color(ui)),
+                        };
+                        let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> = f
+                            .args
+                            .iter()
+                            .map(|(k, v)| (*k, v.as_str().into()))
+                            .collect();
+                        ui.label(
+                            egui::RichText::new(format!("{mark} {}", i18n.tr_args(f.key, &args)))
+                                .color(color),
+                        );
+                    }
+                }
+                Some(Err(e)) => {
+                    ui.label(egui::RichText::new(e).color(theme::error_color(ui)));
+                }
+                None => {}
+            }
+            match &export.done {
+                Some(Ok(path)) => {
+                    ui.label(
+                        egui::RichText::new(i18n.tr_args(
+                            "model-export-done",
+                            &[("path", path.display().to_string().into())],
+                        ))
+                        .color(theme::success_color(ui)),
+                    );
+                    if form.target == ExportTarget::Ollama {
+                        let dir = path.parent().unwrap_or(path);
+                        let commands = format!(
+                            "cd {} && ollama create {name} -f Modelfile\nollama run {name}",
+                            crate::core::runs::shell_line(&dir.display().to_string(), &[]),
+                            name = row.name
+                        );
+                        ui.horizontal(|ui| {
+                            ui.label(egui::RichText::new(&commands).monospace());
+                            if ui.small_button(i18n.tr("training-copy")).clicked() {
+                                out.push(Command::CopyText(commands.clone()));
+                            }
+                        });
+                    }
+                    let dir = if path.is_dir() {
+                        path.clone()
+                    } else {
+                        path.parent()
+                            .map_or_else(|| path.clone(), std::path::Path::to_path_buf)
+                    };
+                    folder_link_ui(ui, i18n, &dir, out);
+                }
+                Some(Err(e)) => {
+                    ui.label(egui::RichText::new(e).color(theme::error_color(ui)));
+                }
+                None => {}
+            }
+        });
 }
