@@ -848,7 +848,7 @@ fn lineage_ui(ui: &mut egui::Ui, view: &AreaView<'_>, row: &RunRow, out: &mut Ve
                     }
                 }
             }
-            if !first || i > 0 {
+            if !first {
                 arrow(ui);
             }
             first = false;
