@@ -221,7 +221,7 @@ fn a_byte_level_bpe_model_exports_to_hf_gguf_and_ollama() {
 
 #[test]
 fn a_unigram_model_exports_to_hf_gguf_and_ollama() {
-    exports_round_trip(Kind::Unigram, "llama");
+    exports_round_trip(Kind::Unigram, "t5");
 }
 
 #[test]

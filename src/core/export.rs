@@ -102,7 +102,7 @@ impl Precision {
 pub enum TokenizerKind {
     /// Byte-level BPE: GGUF `gpt2` with merges.
     ByteLevelBpe,
-    /// Unigram over metaspace pieces: GGUF `llama` with scores and byte pieces.
+    /// Unigram over metaspace pieces: GGUF `t5` (llama.cpp's Unigram) with scores.
     Unigram,
     Other(String),
 }
@@ -328,7 +328,7 @@ pub fn check(src: &Source, target: Target) -> Vec<Finding> {
         (Target::Gguf, TokenizerKind::Unigram) => out.push(finding(
             Level::Ok,
             "export-check-type-gguf",
-            &[("kind", "llama".into())],
+            &[("kind", "t5 (Unigram)".into())],
         )),
         (Target::Gguf, TokenizerKind::Other(what)) => out.push(finding(
             Level::Fail,
@@ -639,7 +639,7 @@ fn str_array<'a>(items: impl IntoIterator<Item = &'a str>) -> gguf_file::Value {
 }
 
 /// The tokenizer as GGUF metadata: tokens in id order (padded to the embedding rows), their
-/// types, and merges (`gpt2`) or scores (`llama`).
+/// types, and merges (`gpt2`) or scores (`t5`, llama.cpp's Unigram).
 fn gguf_tokenizer(
     src: &Source,
     rows: usize,
@@ -706,8 +706,14 @@ fn gguf_tokenizer(
             ));
         }
         TokenizerKind::Unigram => {
-            meta.push(("tokenizer.ggml.model".into(), V::String("llama".into())));
+            // `t5` is llama.cpp's Unigram (Viterbi over scores), as trained here; its `llama`
+            // type merges pairs by score instead and would split words differently.
+            meta.push(("tokenizer.ggml.model".into(), V::String("t5".into())));
             meta.push(("tokenizer.ggml.pre".into(), V::String("default".into())));
+            meta.push((
+                "tokenizer.ggml.remove_extra_whitespaces".into(),
+                V::Bool(false),
+            ));
             let mut scores = vec![-1000.0f32; rows];
             if let Some(list) = src.tokenizer_json["model"]["vocab"].as_array() {
                 for (id, entry) in list.iter().enumerate() {
