@@ -533,6 +533,7 @@ export-check-type-hf = Tokenizator: tokenizer.json qovluğa olduğu kimi gedir; 
 export-check-type-gguf = Tokenizator: GGUF onu { $kind } növü kimi daşıyır.
 export-check-type-unsupported = Tokenizator: GGUF onu daşıya bilmir ({ $what }); yalnız bayt səviyyəli BPE və metaspace ilə Unigram ixrac olunur.
 export-check-normalizer = Tokenizator: llama.cpp Azərbaycan normallaşdırıcısını (NFC, ə-yə bənzəyən hərflər → ə) tətbiq etmir; mətni modelə verməzdən əvvəl normallaşdırın, yoxsa kiril ә olan mətn başqa cür bölünəcək.
+export-check-byte-fallback = Tokenizator: llama.cpp-nin Unigram-ında bayt ehtiyatı yoxdur; bu lüğətdə olmayan simvollar (nadir rəqəmlər, işarələr) orada bayt parçaları əvəzinə <unk> olur.
 export-check-round-trip = Gediş-qayıdış: nümunə mətn { $tokens } tokenə çevrilir və dəyişmədən geri açılır.
 export-check-round-trip-differs = Gediş-qayıdış: nümunə mətn dəyişmədən geri qayıtmır: { $text }
 export-check-tensors = Tenzorlar: hamısının ({ $count }) adı və forması modelin istədiyi kimidir.

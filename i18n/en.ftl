@@ -548,6 +548,7 @@ export-check-type-hf = Tokenizer: tokenizer.json goes into the folder as it is; 
 export-check-type-gguf = Tokenizer: GGUF carries it as the { $kind } type.
 export-check-type-unsupported = Tokenizer: GGUF cannot carry it ({ $what }); only byte-level BPE and Unigram with metaspace can be exported.
 export-check-normalizer = Tokenizer: llama.cpp does not apply the Azerbaijani normaliser (NFC, ə look-alikes → ə); normalise text before it reaches the model, or text with Cyrillic ә will split differently.
+export-check-byte-fallback = Tokenizer: llama.cpp's Unigram has no byte fallback; characters this vocabulary lacks (rare digits, symbols) become <unk> there instead of byte pieces.
 export-check-round-trip = Round trip: the sample text encodes to { $tokens } tokens and decodes back unchanged.
 export-check-round-trip-differs = Round trip: the sample text does not come back unchanged: { $text }
 export-check-tensors = Tensors: all { $count } have the names and shapes the model needs.

@@ -339,6 +339,12 @@ pub fn check(src: &Source, target: Target) -> Vec<Finding> {
     if target == Target::Gguf && src.has_normalizer() {
         out.push(finding(Level::Warn, "export-check-normalizer", &[]));
     }
+    if target == Target::Gguf
+        && src.tokenizer_kind() == TokenizerKind::Unigram
+        && src.tokenizer_json["model"]["byte_fallback"].as_bool() == Some(true)
+    {
+        out.push(finding(Level::Warn, "export-check-byte-fallback", &[]));
+    }
     // Round trip on sample text.
     match src.tokenizer.encode(SAMPLE_TEXT, false) {
         Ok(enc) => {
