@@ -929,8 +929,9 @@ pub fn export_gguf(
 /// An Ollama Modelfile for a GGUF file beside it: the chat template in Ollama's Go template
 /// language, the end-of-turn stops, sampling defaults and the context length.
 pub fn modelfile(gguf_file_name: &str, cfg: &ModelConfig, system: &str) -> String {
+    // Ollama passes the system prompt both as `.System` and as a system message: render it once.
     let template = "{{- if .System }}<|system|>\n{{ .System }}<|end|>\n{{ end }}\
-{{- range .Messages }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}<|assistant|>\n";
+{{- range .Messages }}{{- if ne .Role \"system\" }}<|{{ .Role }}|>\n{{ .Content }}<|end|>\n{{ end }}{{ end }}<|assistant|>\n";
     format!(
         "# Made by Dəzgah. Run it with:\n#   ollama create NAME -f Modelfile\n#   ollama run NAME\n\
 FROM ./{gguf_file_name}\n\
