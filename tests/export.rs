@@ -265,3 +265,26 @@ fn the_check_catches_a_broken_tokenizer_and_export_refuses() {
     );
     assert!(!out.exists(), "nothing is written when the check fails");
 }
+
+#[test]
+fn a_lower_casing_tokenizer_round_trips_to_its_own_normal_form() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("lower.json");
+    let cfg = TrainConfig {
+        kind: Kind::Bpe,
+        vocab_size: 500,
+        lowercase: true,
+        ..TrainConfig::default()
+    };
+    dezgah::core::tokenizer::train(&corpus(), &ReadOptions::default(), &cfg, &out, None)
+        .expect("tokenizer");
+    let run = tiny_run(tmp.path(), &out);
+    let src = export::open(&run, "last").expect("open");
+    let findings = export::check(&src, Target::Hf);
+    let round_trip = findings
+        .iter()
+        .find(|f| f.key.starts_with("export-check-round-trip"))
+        .expect("round trip finding");
+    assert_eq!(round_trip.key, "export-check-round-trip", "{round_trip:?}");
+    assert!(export::passes(&findings), "{findings:?}");
+}

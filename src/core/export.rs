@@ -286,11 +286,21 @@ pub fn check(src: &Source, target: Target) -> Vec<Finding> {
             &[("tokenizer", vocab.to_string())],
         ));
     }
-    // Special tokens.
-    let missing: Vec<&str> = ["<s>", "</s>", "<|user|>", "<|assistant|>", "<|end|>"]
-        .into_iter()
-        .filter(|t| src.tokenizer.token_to_id(t).is_none())
-        .collect();
+    // Special tokens: a start and an end of text (by any of their usual names), the role
+    // markers and the end of turn.
+    let special = src.special();
+    let mut missing: Vec<&str> = Vec::new();
+    if special.bos.is_none() {
+        missing.push("<s>");
+    }
+    if special.eos.is_none() {
+        missing.push("</s>");
+    }
+    missing.extend(
+        ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>"]
+            .into_iter()
+            .filter(|t| src.tokenizer.token_to_id(t).is_none()),
+    );
     if missing.is_empty() {
         out.push(finding(Level::Ok, "export-check-special", &[]));
     } else {
@@ -345,7 +355,18 @@ pub fn check(src: &Source, target: Target) -> Vec<Finding> {
     {
         out.push(finding(Level::Warn, "export-check-byte-fallback", &[]));
     }
-    // Round trip on sample text.
+    // Round trip on sample text: back to the text as the tokenizer's normaliser leaves it
+    // (a lower-casing tokenizer gives lower case back, and that is its design).
+    let normal = src.tokenizer.get_normalizer().map_or_else(
+        || SAMPLE_TEXT.to_owned(),
+        |n| {
+            let mut s = tokenizers::NormalizedString::from(SAMPLE_TEXT);
+            match tokenizers::Normalizer::normalize(n, &mut s) {
+                Ok(()) => s.get().to_owned(),
+                Err(_) => SAMPLE_TEXT.to_owned(),
+            }
+        },
+    );
     match src.tokenizer.encode(SAMPLE_TEXT, false) {
         Ok(enc) => {
             let decoded = src
@@ -356,7 +377,7 @@ pub fn check(src: &Source, target: Target) -> Vec<Finding> {
                 .tokenizer
                 .token_to_id("<unk>")
                 .is_some_and(|unk| enc.get_ids().contains(&unk));
-            if decoded.trim() == SAMPLE_TEXT && !unknown {
+            if decoded.trim() == normal.trim() && !unknown {
                 out.push(finding(
                     Level::Ok,
                     "export-check-round-trip",
