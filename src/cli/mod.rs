@@ -3,6 +3,7 @@
 //! work adds `sft`, `prefs`, `rag` and `export`.
 
 mod export;
+mod sft;
 mod train;
 
 use std::path::{Path, PathBuf};
@@ -58,6 +59,9 @@ pub enum Commands {
     /// Export a run's checkpoint: Hugging Face folder, GGUF, Ollama Modelfile; or check first
     #[command(subcommand)]
     Export(export::ExportCommand),
+    /// Import and export SFT examples (TRL messages, prompt/completion, Alpaca, ShareGPT)
+    #[command(subcommand)]
+    Sft(sft::SftCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -415,6 +419,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Generate(args) => train::generate(args),
         Commands::Eval(args) => train::eval(args),
         Commands::Export(cmd) => export::run(cmd),
+        Commands::Sft(cmd) => sft::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
     }
 }
 

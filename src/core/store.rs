@@ -378,6 +378,19 @@ pub struct Message {
     pub content: String,
 }
 
+/// An SFT example with every field, as exported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SftExample {
+    pub id: i64,
+    pub system_prompt: String,
+    pub messages: Vec<Message>,
+    pub tags: Vec<String>,
+    pub domain: String,
+    pub provenance: String,
+    pub status: String,
+    pub author: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewSftExample {
     pub system_prompt: String,
@@ -1027,27 +1040,109 @@ impl Store {
     }
 
     pub fn add_sft_example(&mut self, example: &NewSftExample) -> Result<i64> {
+        let ids = self.add_sft_examples(std::slice::from_ref(example))?;
+        Ok(ids.first().copied().unwrap_or_default())
+    }
+
+    /// Adds examples in one transaction: all of them, or none.
+    pub fn add_sft_examples(&mut self, examples: &[NewSftExample]) -> Result<Vec<i64>> {
         let path = self.path.clone();
         let err = |source| classify(&path, source);
-        let messages = to_json(&path, "messages", &example.messages)?;
-        let tags = to_json(&path, "tags", &example.tags)?;
         let tx = self.conn.savepoint().map_err(err)?;
-        let author_id: Option<i64> = match example.author.as_deref().map(str::trim) {
-            Some(name) if !name.is_empty() => {
-                tx.execute(
-                    "INSERT INTO annotators (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
-                    [name],
-                )
-                .map_err(err)?;
-                tx.query_row("SELECT id FROM annotators WHERE name = ?1", [name], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(err)?
-            }
-            _ => None,
+        let mut ids = Vec::with_capacity(examples.len());
+        for example in examples {
+            ids.push(insert_sft_example(&tx, &path, example)?);
+        }
+        tx.commit().map_err(err)?;
+        Ok(ids)
+    }
+
+    /// Every example with all its fields, in id order (for export).
+    pub fn sft_examples_full(&self) -> Result<Vec<SftExample>> {
+        type Raw = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+        );
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT e.id, e.system_prompt, e.messages, e.tags, e.domain, e.provenance, e.status,
+                        a.name
+                 FROM sft_examples e LEFT JOIN annotators a ON a.id = e.author_id ORDER BY e.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let raw: Vec<Raw> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        let json_err = |what, source| StoreError::Json {
+            path: self.path.clone(),
+            what,
+            source,
         };
-        tx.execute(
+        raw.into_iter()
+            .map(
+                |(id, system_prompt, messages, tags, domain, provenance, status, author)| {
+                    Ok(SftExample {
+                        id,
+                        system_prompt,
+                        messages: serde_json::from_str(&messages)
+                            .map_err(|e| json_err("sft_examples.messages", e))?,
+                        tags: serde_json::from_str(&tags)
+                            .map_err(|e| json_err("sft_examples.tags", e))?,
+                        domain,
+                        provenance,
+                        status,
+                        author,
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+/// One insert of [`Store::add_sft_examples`], inside its transaction.
+fn insert_sft_example(
+    tx: &rusqlite::Savepoint<'_>,
+    path: &Path,
+    example: &NewSftExample,
+) -> Result<i64> {
+    let err = |source| classify(path, source);
+    let messages = to_json(path, "messages", &example.messages)?;
+    let tags = to_json(path, "tags", &example.tags)?;
+    let author_id: Option<i64> = match example.author.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => {
+            tx.execute(
+                "INSERT INTO annotators (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+                [name],
+            )
+            .map_err(err)?;
+            tx.query_row("SELECT id FROM annotators WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(err)?
+        }
+        _ => None,
+    };
+    tx.execute(
             "INSERT INTO sft_examples (system_prompt, messages, tags, domain, provenance, status, author_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -1061,11 +1156,10 @@ impl Store {
             ],
         )
         .map_err(err)?;
-        let id = tx.last_insert_rowid();
-        tx.commit().map_err(err)?;
-        Ok(id)
-    }
+    Ok(tx.last_insert_rowid())
+}
 
+impl Store {
     pub fn sft_examples(&self, limit: usize) -> Result<Vec<SftRow>> {
         let mut stmt = self
             .conn

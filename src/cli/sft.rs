@@ -1,0 +1,130 @@
+//! `dezgah sft import|export`: SFT examples in and out of a workspace, as TRL messages,
+//! prompt/completion, Alpaca or ShareGPT JSONL.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::core::sft_io::{self, Filter, Format};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum SftCommand {
+    /// Add the examples of a JSONL file to the workspace; bad lines are listed with their numbers
+    Import(ImportArgs),
+    /// Write the workspace's examples (a filtered subset, optionally split) as JSONL
+    Export(ExportArgs),
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    Format::from_name(s).ok_or_else(|| {
+        format!(
+            "unknown format {s:?}: {}",
+            Format::ALL.map(Format::name).join(", ")
+        )
+    })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// messages, prompt-completion, alpaca or sharegpt
+    #[arg(long, value_parser = parse_format)]
+    pub format: Format,
+    /// The examples' status in the workspace: draft, ready or rejected
+    #[arg(long, default_value = "draft")]
+    pub status: String,
+    /// The annotator the examples are credited to
+    #[arg(long)]
+    pub author: Option<String>,
+    #[arg(value_name = "FILE.jsonl")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// messages, prompt-completion, alpaca or sharegpt
+    #[arg(long, value_parser = parse_format)]
+    pub format: Format,
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub out: PathBuf,
+    /// Only examples with this status (e.g. ready)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only examples of this domain (e.g. law)
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// Only examples with this tag
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Also write a validation split here
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub validation: Option<PathBuf>,
+    /// Share of the examples for validation
+    #[arg(long, default_value_t = 0.1)]
+    pub val_fraction: f64,
+}
+
+pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
+    let ws = crate::core::workspace::Workspace::open(workspace)
+        .with_context(|| format!("workspace {}", workspace.display()))?;
+    let mut ws = ws;
+    match cmd {
+        SftCommand::Import(args) => {
+            anyhow::ensure!(
+                ["draft", "ready", "rejected"].contains(&args.status.as_str()),
+                "--status must be draft, ready or rejected"
+            );
+            let report = sft_io::import(
+                ws.store_mut(),
+                &args.file,
+                args.format,
+                &args.status,
+                args.author.as_deref(),
+            )?;
+            for (line, why) in &report.errors {
+                eprintln!("{}:{line}: {why}", args.file.display());
+            }
+            eprintln!(
+                "imported {} examples; {} lines skipped",
+                report.imported,
+                report.errors.len()
+            );
+            Ok(())
+        }
+        SftCommand::Export(args) => {
+            let filter = Filter {
+                status: args.status.clone(),
+                domain: args.domain.clone(),
+                tag: args.tag.clone(),
+            };
+            let report = sft_io::export(
+                ws.store_mut(),
+                args.format,
+                &filter,
+                &args.out,
+                args.validation.as_deref().map(|p| (p, args.val_fraction)),
+            )?;
+            eprintln!(
+                "wrote {} examples to {}{}{}",
+                report.train,
+                args.out.display(),
+                args.validation
+                    .as_ref()
+                    .map_or_else(String::new, |v| format!(
+                        " and {} to {}",
+                        report.validation,
+                        v.display()
+                    )),
+                if report.skipped > 0 {
+                    format!(
+                        "; {} multi-turn examples do not fit {}",
+                        report.skipped,
+                        args.format.name()
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+    }
+}

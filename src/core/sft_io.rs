@@ -1,0 +1,455 @@
+//! SFT examples in and out of the workspace, in the four formats people exchange them in: TRL
+//! `messages`, TRL prompt/completion, Alpaca (instruction/input/output) and ShareGPT
+//! (conversations/from/value). Imports report every bad line with its number and write the
+//! good ones in one transaction; exports write a filtered subset, optionally split into train
+//! and validation, atomically.
+
+use std::io::BufRead as _;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::core::store::{Message, NewSftExample, SftExample, Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Messages,
+    PromptCompletion,
+    Alpaca,
+    ShareGpt,
+}
+
+impl Format {
+    pub const ALL: [Self; 4] = [
+        Self::Messages,
+        Self::PromptCompletion,
+        Self::Alpaca,
+        Self::ShareGpt,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Messages => "messages",
+            Self::PromptCompletion => "prompt-completion",
+            Self::Alpaca => "alpaca",
+            Self::ShareGpt => "sharegpt",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SftIoError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One conversation as read from a line: system prompt, turns, and the labels a line may carry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parsed {
+    pub system_prompt: String,
+    pub messages: Vec<Message>,
+    pub tags: Vec<String>,
+    pub domain: String,
+}
+
+fn msg(role: &str, content: &str) -> Message {
+    Message {
+        role: role.to_owned(),
+        content: content.to_owned(),
+    }
+}
+
+fn text_field<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
+    match v.get(name) {
+        Some(Value::String(s)) => Ok(s),
+        Some(_) => Err(format!("\"{name}\" is not text")),
+        None => Err(format!("missing \"{name}\"")),
+    }
+}
+
+/// A message list (`[{"role", "content"}]`) or, where a string stands for one turn, that turn.
+fn turns(v: &Value, default_role: &str) -> Result<Vec<Message>, String> {
+    match v {
+        Value::String(s) => Ok(vec![msg(default_role, s)]),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let role = text_field(m, "role").map_err(|e| format!("message {}: {e}", i + 1))?;
+                let content =
+                    text_field(m, "content").map_err(|e| format!("message {}: {e}", i + 1))?;
+                Ok(msg(role, content))
+            })
+            .collect(),
+        _ => Err("expected text or a list of messages".into()),
+    }
+}
+
+/// Normalises roles (ShareGPT's human/gpt), moves the system turn out, and refuses what a
+/// training run could not use: empty turns, unknown roles, no answer.
+fn finish(mut messages: Vec<Message>, v: &Value) -> Result<Parsed, String> {
+    let mut system_prompt = String::new();
+    let mut kept = Vec::with_capacity(messages.len());
+    for (i, mut m) in messages.drain(..).enumerate() {
+        m.role = match m.role.as_str() {
+            "human" | "user" => "user".into(),
+            "gpt" | "assistant" | "model" => "assistant".into(),
+            "system" => "system".into(),
+            other => return Err(format!("turn {}: unknown role {other:?}", i + 1)),
+        };
+        if m.content.trim().is_empty() && m.role != "system" {
+            return Err(format!("turn {}: empty {} turn", i + 1, m.role));
+        }
+        if m.role == "system" {
+            system_prompt = m.content;
+        } else {
+            kept.push(m);
+        }
+    }
+    if !kept.iter().any(|m| m.role == "assistant") {
+        return Err("no assistant answer".into());
+    }
+    let tags = v
+        .get("tags")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let domain = v
+        .get("domain")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    Ok(Parsed {
+        system_prompt,
+        messages: kept,
+        tags,
+        domain,
+    })
+}
+
+/// Reads one JSON line in `format`.
+pub fn parse_line(format: Format, line: &str) -> Result<Parsed, String> {
+    let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    if !v.is_object() {
+        return Err("not a JSON object".into());
+    }
+    let messages = match format {
+        Format::Messages => turns(v.get("messages").ok_or("missing \"messages\"")?, "user")?,
+        Format::PromptCompletion => {
+            let mut m = turns(v.get("prompt").ok_or("missing \"prompt\"")?, "user")?;
+            m.extend(turns(
+                v.get("completion").ok_or("missing \"completion\"")?,
+                "assistant",
+            )?);
+            m
+        }
+        Format::Alpaca => {
+            let instruction = text_field(&v, "instruction")?;
+            let input = v.get("input").and_then(Value::as_str).unwrap_or_default();
+            let output = text_field(&v, "output")?;
+            let mut m = Vec::new();
+            if let Some(system) = v.get("system").and_then(Value::as_str) {
+                m.push(msg("system", system));
+            }
+            let prompt = if input.trim().is_empty() {
+                instruction.to_owned()
+            } else {
+                format!("{instruction}\n\n{input}")
+            };
+            m.push(msg("user", &prompt));
+            m.push(msg("assistant", output));
+            m
+        }
+        Format::ShareGpt => {
+            let list = v
+                .get("conversations")
+                .and_then(Value::as_array)
+                .ok_or("missing \"conversations\" list")?;
+            list.iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let from = text_field(t, "from").map_err(|e| format!("turn {}: {e}", i + 1))?;
+                    let value =
+                        text_field(t, "value").map_err(|e| format!("turn {}: {e}", i + 1))?;
+                    Ok(msg(from, value))
+                })
+                .collect::<Result<Vec<_>, String>>()?
+        }
+    };
+    finish(messages, &v)
+}
+
+/// What an import did: how many examples it stored, and each line it could not use.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportReport {
+    pub imported: usize,
+    /// (line number, reason)
+    pub errors: Vec<(u64, String)>,
+}
+
+/// Imports a JSONL file: good lines become examples (status `status`, provenance `imported`,
+/// author `author`) in one transaction; bad lines are reported with their numbers.
+pub fn import(
+    store: &mut Store,
+    path: &Path,
+    format: Format,
+    status: &str,
+    author: Option<&str>,
+) -> Result<ImportReport, SftIoError> {
+    let file = std::fs::File::open(path).map_err(|source| SftIoError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut report = ImportReport::default();
+    let mut examples = Vec::new();
+    let mut line = Vec::new();
+    let mut n = 0u64;
+    loop {
+        line.clear();
+        let read = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|source| SftIoError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        if read == 0 {
+            break;
+        }
+        n += 1;
+        let Ok(text) = std::str::from_utf8(&line) else {
+            report.errors.push((n, "not valid UTF-8".into()));
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        match parse_line(format, text) {
+            Ok(p) => examples.push(NewSftExample {
+                system_prompt: p.system_prompt,
+                messages: p.messages,
+                tags: p.tags,
+                domain: p.domain,
+                provenance: "imported".into(),
+                status: status.to_owned(),
+                author: author.map(str::to_owned),
+            }),
+            Err(e) => report.errors.push((n, e)),
+        }
+    }
+    store.add_sft_examples(&examples)?;
+    report.imported = examples.len();
+    Ok(report)
+}
+
+/// One example as a line of `format`; `None` when the format cannot hold it (Alpaca holds one
+/// question and one answer).
+pub fn to_line(format: Format, ex: &SftExample) -> Option<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    if !ex.system_prompt.is_empty() {
+        all.push(json!({"role": "system", "content": ex.system_prompt}));
+    }
+    all.extend(
+        ex.messages
+            .iter()
+            .map(|m| json!({"role": m.role, "content": m.content})),
+    );
+    let mut v = match format {
+        Format::Messages => json!({ "messages": all }),
+        Format::PromptCompletion => {
+            let last = ex.messages.iter().rposition(|m| m.role == "assistant")?;
+            let offset = usize::from(!ex.system_prompt.is_empty());
+            let (prompt, completion) = all.split_at(last + offset);
+            json!({"prompt": prompt, "completion": completion})
+        }
+        Format::Alpaca => {
+            let [user, answer] = ex.messages.as_slice() else {
+                return None;
+            };
+            if user.role != "user" || answer.role != "assistant" {
+                return None;
+            }
+            let mut v = json!({"instruction": user.content, "input": "", "output": answer.content});
+            if !ex.system_prompt.is_empty() {
+                v["system"] = json!(ex.system_prompt);
+            }
+            v
+        }
+        Format::ShareGpt => {
+            let mut turns = Vec::new();
+            if !ex.system_prompt.is_empty() {
+                turns.push(json!({"from": "system", "value": ex.system_prompt}));
+            }
+            for m in &ex.messages {
+                let from = if m.role == "assistant" {
+                    "gpt"
+                } else {
+                    "human"
+                };
+                turns.push(json!({"from": from, "value": m.content}));
+            }
+            json!({ "conversations": turns })
+        }
+    };
+    if !ex.domain.is_empty() {
+        v["domain"] = json!(ex.domain);
+    }
+    if !ex.tags.is_empty() {
+        v["tags"] = json!(ex.tags);
+    }
+    Some(v)
+}
+
+/// Which examples an export takes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub domain: Option<String>,
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExportReport {
+    pub train: usize,
+    pub validation: usize,
+    /// Examples the format cannot hold (multi-turn ones in Alpaca).
+    pub skipped: usize,
+}
+
+/// Writes the filtered examples to `out` (and every k-th, k = 1/`val_fraction`, to
+/// `validation` when given), each file atomically.
+pub fn export(
+    store: &Store,
+    format: Format,
+    filter: &Filter,
+    out: &Path,
+    validation: Option<(&Path, f64)>,
+) -> Result<ExportReport, SftIoError> {
+    let examples = store.sft_examples_full()?;
+    let mut report = ExportReport::default();
+    let (mut train, mut val) = (String::new(), String::new());
+    let every = validation.map(|(_, f)| {
+        if f > 0.0 {
+            (1.0 / f).round().max(2.0) as usize
+        } else {
+            usize::MAX
+        }
+    });
+    let mut kept = 0usize;
+    for ex in examples.iter().filter(|ex| {
+        filter.status.as_ref().is_none_or(|s| &ex.status == s)
+            && filter.domain.as_ref().is_none_or(|d| &ex.domain == d)
+            && filter.tag.as_ref().is_none_or(|t| ex.tags.contains(t))
+    }) {
+        let Some(line) = to_line(format, ex) else {
+            report.skipped += 1;
+            continue;
+        };
+        kept += 1;
+        let to_val = every.is_some_and(|k| kept.is_multiple_of(k));
+        let target = if to_val { &mut val } else { &mut train };
+        target.push_str(&line.to_string());
+        target.push('\n');
+        if to_val {
+            report.validation += 1;
+        } else {
+            report.train += 1;
+        }
+    }
+    let write = |path: &Path, text: &str| {
+        crate::core::write_atomic(path, text.as_bytes()).map_err(|source| SftIoError::Io {
+            path: path.to_owned(),
+            source,
+        })
+    };
+    write(out, &train)?;
+    if let Some((path, _)) = validation {
+        write(path, &val)?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_reads_its_own_shape() {
+        let m = parse_line(
+            Format::Messages,
+            r#"{"messages":[{"role":"system","content":"S"},{"role":"user","content":"Sual?"},{"role":"assistant","content":"Cavab."}],"domain":"hüquq"}"#,
+        )
+        .expect("messages");
+        assert_eq!(
+            (
+                m.system_prompt.as_str(),
+                m.messages.len(),
+                m.domain.as_str()
+            ),
+            ("S", 2, "hüquq")
+        );
+        let p = parse_line(
+            Format::PromptCompletion,
+            r#"{"prompt":"Sual?","completion":"Cavab."}"#,
+        )
+        .expect("pc");
+        assert_eq!(p.messages[1].role, "assistant");
+        let a = parse_line(
+            Format::Alpaca,
+            r#"{"instruction":"Tərcümə et","input":"hello","output":"salam"}"#,
+        )
+        .expect("alpaca");
+        assert_eq!(a.messages[0].content, "Tərcümə et\n\nhello");
+        let s = parse_line(
+            Format::ShareGpt,
+            r#"{"conversations":[{"from":"human","value":"Salam"},{"from":"gpt","value":"Salam!"}]}"#,
+        )
+        .expect("sharegpt");
+        assert_eq!(s.messages[1].role, "assistant");
+    }
+
+    #[test]
+    fn bad_lines_say_why() {
+        for (format, line, want) in [
+            (Format::Messages, "{", "not JSON"),
+            (
+                Format::Messages,
+                r#"{"messages":[{"role":"user","content":"x"}]}"#,
+                "no assistant",
+            ),
+            (
+                Format::Messages,
+                r#"{"messages":[{"role":"user","content":" "},{"role":"assistant","content":"y"}]}"#,
+                "empty user turn",
+            ),
+            (
+                Format::Alpaca,
+                r#"{"instruction":"x"}"#,
+                "missing \"output\"",
+            ),
+            (
+                Format::ShareGpt,
+                r#"{"conversations":[{"from":"bot","value":"x"}]}"#,
+                "unknown role",
+            ),
+        ] {
+            let err = parse_line(format, line).expect_err(line);
+            assert!(err.contains(want), "{line}: {err}");
+        }
+    }
+}
