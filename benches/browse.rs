@@ -7,6 +7,9 @@
 //!
 //! Goal (corpus issue): no frame over 16 ms.
 
+mod frames;
+use frames::timed_frame;
+
 use std::time::{Duration, Instant};
 
 use dezgah::app::command::Command;
@@ -94,15 +97,6 @@ fn make_corpus(root: &std::path::Path, n: usize) -> i64 {
             },
         )
         .expect("register")
-}
-
-fn timed_frame(harness: &mut Harness<'_, DezgahApp>, frames: &mut Vec<Duration>) {
-    let started = Instant::now();
-    harness.step();
-    let shapes = harness.output().shapes.clone();
-    let ppp = harness.output().pixels_per_point;
-    let _ = harness.ctx.tessellate(shapes, ppp);
-    frames.push(started.elapsed());
 }
 
 fn main() {

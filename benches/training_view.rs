@@ -8,6 +8,9 @@
 //!
 //! Goal: no frame over 16 ms with 100,000 steps per run.
 
+mod frames;
+use frames::timed_frame;
+
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
@@ -75,15 +78,6 @@ fn write_run(root: &std::path::Path, name: &str, steps: u64, seed: f64) {
         serde_json::to_vec(&status).expect("status"),
     )
     .expect("status");
-}
-
-fn timed_frame(harness: &mut Harness<'_, DezgahApp>, frames: &mut Vec<Duration>) {
-    let started = Instant::now();
-    harness.step();
-    let shapes = harness.output().shapes.clone();
-    let ppp = harness.output().pixels_per_point;
-    let _ = harness.ctx.tessellate(shapes, ppp);
-    frames.push(started.elapsed());
 }
 
 fn report(what: &str, frames: &[Duration]) -> f64 {

@@ -351,6 +351,8 @@ pub struct TrainingView {
     pub live: BTreeMap<i64, LiveRun>,
     /// Runs ticked in the history, overlaid and diffed.
     pub compare: Vec<i64>,
+    /// The settings on which the ticked runs differ (key, value per run).
+    pub compare_diff: Vec<(String, Vec<String>)>,
     pub plot: PlotOptions,
     /// A run waiting for the user to confirm its deletion.
     pub confirm_delete: Option<i64>,
@@ -377,6 +379,7 @@ impl Default for TrainingView {
             selected: None,
             live: BTreeMap::new(),
             compare: Vec::new(),
+            compare_diff: Vec::new(),
             plot: PlotOptions::default(),
             confirm_delete: None,
             resume_from: "last".into(),
@@ -633,17 +636,10 @@ impl DezgahApp {
         if self.training.live.contains_key(&id) {
             return;
         }
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+        let Some((root, row)) = self.run_row(id) else {
             return;
         };
-        let Some(row) = snapshot.runs.iter().find(|r| r.id == id) else {
-            return;
-        };
-        let history = runs::load_history(&workspace.root().join(&row.dir));
+        let history = runs::load_history(&root.join(&row.dir));
         let mut live = LiveRun {
             status: row.status.clone(),
             max_steps: row.max_steps,
@@ -661,10 +657,20 @@ impl DezgahApp {
         self.training.tab = TrainingTab::Monitor;
     }
 
+    /// Ticks runs for comparison; their settings diff is worked out here, once, not per frame.
     pub(crate) fn set_compare(&mut self, ids: Vec<i64>) {
         for &id in &ids {
             self.load_run(id);
         }
+        let configs: Vec<RunConfig> = match &self.workspace {
+            WorkspaceSlot::Open { snapshot, .. } => ids
+                .iter()
+                .filter_map(|id| snapshot.runs.iter().find(|r| r.id == *id))
+                .map(|r| serde_json::from_str(&r.config).unwrap_or_default())
+                .collect(),
+            WorkspaceSlot::Failed { .. } => Vec::new(),
+        };
+        self.training.compare_diff = runs::config_diff(&configs);
         self.training.compare = ids;
     }
 
@@ -807,12 +813,19 @@ impl DezgahApp {
         }
         self.training.live.remove(&id);
         self.training.tokenizer_cache.clear();
-        self.training.compare.retain(|&c| c != id);
+        let compare: Vec<i64> = self
+            .training
+            .compare
+            .iter()
+            .copied()
+            .filter(|&c| c != id)
+            .collect();
         if self.training.selected == Some(id) {
             self.training.selected = None;
             self.training.tab = TrainingTab::History;
         }
         self.refresh_snapshot();
+        self.set_compare(compare);
         self.recheck_launch();
     }
 

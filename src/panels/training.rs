@@ -11,7 +11,7 @@ use crate::core::export::{Level, Precision};
 use crate::core::model::Preset;
 use crate::core::runs::Problem;
 use crate::core::store::RunRow;
-use crate::core::train::{RunConfig, Stage};
+use crate::core::train::Stage;
 use crate::i18n::I18n;
 use crate::panels::status_bar::format_duration;
 use crate::panels::{AreaView, about_ui, folder_link_ui};
@@ -124,6 +124,12 @@ fn millions(n: u64) -> String {
 fn field_label(ui: &mut egui::Ui, i18n: &I18n, key: &str) -> egui::Response {
     let hint = format!("{key}-hint");
     ui.label(i18n.tr(key)).on_hover_text(i18n.tr(&hint))
+}
+
+/// A field with its label in the grid: the label names the widget for screen readers too.
+fn labelled_ui(ui: &mut egui::Ui, i18n: &I18n, key: &str, widget: impl egui::Widget) {
+    let label = field_label(ui, i18n, key);
+    ui.add(widget).labelled_by(label.id);
 }
 
 fn problem_text(i18n: &I18n, problem: &Problem) -> String {
@@ -421,9 +427,7 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
                 .spacing([8.0, 4.0])
                 .show(ui, |ui| {
                     let field = |ui: &mut egui::Ui, key: &str, v: &mut usize, max: usize| {
-                        let label = field_label(ui, i18n, key);
-                        ui.add(egui::DragValue::new(v).range(1..=max))
-                            .labelled_by(label.id);
+                        labelled_ui(ui, i18n, key, egui::DragValue::new(v).range(1..=max));
                     };
                     field(ui, "training-field-hidden", &mut m.hidden_size, 8192);
                     field(ui, "training-field-layers", &mut m.num_hidden_layers, 96);
@@ -447,9 +451,12 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
                         &mut m.max_position_embeddings,
                         32_768,
                     );
-                    let label = field_label(ui, i18n, "training-field-experts");
-                    ui.add(egui::DragValue::new(&mut m.num_local_experts).range(0..=64))
-                        .labelled_by(label.id);
+                    labelled_ui(
+                        ui,
+                        i18n,
+                        "training-field-experts",
+                        egui::DragValue::new(&mut m.num_local_experts).range(0..=64),
+                    );
                     field(ui, "training-field-top-k", &mut m.num_experts_per_tok, 8);
                     ui.end_row();
                 });
@@ -491,62 +498,92 @@ fn hyper_ui(
         .num_columns(6)
         .spacing([10.0, 4.0])
         .show(ui, |ui| {
-            let label = field_label(ui, i18n, "training-field-steps");
-            ui.add(egui::DragValue::new(&mut c.optim.max_steps).range(1..=10_000_000))
-                .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-lr");
-            ui.add(
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-steps",
+                egui::DragValue::new(&mut c.optim.max_steps).range(1..=10_000_000),
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-lr",
                 egui::DragValue::new(&mut c.optim.lr)
                     .range(1e-7..=1.0)
                     .speed(1e-5)
                     .custom_formatter(|v, _| format!("{v:.1e}"))
                     .custom_parser(|s| s.trim().parse().ok()),
-            )
-            .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-warmup");
-            ui.add(egui::DragValue::new(&mut c.optim.warmup_steps).range(0..=1_000_000))
-                .labelled_by(label.id);
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-warmup",
+                egui::DragValue::new(&mut c.optim.warmup_steps).range(0..=1_000_000),
+            );
             ui.end_row();
 
-            let label = field_label(ui, i18n, "training-field-batch");
-            ui.add(egui::DragValue::new(&mut c.optim.batch_size).range(1..=4096))
-                .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-accum");
-            ui.add(egui::DragValue::new(&mut c.optim.grad_accum).range(1..=1024))
-                .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-seq");
-            ui.add(egui::DragValue::new(&mut c.optim.seq_len).range(2..=32_768))
-                .labelled_by(label.id);
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-batch",
+                egui::DragValue::new(&mut c.optim.batch_size).range(1..=4096),
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-accum",
+                egui::DragValue::new(&mut c.optim.grad_accum).range(1..=1024),
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-seq",
+                egui::DragValue::new(&mut c.optim.seq_len).range(2..=32_768),
+            );
             ui.end_row();
 
-            let label = field_label(ui, i18n, "training-field-wd");
-            ui.add(
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-wd",
                 egui::DragValue::new(&mut c.optim.weight_decay)
                     .range(0.0..=1.0)
                     .speed(0.01),
-            )
-            .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-clip");
-            ui.add(
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-clip",
                 egui::DragValue::new(&mut c.optim.grad_clip)
                     .range(0.0..=100.0)
                     .speed(0.1),
-            )
-            .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-seed");
-            ui.add(egui::DragValue::new(&mut c.seed))
-                .labelled_by(label.id);
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-seed",
+                egui::DragValue::new(&mut c.seed),
+            );
             ui.end_row();
 
-            let label = field_label(ui, i18n, "training-field-eval-every");
-            ui.add(egui::DragValue::new(&mut c.eval_every).range(0..=1_000_000))
-                .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-sample-every");
-            ui.add(egui::DragValue::new(&mut c.sample_every).range(0..=1_000_000))
-                .labelled_by(label.id);
-            let label = field_label(ui, i18n, "training-field-checkpoint-every");
-            ui.add(egui::DragValue::new(&mut c.checkpoint_every).range(0..=1_000_000))
-                .labelled_by(label.id);
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-eval-every",
+                egui::DragValue::new(&mut c.eval_every).range(0..=1_000_000),
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-sample-every",
+                egui::DragValue::new(&mut c.sample_every).range(0..=1_000_000),
+            );
+            labelled_ui(
+                ui,
+                i18n,
+                "training-field-checkpoint-every",
+                egui::DragValue::new(&mut c.checkpoint_every).range(0..=1_000_000),
+            );
             ui.end_row();
 
             let label = field_label(ui, i18n, "training-field-device");
@@ -586,13 +623,14 @@ fn hyper_ui(
                     });
                 }
                 Stage::Dpo => {
-                    let label = field_label(ui, i18n, "training-field-beta");
-                    ui.add(
+                    labelled_ui(
+                        ui,
+                        i18n,
+                        "training-field-beta",
                         egui::DragValue::new(&mut c.dpo_beta)
                             .range(0.001..=10.0)
                             .speed(0.01),
-                    )
-                    .labelled_by(label.id);
+                    );
                 }
                 Stage::Pretrain | Stage::Continue => {}
             }
@@ -1241,11 +1279,7 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     if chosen.len() >= 2 {
         ui.add_space(8.0);
         ui.strong(i18n.tr("training-diff-title"));
-        let configs: Vec<RunConfig> = chosen
-            .iter()
-            .map(|(r, _)| serde_json::from_str(&r.config).unwrap_or_default())
-            .collect();
-        let diff = crate::core::runs::config_diff(&configs);
+        let diff = &state.compare_diff;
         if diff.is_empty() {
             ui.label(i18n.tr("training-diff-same"));
         } else {
@@ -1263,7 +1297,7 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         ui.label(egui::RichText::new(key).monospace());
                         for v in values {
                             ui.label(
-                                egui::RichText::new(crate::panels::preview(&v, 48)).monospace(),
+                                egui::RichText::new(crate::panels::preview(v, 48)).monospace(),
                             );
                         }
                         ui.end_row();
