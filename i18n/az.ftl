@@ -75,8 +75,151 @@ tokenizer-empty-body = Burada öyrətdiyiniz və ya tokenizer.json faylından (m
 ## SFT
 sft-about = Nəzarətli incə tənzimləmə (SFT) üçün annotatorların yazıb yoxladığı sorğu-cavab nümunələri.
 sft-empty-title = Bu iş sahəsində hələ SFT nümunəsi yoxdur
-sft-empty-body = Burada yazılan və ya TRL messages, Alpaca, ShareGPT fayllarından idxal edilən nümunələr sahəsi, vəziyyəti və müəllifi ilə burada sıralanacaq. İxrac iş sahəsinin exports qovluğuna yazılır:
-sft-readonly = Yalnız baxış: nümunələri yazmaq və yoxlamaq üçün redaktor növbəti mərhələdə gəlir.
+sft-empty-body = Nümunələri burada yazın və ya İdxal düyməsi ilə TRL messages, prompt/completion, Alpaca, ShareGPT JSONL fayllarını gətirin.
+sft-new = Yeni nümunə
+sft-pick = Siyahıdan nümunə seçin və ya yenisinə başlayın.
+sft-start-hint = { $keys } yeni nümunə açır; ? bütün qısayolları göstərir.
+sft-format = Format:
+sft-import = İdxal et…
+sft-import-hint = Seçilmiş formatda JSONL faylının nümunələrini əlavə edin; xətalı sətirlər tapşırığın jurnalında nömrəsi ilə göstərilir
+sft-export = İxrac et…
+sft-export-hint = Vəziyyət, sahə və etiket filtrindən keçən nümunələri seçilmiş formatda JSONL kimi yazın; yanında 10% yoxlama faylı da yazılır
+sft-tokenizer = Tokenizator:
+sft-tokenizer-none = yoxdur
+sft-context = Kontekst:
+sft-context-hint = Modelin tokenlə kontekst uzunluğu; daha uzun söhbətlər qeyd olunur
+sft-keys = Qısayollar (?)
+sft-keys-hint = Bu bölmənin bütün klaviatura qısayolları
+sft-search = Nümunələrdə axtar
+sft-search-hint = Mətn, etiket, sahə və ya #nömrə axtarın ({ $keys })
+sft-filter-status = Vəziyyət:
+sft-filter-domain = Sahə:
+sft-filter-tag = Etiket:
+sft-filter-author = Müəllif:
+sft-filter-provenance = Mənşə:
+sft-filter-problem = Problem:
+sft-filter-any = hamısı
+sft-sort = Sıra:
+sft-sort-newest = əvvəlcə yenilər
+sft-sort-oldest = əvvəlcə köhnələr
+sft-sort-updated = son redaktə edilənlər
+sft-sort-longest = əvvəlcə uzunlar
+sft-problem-kind-empty = boş və ya çatışmayan növbələr
+sft-problem-kind-duplicate = təkrarlar
+sft-problem-kind-cyrillic = latın mətnində kiril hərfləri
+sft-problem-kind-language = azərbaycanca deyil
+sft-problem-kind-too-long = kontekstdən uzun
+sft-shown = { $count } nümunədən { $shown } göstərilir
+sft-checking = yoxlanılır…
+sft-untitled = (boş sorğu)
+sft-row-problems = Yoxlamaların tapdığı problemlər: görmək üçün nümunəni açın
+provenance-written = yazılıb
+provenance-translated = tərcümə edilib
+provenance-paraphrased = başqa sözlərlə yazılıb
+provenance-imported = idxal edilib
+provenance-model-generated = model yaradıb
+sft-provenance = Mənşə:
+sft-undo = Geri al
+sft-redo = Təkrarla
+sft-saved = saxlanılıb
+sft-saving = saxlanılır…
+sft-delete = Sil
+sft-no-author = müəllif yoxdur
+sft-meta = müəllif: { $author }
+sft-saved-at = İş sahəsinin bazasına son yazılma: { $time } UTC
+sft-model-text = Hələ heç kəsin redaktə etmədiyi model mətni var: insan onu redaktə edib hazır kimi qeyd edənə qədər "model yaradıb" kimi qalır.
+sft-system = Sistem sorğusu
+sft-system-hint = İstəyə bağlı: köməkçi özünü necə aparmalıdır
+sft-turn = Növbə { $n }
+sft-turn-field = { $n }-ci növbənin mətni
+sft-tokens = { $count } token
+sft-turn-remove = Bu növbəni sil
+sft-turn-up = Yuxarı
+sft-turn-down = Aşağı
+sft-draft-answer = Cavab qaralaması
+sft-draft-answer-hint = Köməkçi model bu cavabı yuxarıdakı növbələrə əsasən yazsın ("model yaradıb" kimi qeyd olunur)
+sft-draft-paraphrase = Başqa sözlərlə
+sft-draft-paraphrase-hint = Köməkçi model bu növbəni başqa sözlərlə yazsın ("model yaradıb" kimi qeyd olunur)
+sft-prompt-hint = İstifadəçinin sualı…
+sft-answer-hint = Modelin öyrənməli olduğu cavab…
+sft-add-turn = + { $role } növbəsi
+sft-tokens-total = Söhbət şablonu ilə cəmi { $count } token (kontekst { $context })
+sft-tags = Etiketlər:
+sft-tag-remove = Bu etiketi sil
+sft-tag-hint = yeni etiket, Enter
+sft-tag-new = Yeni etiket
+sft-domain = Sahə:
+sft-domain-hint = məs. hüquq
+sft-assist = Kömək: mətn parçasından və ya modeldən qaralamalar
+sft-assist-passage-about = Korpus parçasından qaralama düzəldin: şablon parça ilə birlikdə sorğuya çevrilir, cavabı siz yazırsınız. Yalnız bir hissəni istifadə etmək üçün onu seçin.
+sft-template = Şablon:
+sft-template-custom = xüsusi
+sft-template-summary = Parçanın xülasəsi
+sft-template-questions = Ona dair suallar və cavablar
+sft-template-explain = Sadə dillə izah
+sft-template-title = Başlıq təklifi
+sft-template-text = Şablon ({"{"}passage{"}"} parçanın yerini göstərir):
+sft-passage = Parça:
+sft-passage-from = { $source } mənbəyindən parça:
+sft-passage-hint = Parçanı yapışdırın və ya Korpus bölməsində sənədi açıb "SFT qaralaması üçün istifadə et" düyməsini basın
+sft-passage-from-corpus = Açıq korpus sənədini götür
+sft-passage-from-corpus-hint = Korpus bölməsinin Sənədlər vərəqində açıq olan sənəd
+sft-draft-from-passage = Parçadan yeni qaralama
+sft-draft-from-selection = Seçilmiş hissədən yeni qaralama
+sft-assist-model-about = Öyrədilmiş modellə cavab və ya başqa sözlərlə variant qaralaması yazın; mətni siz redaktə edib təsdiqləyənə qədər "model yaradıb" kimi qalır.
+sft-model = Model:
+sft-model-none = yoxdur
+sft-checkpoint = Yoxlama nöqtəsi:
+sft-checkpoint-hint = best, last və ya addım nömrəsi
+sft-temperature = Temperatur:
+sft-max-tokens = Ən çox token:
+sft-seed = Toxum:
+sft-drafting = Model qaralama yazır…
+sft-problem-missing-turn = { $role } növbəsi yoxdur
+sft-problem-empty-turn = { $n }-ci növbə boşdur
+sft-problem-exact-duplicate = #{ $id } ilə eyni mətndir
+sft-problem-near-duplicate = #{ $id } ilə demək olar ki, eynidir ({ $percent }% oxşar)
+sft-problem-cyrillic = Latın mətnində kiril hərfləri ({ $where }): { $words }
+sft-problem-language = { $n }-ci növbə azərbaycanca deyil, { $lang } kimi oxunur
+sft-problem-too-long = { $count } token: { $context } kontekstindən uzundur
+language-name = { $code ->
+    [tr] türkcə
+    [ru] rusca
+    [en] ingiliscə
+    [fa] farsca
+    [ar] ərəbcə
+    [de] almanca
+    [fr] fransızca
+    [kk] qazaxca
+    [uk] ukraynaca
+    [ka] gürcücə
+    [hy] ermənicə
+   *[other] { $code }
+}
+sft-keys-title = Klaviatura qısayolları
+sft-key-new = Yeni nümunə
+sft-key-next = Siyahıda növbəti nümunə
+sft-key-previous = Siyahıda əvvəlki nümunə
+sft-key-next-turn = Növbəti növbə (sonuncudan sonra yenisini əlavə edir)
+sft-key-ready = Hazır kimi qeyd et
+sft-key-rejected = Rədd edilmiş kimi qeyd et
+sft-key-draft = Qaralama kimi qeyd et
+sft-key-search = Siyahıda axtar
+sft-key-undo = Geri al
+sft-key-redo = Təkrarla (həmçinin Ctrl+Y)
+sft-key-delete = Nümunəni sil (əvvəlcə soruşur)
+sft-key-help = Bu siyahını göstər və ya gizlət (heç bir sahəyə yazılmayanda ?)
+sft-key-areas = Bölmələr arasında keç
+sft-key-quit = Çıx (hər şey artıq saxlanılıb)
+sft-keys-close = Bağla
+sft-delete-confirm = #{ $id } nümunəsi silinsin? Bunu geri qaytarmaq olmaz.
+sft-save-gone = #{ $id } nümunəsi başqa yerdə silinib; redaktələriniz yalnız ekranda qalır.
+job-sft-draft-answer = { $run } ilə cavab qaralaması
+job-sft-draft-paraphrase = { $run } ilə başqa sözlərlə yazmaq
+job-sft-import = { $file } faylından SFT nümunələrinin idxalı
+job-sft-export = SFT nümunələrinin { $file } faylına ixracı
+corpus-doc-to-sft = SFT qaralaması üçün istifadə et
+corpus-doc-to-sft-hint = Bu sənədi parça kimi götürərək SFT bölməsinin kömək qutusunu açın
 count-sft-examples = { $count } nümunə
 
 ## Qiymətləndirmə

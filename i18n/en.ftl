@@ -78,8 +78,151 @@ tokenizer-empty-body = Tokenizers you train here, or add from a tokenizer.json (
 ## SFT
 sft-about = Prompt and answer examples for supervised finetuning, written and reviewed by annotators.
 sft-empty-title = No SFT examples in this workspace yet
-sft-empty-body = Examples written here, or imported from TRL messages, Alpaca or ShareGPT files, will be listed with their domain, status and author. Exports go to the workspace's exports folder:
-sft-readonly = Read-only view: the editor for writing and reviewing examples comes next.
+sft-empty-body = Write examples here, or import TRL messages, prompt/completion, Alpaca or ShareGPT JSONL with the Import button.
+sft-new = New example
+sft-pick = Pick an example from the list, or start a new one.
+sft-start-hint = { $keys } starts a new example; ? lists every shortcut.
+sft-format = Format:
+sft-import = Import…
+sft-import-hint = Add the examples of a JSONL file in the chosen format; bad lines are listed by number in the job's log
+sft-export = Export…
+sft-export-hint = Write the examples that pass the status, domain and tag filters as JSONL in the chosen format, with a 10% validation file beside it
+sft-tokenizer = Tokenizer:
+sft-tokenizer-none = none
+sft-context = Context:
+sft-context-hint = The model's context length in tokens; longer conversations are flagged
+sft-keys = Shortcuts (?)
+sft-keys-hint = Every keyboard shortcut of this area
+sft-search = Search examples
+sft-search-hint = Search text, tags, domain or #id ({ $keys })
+sft-filter-status = Status:
+sft-filter-domain = Domain:
+sft-filter-tag = Tag:
+sft-filter-author = Author:
+sft-filter-provenance = Provenance:
+sft-filter-problem = Problem:
+sft-filter-any = any
+sft-sort = Order:
+sft-sort-newest = newest first
+sft-sort-oldest = oldest first
+sft-sort-updated = recently edited
+sft-sort-longest = longest first
+sft-problem-kind-empty = empty or missing turns
+sft-problem-kind-duplicate = duplicates
+sft-problem-kind-cyrillic = Cyrillic in Latin text
+sft-problem-kind-language = not Azerbaijani
+sft-problem-kind-too-long = longer than the context
+sft-shown = { $shown } of { $count } shown
+sft-checking = checking…
+sft-untitled = (empty prompt)
+sft-row-problems = Problems found by the checks: open the example to see them
+provenance-written = written
+provenance-translated = translated
+provenance-paraphrased = paraphrased
+provenance-imported = imported
+provenance-model-generated = model-generated
+sft-provenance = Provenance:
+sft-undo = Undo
+sft-redo = Redo
+sft-saved = saved
+sft-saving = saving…
+sft-delete = Delete
+sft-no-author = no author
+sft-meta = by { $author }
+sft-saved-at = Last written to the workspace database at { $time } UTC
+sft-model-text = Contains model text nobody has edited yet: it stays marked model-generated until a person edits it and marks it ready.
+sft-system = System prompt
+sft-system-hint = Optional: how the assistant should behave
+sft-turn = Turn { $n }
+sft-turn-field = Text of turn { $n }
+sft-tokens = { $count } tokens
+sft-turn-remove = Remove this turn
+sft-turn-up = Move up
+sft-turn-down = Move down
+sft-draft-answer = Draft answer
+sft-draft-answer-hint = Let the assist model write this answer from the turns above (marked model-generated)
+sft-draft-paraphrase = Paraphrase
+sft-draft-paraphrase-hint = Let the assist model say this turn in other words (marked model-generated)
+sft-prompt-hint = What the user asks…
+sft-answer-hint = The answer the model should learn…
+sft-add-turn = + { $role } turn
+sft-tokens-total = { $count } tokens in total with the chat template (context { $context })
+sft-tags = Tags:
+sft-tag-remove = Remove this tag
+sft-tag-hint = new tag, Enter
+sft-tag-new = New tag
+sft-domain = Domain:
+sft-domain-hint = e.g. law
+sft-assist = Assist: drafts from a passage or a model
+sft-assist-passage-about = Make a draft from a corpus passage: the template with the passage becomes the prompt, you write the answer. Select part of the passage to use only that part.
+sft-template = Template:
+sft-template-custom = custom
+sft-template-summary = Summarise the passage
+sft-template-questions = Questions and answers on it
+sft-template-explain = Explain it simply
+sft-template-title = Suggest a title
+sft-template-text = Template ({"{"}passage{"}"} marks where the passage goes):
+sft-passage = Passage:
+sft-passage-from = Passage from { $source }:
+sft-passage-hint = Paste a passage, or open a document in the Corpus area and press "Use for an SFT draft"
+sft-passage-from-corpus = Take the open corpus document
+sft-passage-from-corpus-hint = The document open in the Corpus area's Documents tab
+sft-draft-from-passage = New draft from the passage
+sft-draft-from-selection = New draft from the selection
+sft-assist-model-about = Draft answers or paraphrases with a trained model; its text stays marked model-generated until you edit and approve it.
+sft-model = Model:
+sft-model-none = none
+sft-checkpoint = Checkpoint:
+sft-checkpoint-hint = best, last or a step number
+sft-temperature = Temperature:
+sft-max-tokens = Max tokens:
+sft-seed = Seed:
+sft-drafting = The model is writing a draft…
+sft-problem-missing-turn = No { $role } turn
+sft-problem-empty-turn = Turn { $n } is empty
+sft-problem-exact-duplicate = Same text as #{ $id }
+sft-problem-near-duplicate = Nearly the same as #{ $id } ({ $percent }% alike)
+sft-problem-cyrillic = Cyrillic letters in Latin text ({ $where }): { $words }
+sft-problem-language = Turn { $n } reads as { $lang }, not Azerbaijani
+sft-problem-too-long = { $count } tokens: longer than the context of { $context }
+language-name = { $code ->
+    [tr] Turkish
+    [ru] Russian
+    [en] English
+    [fa] Persian
+    [ar] Arabic
+    [de] German
+    [fr] French
+    [kk] Kazakh
+    [uk] Ukrainian
+    [ka] Georgian
+    [hy] Armenian
+   *[other] { $code }
+}
+sft-keys-title = Keyboard shortcuts
+sft-key-new = New example
+sft-key-next = Next example in the list
+sft-key-previous = Previous example in the list
+sft-key-next-turn = Next turn (adds one after the last)
+sft-key-ready = Mark ready
+sft-key-rejected = Mark rejected
+sft-key-draft = Mark draft
+sft-key-search = Search the list
+sft-key-undo = Undo
+sft-key-redo = Redo (also Ctrl+Y)
+sft-key-delete = Delete the example (asks first)
+sft-key-help = Show or hide this list (? when no field is being typed in)
+sft-key-areas = Switch areas
+sft-key-quit = Quit (everything is already saved)
+sft-keys-close = Close
+sft-delete-confirm = Delete example #{ $id }? This cannot be undone.
+sft-save-gone = Example #{ $id } was deleted elsewhere; your edits are kept on screen only.
+job-sft-draft-answer = Draft an answer with { $run }
+job-sft-draft-paraphrase = Paraphrase with { $run }
+job-sft-import = Import SFT examples from { $file }
+job-sft-export = Export SFT examples to { $file }
+corpus-doc-to-sft = Use for an SFT draft
+corpus-doc-to-sft-hint = Open the SFT area's assist box with this document as the passage
 count-sft-examples = { $count ->
     [one] 1 example
    *[other] { $count } examples

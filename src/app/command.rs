@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
+use crate::app::sft::{AssistForm, Focus, ListFilter};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
 use crate::app::training::{ExportForm, LaunchForm, PlotOptions, TrainingTab};
@@ -13,6 +14,9 @@ use crate::core::corpus::derive::{ExportFormat, Keep};
 use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
+use crate::core::sft::DraftKind;
+use crate::core::sft_io::Format;
+use crate::core::store::SftExample;
 use crate::i18n::Lang;
 
 #[must_use]
@@ -121,4 +125,37 @@ pub enum Command {
     CheckExport(i64),
     /// Writes a run's export into the workspace's exports folder.
     ExportRun(i64),
+    /// A blank example, opened in the editor with the first turn focused.
+    SftNew,
+    SftSelect(i64),
+    /// Moves through the visible list (+1 next, -1 previous).
+    SftStep(isize),
+    /// The edited example, whole (boxed: it carries every turn).
+    SftEdit(Box<SftExample>),
+    SftUndo,
+    SftRedo,
+    SftSetStatus(String),
+    /// To the turn after this one (or the first), adding a turn after the last.
+    SftNextTurn(Option<usize>),
+    SftFilter(Box<ListFilter>),
+    /// Moves the keyboard to a field (`None`: the request was served).
+    SftFocus(Option<Focus>),
+    SftShowKeys(bool),
+    SftAskDelete(Option<i64>),
+    SftDelete(i64),
+    SftSetTokenizer(Option<i64>),
+    SftSetContext(usize),
+    SftSetAssist(Box<AssistForm>),
+    /// Takes the document open in the Corpus area into the SFT assist box.
+    SftPassageFromCorpus,
+    /// A new draft whose user turn is the template filled with this passage.
+    SftDraftFromPassage(String),
+    /// Asks the assist box's model for an answer at, or a paraphrase of, a turn.
+    SftDraftWithModel(DraftKind, usize),
+    /// Shows the file picker, then imports the JSONL file in this format.
+    SftChooseImport(Format),
+    SftImport(Format, std::path::PathBuf),
+    /// Asks where to save, then exports the listed examples' status, domain and tag filter.
+    SftChooseExport(Format, f64),
+    SftExport(Format, f64, std::path::PathBuf),
 }

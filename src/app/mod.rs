@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod corpus;
+pub mod sft;
 pub mod state;
 pub mod theme;
 pub mod tokenizer;
@@ -93,6 +94,9 @@ pub struct DezgahApp {
     pub corpus: CorpusView,
     pub tokenizer: tokenizer::TokenizerView,
     pub training: training::TrainingView,
+    pub sft: sft::SftView,
+    /// The running import of SFT examples; the list is read again when it ends.
+    sft_import_job: Option<crate::core::jobs::JobId>,
     commands: Vec<Command>,
     theme_applied: Option<state::ThemeChoice>,
 }
@@ -162,6 +166,8 @@ impl DezgahApp {
             corpus: CorpusView::default(),
             tokenizer: tokenizer::TokenizerView::default(),
             training,
+            sft: sft::SftView::default(),
+            sft_import_job: None,
             commands: Vec::new(),
             theme_applied: None,
         };
@@ -325,6 +331,28 @@ impl DezgahApp {
                     b.show_whole();
                 }
             }
+            Command::SftChooseImport(format) => {
+                if let Some(file) = rfd::FileDialog::new()
+                    .set_directory(self.workspace.path())
+                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                    .pick_file()
+                {
+                    self.import_sft(format, file);
+                }
+            }
+            Command::SftImport(format, file) => self.import_sft(format, file),
+            Command::SftChooseExport(format, fraction) => {
+                if let Some(out) = rfd::FileDialog::new()
+                    .set_directory(self.workspace.path().join("exports"))
+                    .set_file_name(format!("sft-{}.jsonl", format.name()))
+                    .add_filter("JSONL", &["jsonl"])
+                    .save_file()
+                {
+                    self.export_sft(format, fraction, out);
+                }
+            }
+            Command::SftExport(format, fraction, out) => self.export_sft(format, fraction, out),
+            sft_command => self.apply_sft(sft_command),
         }
     }
 
@@ -426,6 +454,11 @@ impl DezgahApp {
         self.step_job_finished(id, ok);
         self.tokenizer_job_finished(id, ok);
         self.export_job_finished(id, ok);
+        self.sft_job_finished(id, ok);
+        if self.sft_import_job == Some(id) {
+            self.sft_import_job = None;
+            self.reload_sft();
+        }
         if self.corpus.stats_job == Some(id) {
             self.corpus.stats_job = None;
             match (ok, self.corpus.selected) {
@@ -448,7 +481,16 @@ impl DezgahApp {
     }
 
     fn open_workspace(&mut self, dir: &Path) {
+        self.flush_sft();
         self.workspace = WorkspaceSlot::open(dir);
+        self.sft = sft::SftView {
+            context: self.sft.context,
+            filter: sft::ListFilter {
+                sort: self.sft.filter.sort,
+                ..sft::ListFilter::default()
+            },
+            ..sft::SftView::default()
+        };
         // A selection belongs to the workspace it was made in.
         self.corpus = CorpusView {
             unit: self.corpus.unit,
@@ -601,6 +643,10 @@ impl eframe::App for DezgahApp {
             }
         }
         self.drain_runs(EVENT_BUDGET);
+        if self.state.area == Area::Sft {
+            self.ensure_sft_loaded();
+        }
+        self.tick_sft(ctx);
         if changed {
             ctx.request_repaint();
         }
@@ -633,6 +679,8 @@ impl eframe::App for DezgahApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        // Also runs on the way out: the example being typed is written now.
+        self.flush_sft();
         // A name still being typed is kept too.
         self.state
             .annotator

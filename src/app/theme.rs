@@ -41,6 +41,11 @@ pub fn error_color(ui: &egui::Ui) -> Color32 {
     ui.visuals().error_fg_color
 }
 
+/// Text for a problem to look at, not a failure (a check's finding).
+pub fn warn_color(ui: &egui::Ui) -> Color32 {
+    ui.visuals().warn_fg_color
+}
+
 /// Text for something that went well.
 pub fn success_color(ui: &egui::Ui) -> Color32 {
     if ui.visuals().dark_mode {

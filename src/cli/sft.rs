@@ -13,6 +13,14 @@ pub enum SftCommand {
     Import(ImportArgs),
     /// Write the workspace's examples (a filtered subset, optionally split) as JSONL
     Export(ExportArgs),
+    /// Type into a new example through the editor's save path until killed (the kill test)
+    #[command(hide = true)]
+    Hammer {
+        /// Milliseconds between characters
+        #[arg(long, default_value_t = 20)]
+        every_ms: u64,
+        text: String,
+    },
 }
 
 fn parse_format(s: &str) -> Result<Format, String> {
@@ -68,6 +76,10 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
         .with_context(|| format!("workspace {}", workspace.display()))?;
     let mut ws = ws;
     match cmd {
+        SftCommand::Hammer { every_ms, text } => {
+            drop(ws);
+            crate::core::sft::hammer(workspace, text, std::time::Duration::from_millis(*every_ms))
+        }
         SftCommand::Import(args) => {
             anyhow::ensure!(
                 ["draft", "ready", "rejected"].contains(&args.status.as_str()),

@@ -7,6 +7,7 @@ pub mod jobs;
 pub mod model;
 pub mod runs;
 pub mod seed;
+pub mod sft;
 pub mod sft_io;
 pub mod store;
 pub mod tokenizer;

@@ -389,6 +389,8 @@ pub struct SftExample {
     pub provenance: String,
     pub status: String,
     pub author: Option<String>,
+    /// When it was last written (UTC, ISO 8601), for sorting by recent work.
+    pub updated_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1057,8 +1059,24 @@ impl Store {
         Ok(ids)
     }
 
-    /// Every example with all its fields, in id order (for export).
+    /// Every example with all its fields, in id order (for export and the editor's list).
     pub fn sft_examples_full(&self) -> Result<Vec<SftExample>> {
+        self.query_sft_examples("", [])
+    }
+
+    /// One example, or `None` when it was deleted.
+    pub fn sft_example(&self, id: i64) -> Result<Option<SftExample>> {
+        Ok(self
+            .query_sft_examples("WHERE e.id = ?1", [id])?
+            .into_iter()
+            .next())
+    }
+
+    fn query_sft_examples<P: rusqlite::Params>(
+        &self,
+        filter: &str,
+        params: P,
+    ) -> Result<Vec<SftExample>> {
         type Raw = (
             i64,
             String,
@@ -1068,17 +1086,19 @@ impl Store {
             String,
             String,
             Option<String>,
+            String,
         );
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT e.id, e.system_prompt, e.messages, e.tags, e.domain, e.provenance, e.status,
-                        a.name
-                 FROM sft_examples e LEFT JOIN annotators a ON a.id = e.author_id ORDER BY e.id",
-            )
+                        a.name, e.updated_at
+                 FROM sft_examples e LEFT JOIN annotators a ON a.id = e.author_id {filter}
+                 ORDER BY e.id"
+            ))
             .map_err(|e| self.err(e))?;
         let raw: Vec<Raw> = stmt
-            .query_map([], |r| {
+            .query_map(params, |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -1088,6 +1108,7 @@ impl Store {
                     r.get(5)?,
                     r.get(6)?,
                     r.get(7)?,
+                    r.get(8)?,
                 ))
             })
             .and_then(Iterator::collect)
@@ -1099,7 +1120,17 @@ impl Store {
         };
         raw.into_iter()
             .map(
-                |(id, system_prompt, messages, tags, domain, provenance, status, author)| {
+                |(
+                    id,
+                    system_prompt,
+                    messages,
+                    tags,
+                    domain,
+                    provenance,
+                    status,
+                    author,
+                    updated_at,
+                )| {
                     Ok(SftExample {
                         id,
                         system_prompt,
@@ -1111,10 +1142,69 @@ impl Store {
                         provenance,
                         status,
                         author,
+                        updated_at,
                     })
                 },
             )
             .collect()
+    }
+
+    /// Writes an edited example whole in one transaction: a kill leaves either the old row or
+    /// the new one. Returns false when the example no longer exists.
+    pub fn update_sft_example(&mut self, example: &SftExample) -> Result<bool> {
+        let path = self.path.clone();
+        let err = |source| classify(&path, source);
+        let messages = to_json(&path, "messages", &example.messages)?;
+        let tags = to_json(&path, "tags", &example.tags)?;
+        let tx = self.conn.savepoint().map_err(err)?;
+        let author_id = author_id(&tx, &path, example.author.as_deref())?;
+        let changed = tx
+            .execute(
+                "UPDATE sft_examples SET system_prompt = ?2, messages = ?3, tags = ?4, domain = ?5,
+                        provenance = ?6, status = ?7, author_id = ?8,
+                        updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                 WHERE id = ?1",
+                params![
+                    example.id,
+                    example.system_prompt,
+                    messages,
+                    tags,
+                    example.domain,
+                    example.provenance,
+                    example.status,
+                    author_id
+                ],
+            )
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(changed > 0)
+    }
+
+    pub fn delete_sft_example(&mut self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sft_examples WHERE id = ?1", [id])
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}
+
+/// The annotator row for a name (created when new); `None` for no name.
+fn author_id(tx: &rusqlite::Savepoint<'_>, path: &Path, name: Option<&str>) -> Result<Option<i64>> {
+    let err = |source| classify(path, source);
+    match name.map(str::trim) {
+        Some(name) if !name.is_empty() => {
+            tx.execute(
+                "INSERT INTO annotators (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+                [name],
+            )
+            .map_err(err)?;
+            tx.query_row("SELECT id FROM annotators WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(err)
+        }
+        _ => Ok(None),
     }
 }
 
@@ -1127,21 +1217,7 @@ fn insert_sft_example(
     let err = |source| classify(path, source);
     let messages = to_json(path, "messages", &example.messages)?;
     let tags = to_json(path, "tags", &example.tags)?;
-    let author_id: Option<i64> = match example.author.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => {
-            tx.execute(
-                "INSERT INTO annotators (name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
-                [name],
-            )
-            .map_err(err)?;
-            tx.query_row("SELECT id FROM annotators WHERE name = ?1", [name], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(err)?
-        }
-        _ => None,
-    };
+    let author_id = author_id(tx, path, example.author.as_deref())?;
     tx.execute(
             "INSERT INTO sft_examples (system_prompt, messages, tags, domain, provenance, status, author_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -655,7 +655,16 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    ui.strong(format!("#{} · {id_text}", open.number + 1));
+    ui.horizontal_wrapped(|ui| {
+        ui.strong(format!("#{} · {id_text}", open.number + 1));
+        if ui
+            .small_button(i18n.tr("corpus-doc-to-sft"))
+            .on_hover_text(i18n.tr("corpus-doc-to-sft-hint"))
+            .clicked()
+        {
+            out.push(Command::SftPassageFromCorpus);
+        }
+    });
     ui.label(
         egui::RichText::new(
             i18n.tr_args(

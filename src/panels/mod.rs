@@ -29,6 +29,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         corpus,
         tokenizer,
         training,
+        sft,
         ..
     } = app;
     let area = state.area;
@@ -59,17 +60,22 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         corpus,
         tokenizer,
         training,
+        sft,
     };
+    if area == Area::Sft {
+        // The list and the editor scroll on their own.
+        sft::sft_ui(ui, &view, out);
+        return;
+    }
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match area {
             Area::Corpus => corpus::corpus_ui(ui, &view, out),
             Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
-            Area::Sft => sft::sft_ui(ui, &view, out),
             Area::Rating => rating::rating_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
             Area::Playground => playground::playground_ui(ui, &view, out),
-            Area::Settings => {}
+            Area::Sft | Area::Settings => {}
         });
 }
 
@@ -81,6 +87,7 @@ pub struct AreaView<'a> {
     pub corpus: &'a crate::app::CorpusView,
     pub tokenizer: &'a crate::app::tokenizer::TokenizerView,
     pub training: &'a crate::app::training::TrainingView,
+    pub sft: &'a crate::app::sft::SftView,
 }
 
 /// One line under the heading: what this area is for.

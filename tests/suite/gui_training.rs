@@ -17,8 +17,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-mod common;
-use common::{harness, harness_with, look, sample_workspace, settle};
+use crate::common::{harness, harness_with, look, sample_workspace, settle};
 
 /// The sample workspace with a small BPE tokenizer trained on its corpora, as a user would
 /// make one in the Tokenizer area first.

@@ -10,8 +10,7 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-mod common;
-use common::{copy_dir, harness, look, sample_workspace, settle};
+use crate::common::{copy_dir, harness, look, sample_workspace, settle};
 
 fn click_area(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, area: Area) {
     let label = i18n.tr(area.title_key());
@@ -81,8 +80,11 @@ fn sample_content_is_shown_in_its_areas() {
     harness.get_by_label(&corpus);
 
     click_area(&mut harness, &i18n, Area::Sft);
-    let headers = harness.query_all_by_label_contains("#1 ").count();
-    assert_eq!(headers, 1, "first SFT example listed once");
+    let rows: usize = ["+ #1", "· #1", "× #1"]
+        .iter()
+        .map(|label| harness.query_all_by_label(label).count())
+        .sum();
+    assert_eq!(rows, 1, "first SFT example listed once");
 
     click_area(&mut harness, &i18n, Area::Rating);
     let short = dezgah::panels::preview(&first_prompt, 90);

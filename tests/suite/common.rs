@@ -44,6 +44,16 @@ pub fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
 
 /// The app on `workspace`, training with `train_exe` (a stand-in for `dezgah` in crash tests).
 pub fn harness_with(workspace: &Path, lang: Lang, train_exe: &Path) -> Harness<'static, DezgahApp> {
+    harness_sized(workspace, lang, train_exe, [1280.0, 800.0])
+}
+
+/// The app in a window of `size` (a tall one shows a whole form without scrolling).
+pub fn harness_sized(
+    workspace: &Path,
+    lang: Lang,
+    train_exe: &Path,
+    size: [f32; 2],
+) -> Harness<'static, DezgahApp> {
     let options = StartOptions {
         workspace: Some(workspace.to_owned()),
         area: None,
@@ -51,7 +61,7 @@ pub fn harness_with(workspace: &Path, lang: Lang, train_exe: &Path) -> Harness<'
         train_exe: Some(train_exe.to_owned()),
     };
     Harness::builder()
-        .with_size([1280.0, 800.0])
+        .with_size(size)
         .with_context_setup(dezgah::app::theme::install_fonts)
         .build_eframe(move |cc| DezgahApp::new(cc, options))
 }

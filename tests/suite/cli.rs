@@ -1071,3 +1071,60 @@ fn sigterm_and_a_stop_file_save_a_checkpoint_and_stop() {
         assert!(!run.join("STOP").exists(), "the STOP file is consumed");
     }
 }
+
+/// The SFT editor's save path (`dezgah sft hammer` types through the same edit session) killed
+/// with SIGKILL mid-typing: the database is sound and holds all but the last second of typing.
+#[test]
+fn killing_the_sft_editor_mid_typing_loses_at_most_a_second() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "Azərbaycan Respublikasının Konstitusiyası 1995-ci il noyabrın 12-də ümumxalq səsverməsi ilə qəbul edilib. "
+        .repeat(4);
+    let every = Duration::from_millis(10);
+    for round in 0..3u64 {
+        let mut child = dezgah()
+            .arg("-w")
+            .arg(dir.path())
+            .args(["sft", "hammer", "--every-ms", "10"])
+            .arg(&text)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let first = lines.next().expect("a line").expect("read");
+        let id: i64 = first
+            .strip_prefix("example ")
+            .and_then(|n| n.parse().ok())
+            .expect("example id");
+        // Type for a while, then kill between two keystrokes.
+        let stop_after = 120 + 40 * round as usize;
+        let mut typed = 0;
+        for line in lines.by_ref() {
+            let line = line.expect("read");
+            if let Some(n) = line.strip_prefix("typed ") {
+                typed = n.parse().expect("count");
+                if typed >= stop_after {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+
+        let (store, _) = Store::open(&dir.path().join("dezgah.db")).expect("reopen after kill");
+        assert!(store.integrity_problems().expect("check").is_empty());
+        let example = store
+            .sft_example(id)
+            .expect("read")
+            .expect("the example exists");
+        let saved = &example.messages[1].content;
+        assert!(text.starts_with(saved.as_str()), "round {round}: {saved:?}");
+        let saved_chars = saved.chars().count();
+        // At one key per 10 ms a second is 100 keys; allow scheduling slack on a busy CI box.
+        let per_second = (Duration::from_secs(1).as_millis() / every.as_millis()) as usize;
+        assert!(
+            saved_chars + per_second + 50 >= typed,
+            "round {round}: {saved_chars} of {typed} typed characters were saved"
+        );
+    }
+}

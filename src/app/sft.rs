@@ -1,0 +1,889 @@
+//! SFT area state and its commands: the list of examples with its filter, the edit session
+//! that saves as the annotator types, the background checker, token counts and drafts.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::app::command::Command;
+use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::corpus::text::to_lower_az;
+use crate::core::jobs::{JobId, Slot};
+use crate::core::sft::{
+    self, DraftKind, EditSession, Problem, ProblemKind, TokenCounts, TokenLimit, Validator,
+};
+use crate::core::store::SftExample;
+
+/// How the list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Most recently edited first.
+    Updated,
+    /// Longest conversation first.
+    Longest,
+}
+
+impl Sort {
+    pub const ALL: [Self; 4] = [Self::Newest, Self::Oldest, Self::Updated, Self::Longest];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Newest => "sft-sort-newest",
+            Self::Oldest => "sft-sort-oldest",
+            Self::Updated => "sft-sort-updated",
+            Self::Longest => "sft-sort-longest",
+        }
+    }
+}
+
+/// The list's search, filters and order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListFilter {
+    pub search: String,
+    pub status: Option<String>,
+    pub domain: Option<String>,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub provenance: Option<String>,
+    pub problem: Option<ProblemKind>,
+    pub sort: Sort,
+}
+
+/// Which field gets the keyboard next frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Search,
+    System,
+    Turn(usize),
+}
+
+/// The assist box: a passage to draft from, a template, and a model to draft with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssistForm {
+    pub passage: String,
+    /// Where the passage came from (`corpus NAME, document N`), kept as a tag on the draft.
+    pub source: String,
+    pub template: String,
+    /// The run whose checkpoint drafts answers and paraphrases.
+    pub run: Option<i64>,
+    pub checkpoint: String,
+    pub temperature: f64,
+    pub max_tokens: usize,
+    pub seed: u64,
+}
+
+impl Default for AssistForm {
+    fn default() -> Self {
+        Self {
+            passage: String::new(),
+            source: String::new(),
+            template: sft::PASSAGE_TEMPLATES[0].1.to_owned(),
+            run: None,
+            checkpoint: "best".into(),
+            temperature: 0.7,
+            max_tokens: 200,
+            seed: 1,
+        }
+    }
+}
+
+/// A model draft under way: which turn it fills, and where its text arrives.
+#[derive(Debug)]
+pub struct DraftJob {
+    pub job: JobId,
+    pub example: i64,
+    pub turn: usize,
+    pub kind: DraftKind,
+    pub slot: Slot<String>,
+}
+
+/// Runs the [`Validator`] on its own named thread: language detection over thousands of
+/// examples would stall the window.
+pub struct Checker {
+    requests: Sender<(u64, Arc<Vec<SftExample>>, Option<TokenLimit>)>,
+    results: Receiver<(u64, HashMap<i64, Vec<Problem>>)>,
+    /// The generation of the newest request, sent or waiting.
+    wanted: u64,
+    sent: u64,
+    pub done: u64,
+}
+
+impl std::fmt::Debug for Checker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checker")
+            .field("wanted", &self.wanted)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Checker {
+    fn start(waker: Option<crate::core::jobs::Waker>) -> std::io::Result<Self> {
+        let (requests, inbox) =
+            crossbeam_channel::bounded::<(u64, Arc<Vec<SftExample>>, Option<TokenLimit>)>(1);
+        let (outbox, results) = crossbeam_channel::bounded(1);
+        std::thread::Builder::new()
+            .name("dezgah-sft-check".into())
+            .spawn(move || {
+                let mut validator = Validator::new();
+                while let Ok((generation, examples, limit)) = inbox.recv() {
+                    let found = validator.check(&examples, limit.as_ref());
+                    if outbox.send((generation, found)).is_err() {
+                        break;
+                    }
+                    if let Some(wake) = &waker {
+                        wake();
+                    }
+                }
+            })?;
+        Ok(Self {
+            requests,
+            results,
+            wanted: 0,
+            sent: 0,
+            done: 0,
+        })
+    }
+
+    /// Is a check still to come for the latest examples?
+    pub fn busy(&self) -> bool {
+        self.done < self.wanted
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct SftView {
+    /// Every example of the workspace, in id order, as last saved or loaded.
+    pub examples: Vec<SftExample>,
+    /// Which workspace `examples` belongs to.
+    pub loaded: Option<PathBuf>,
+    pub load_error: Option<String>,
+    pub filter: ListFilter,
+    /// Indices into `examples` that pass the filter, in the chosen order.
+    pub visible: Vec<usize>,
+    pub session: Option<EditSession>,
+    pub save_error: Option<String>,
+    pub problems: HashMap<i64, Vec<Problem>>,
+    pub checker: Option<Checker>,
+    pub tokenizer: Option<i64>,
+    pub context: usize,
+    pub limit: Option<TokenLimit>,
+    pub tokenizer_error: Option<String>,
+    /// Token counts of the example being edited.
+    pub counts: Option<TokenCounts>,
+    pub focus: Option<Focus>,
+    pub show_keys: bool,
+    pub confirm_delete: Option<i64>,
+    pub assist: AssistForm,
+    pub draft: Option<DraftJob>,
+    pub draft_error: Option<String>,
+    /// Domains, tags and authors in use, for the filter menus and suggestions.
+    pub domains: Vec<String>,
+    pub tags: Vec<String>,
+    pub authors: Vec<String>,
+}
+
+impl SftView {
+    pub fn current(&self) -> Option<&SftExample> {
+        self.session.as_ref().map(EditSession::example)
+    }
+
+    /// Position of the example being edited in the visible list.
+    pub fn position(&self) -> Option<usize> {
+        let id = self.session.as_ref()?.id();
+        self.visible.iter().position(|&i| self.examples[i].id == id)
+    }
+
+    fn refilter(&mut self) {
+        let f = &self.filter;
+        let needle = to_lower_az(f.search.trim());
+        let mut visible: Vec<usize> = self
+            .examples
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                f.status.as_ref().is_none_or(|s| &e.status == s)
+                    && f.domain.as_ref().is_none_or(|d| &e.domain == d)
+                    && f.tag.as_ref().is_none_or(|t| e.tags.contains(t))
+                    && f.author
+                        .as_ref()
+                        .is_none_or(|a| e.author.as_ref() == Some(a))
+                    && f.provenance.as_ref().is_none_or(|p| &e.provenance == p)
+                    && f.problem.is_none_or(|kind| {
+                        self.problems
+                            .get(&e.id)
+                            .is_some_and(|ps| ps.iter().any(|p| p.kind() == kind))
+                    })
+                    && (needle.is_empty() || matches_search(e, &needle))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let examples = &self.examples;
+        match f.sort {
+            Sort::Oldest => {}
+            Sort::Newest => visible.reverse(),
+            Sort::Updated => visible.sort_by(|&a, &b| {
+                examples[b]
+                    .updated_at
+                    .cmp(&examples[a].updated_at)
+                    .then(examples[b].id.cmp(&examples[a].id))
+            }),
+            Sort::Longest => visible.sort_by_key(|&i| std::cmp::Reverse(length(&examples[i]))),
+        }
+        self.visible = visible;
+    }
+
+    fn collect_choices(&mut self) {
+        let mut domains = BTreeSet::new();
+        let mut tags = BTreeSet::new();
+        let mut authors = BTreeSet::new();
+        for e in &self.examples {
+            if !e.domain.is_empty() {
+                domains.insert(e.domain.clone());
+            }
+            tags.extend(e.tags.iter().cloned());
+            if let Some(a) = &e.author {
+                authors.insert(a.clone());
+            }
+        }
+        self.domains = domains.into_iter().collect();
+        self.tags = tags.into_iter().collect();
+        self.authors = authors.into_iter().collect();
+    }
+
+    /// Puts an example's new state into the list (after a save or an edit).
+    fn replace(&mut self, example: &SftExample) {
+        if let Ok(i) = self.examples.binary_search_by_key(&example.id, |e| e.id) {
+            let updated_at = self.examples[i].updated_at.clone();
+            self.examples[i] = example.clone();
+            if example.updated_at.is_empty() {
+                self.examples[i].updated_at = updated_at;
+            }
+        }
+    }
+
+    fn recount(&mut self) {
+        self.counts = match (&self.limit, self.session.as_ref()) {
+            (Some(limit), Some(s)) => sft::token_counts(&limit.tokenizer, s.example()),
+            _ => None,
+        };
+    }
+}
+
+fn matches_search(e: &SftExample, needle: &str) -> bool {
+    let hit = |text: &str| to_lower_az(text).contains(needle);
+    hit(&e.system_prompt)
+        || e.messages.iter().any(|m| hit(&m.content))
+        || e.tags.iter().any(|t| hit(t))
+        || hit(&e.domain)
+        || needle
+            .strip_prefix('#')
+            .is_some_and(|n| n == e.id.to_string())
+}
+
+fn length(e: &SftExample) -> usize {
+    e.system_prompt.chars().count()
+        + e.messages
+            .iter()
+            .map(|m| m.content.chars().count())
+            .sum::<usize>()
+}
+
+/// The role a new turn takes: the other one from the last turn's.
+fn next_role(example: &SftExample) -> &'static str {
+    match example.messages.last().map(|m| m.role.as_str()) {
+        Some("user") => "assistant",
+        _ => "user",
+    }
+}
+
+/// Where the annotator most likely carries on: the first empty turn, else the last.
+fn writing_turn(e: &SftExample) -> usize {
+    e.messages
+        .iter()
+        .position(|m| m.content.trim().is_empty())
+        .unwrap_or_else(|| e.messages.len().saturating_sub(1))
+}
+
+pub const DEFAULT_CONTEXT: usize = 1024;
+
+impl DezgahApp {
+    /// Loads the workspace's examples when the SFT area first opens on it.
+    pub(crate) fn ensure_sft_loaded(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        if self.sft.loaded.as_ref() == Some(&root) {
+            return;
+        }
+        self.sft.loaded = Some(root);
+        if self.sft.context == 0 {
+            self.sft.context = DEFAULT_CONTEXT;
+        }
+        self.reload_sft();
+        // Open where the list starts, so typing can begin at once.
+        if self.sft.session.is_none()
+            && let Some(&first) = self.sft.visible.first()
+        {
+            let id = self.sft.examples[first].id;
+            self.select_sft(id);
+        }
+        if self.sft.tokenizer.is_none()
+            && let WorkspaceSlot::Open { snapshot, .. } = &self.workspace
+            && let Some(newest) = snapshot.tokenizers.iter().map(|t| t.id).max()
+        {
+            self.set_sft_tokenizer(Some(newest));
+        }
+    }
+
+    /// Reads every example again (after an import, or a workspace change).
+    pub(crate) fn reload_sft(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        match workspace.store().sft_examples_full() {
+            Ok(examples) => {
+                self.sft.examples = examples;
+                self.sft.load_error = None;
+            }
+            Err(e) => self.sft.load_error = Some(format!("{e:#}")),
+        }
+        self.sft.collect_choices();
+        self.sft.refilter();
+        self.request_sft_check();
+        if let Some(id) = self.sft.session.as_ref().map(EditSession::id)
+            && !self.sft.examples.iter().any(|e| e.id == id)
+        {
+            self.sft.session = None;
+        }
+    }
+
+    /// Asks the checker for a fresh look at all examples.
+    fn request_sft_check(&mut self) {
+        if self.sft.checker.is_none() {
+            match Checker::start(self.jobs.waker()) {
+                Ok(checker) => self.sft.checker = Some(checker),
+                Err(e) => {
+                    log::error!("cannot start the SFT checker: {e}");
+                    return;
+                }
+            }
+        }
+        if let Some(checker) = &mut self.sft.checker {
+            checker.wanted += 1;
+        }
+        self.send_sft_check();
+    }
+
+    fn send_sft_check(&mut self) {
+        let Some(checker) = &mut self.sft.checker else {
+            return;
+        };
+        if checker.sent == checker.wanted {
+            return;
+        }
+        let mut examples = self.sft.examples.clone();
+        if let Some(s) = &self.sft.session
+            && let Ok(i) = examples.binary_search_by_key(&s.id(), |e| e.id)
+        {
+            examples[i] = s.example().clone();
+        }
+        match checker.requests.try_send((
+            checker.wanted,
+            Arc::new(examples),
+            self.sft.limit.clone(),
+        )) {
+            Ok(()) => checker.sent = checker.wanted,
+            // The checker is busy with the previous request; this one goes next frame.
+            Err(TrySendError::Full(_)) => {}
+            Err(TrySendError::Disconnected(_)) => {
+                log::error!("the SFT checker stopped");
+                self.sft.checker = None;
+            }
+        }
+    }
+
+    /// Saves what is due, takes checker results and finished drafts. Called every frame.
+    pub(crate) fn tick_sft(&mut self, ctx: &egui::Context) {
+        let now = Instant::now();
+        if self.sft.session.as_ref().is_some_and(|s| s.save_due(now)) {
+            self.flush_sft();
+        }
+        if let Some(wait) = self.sft.session.as_ref().and_then(|s| s.next_save_in(now)) {
+            // Save on time even if no key or mouse event comes.
+            ctx.request_repaint_after(wait);
+        }
+        let mut refilter = false;
+        if let Some(checker) = &mut self.sft.checker {
+            while let Ok((generation, found)) = checker.results.try_recv() {
+                checker.done = generation;
+                self.sft.problems = found;
+                refilter = true;
+            }
+        }
+        self.send_sft_check();
+        if refilter && self.sft.filter.problem.is_some() {
+            self.sft.refilter();
+        }
+    }
+
+    /// Writes the edited example now (on a switch, on exit, or when due).
+    pub(crate) fn flush_sft(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let Some(session) = &mut self.sft.session else {
+            return;
+        };
+        if !session.is_dirty() {
+            return;
+        }
+        match session.flush(workspace.store_mut()) {
+            Ok(true) => {
+                self.sft.save_error = None;
+                let example = session.example().clone();
+                self.sft.replace(&example);
+                self.request_sft_check();
+            }
+            Ok(false) => {
+                self.sft.save_error = Some(
+                    self.i18n
+                        .tr_args("sft-save-gone", &[("id", session.id().into())]),
+                );
+            }
+            Err(e) => self.sft.save_error = Some(format!("{e:#}")),
+        }
+    }
+
+    pub(crate) fn apply_sft(&mut self, command: Command) {
+        let now = Instant::now();
+        match command {
+            Command::SftNew => self.new_sft_example(),
+            Command::SftSelect(id) => self.select_sft(id),
+            Command::SftStep(delta) => {
+                let n = self.sft.visible.len();
+                if n == 0 {
+                    return;
+                }
+                let next = match self.sft.position() {
+                    Some(p) => p.saturating_add_signed(delta).min(n - 1),
+                    None => 0,
+                };
+                let id = self.sft.examples[self.sft.visible[next]].id;
+                self.select_sft(id);
+                self.sft.focus = self.sft.current().map(|e| Focus::Turn(writing_turn(e)));
+            }
+            Command::SftEdit(edited) => {
+                if let Some(s) = &mut self.sft.session {
+                    s.edit(*edited, now);
+                }
+                self.after_sft_edit();
+            }
+            Command::SftUndo => {
+                if let Some(s) = &mut self.sft.session {
+                    s.undo(now);
+                }
+                self.after_sft_edit();
+            }
+            Command::SftRedo => {
+                if let Some(s) = &mut self.sft.session {
+                    s.redo(now);
+                }
+                self.after_sft_edit();
+            }
+            Command::SftSetStatus(status) => {
+                if let Some(s) = &mut self.sft.session {
+                    let mut e = s.example().clone();
+                    e.status = status;
+                    s.edit(e, now);
+                }
+                self.after_sft_edit();
+                // A decision is worth keeping at once.
+                self.flush_sft();
+            }
+            Command::SftNextTurn(from) => self.next_turn(from, now),
+            Command::SftFilter(filter) => {
+                self.sft.filter = *filter;
+                self.sft.refilter();
+            }
+            Command::SftFocus(focus) => self.sft.focus = focus,
+            Command::SftShowKeys(show) => self.sft.show_keys = show,
+            Command::SftAskDelete(id) => self.sft.confirm_delete = id,
+            Command::SftDelete(id) => self.delete_sft(id),
+            Command::SftSetTokenizer(id) => self.set_sft_tokenizer(id),
+            Command::SftSetContext(n) => {
+                self.sft.context = n.max(1);
+                if let Some(limit) = &mut self.sft.limit {
+                    limit.context = self.sft.context;
+                }
+                self.request_sft_check();
+            }
+            Command::SftSetAssist(form) => self.sft.assist = *form,
+            Command::SftPassageFromCorpus => self.passage_from_corpus(),
+            Command::SftDraftFromPassage(passage) => self.draft_from_passage(&passage),
+            Command::SftDraftWithModel(kind, turn) => self.draft_with_model(kind, turn),
+            _ => {}
+        }
+    }
+
+    fn after_sft_edit(&mut self) {
+        self.sft.recount();
+        if let Some(s) = &self.sft.session {
+            let example = s.example().clone();
+            self.sft.replace(&example);
+        }
+    }
+
+    fn select_sft(&mut self, id: i64) {
+        if self.sft.session.as_ref().map(EditSession::id) == Some(id) {
+            return;
+        }
+        self.flush_sft();
+        let Some(example) = self.sft.examples.iter().find(|e| e.id == id).cloned() else {
+            return;
+        };
+        self.sft.session = Some(EditSession::new(example));
+        self.sft.confirm_delete = None;
+        self.sft.draft_error = None;
+        self.sft.recount();
+    }
+
+    fn new_sft_example(&mut self) {
+        self.flush_sft();
+        let author = self.state.annotator.clone();
+        self.insert_sft(&sft::blank(&author));
+        self.sft.focus = Some(Focus::Turn(0));
+    }
+
+    /// Adds an example to the database, lists it and opens it in the editor.
+    fn insert_sft(&mut self, example: &crate::core::store::NewSftExample) {
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let added = workspace
+            .store_mut()
+            .add_sft_example(example)
+            .and_then(|id| workspace.store().sft_example(id));
+        match added {
+            Ok(Some(example)) => {
+                let id = example.id;
+                self.sft.examples.push(example);
+                self.sft.examples.sort_by_key(|e| e.id);
+                // A new example should be seen whatever the filter was.
+                self.sft.filter = ListFilter {
+                    sort: self.sft.filter.sort,
+                    ..ListFilter::default()
+                };
+                self.sft.collect_choices();
+                self.sft.refilter();
+                self.select_sft(id);
+                self.request_sft_check();
+                self.refresh_snapshot();
+            }
+            Ok(None) => {}
+            Err(e) => self.sft.save_error = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Ctrl+Enter: to the next turn, adding one (the other role) after the last.
+    fn next_turn(&mut self, from: Option<usize>, now: Instant) {
+        let Some(s) = &mut self.sft.session else {
+            return;
+        };
+        let len = s.example().messages.len();
+        let target = match from {
+            Some(t) => t + 1,
+            // Nothing focused: where writing goes on (or a new turn when all are written).
+            None => s
+                .example()
+                .messages
+                .iter()
+                .position(|m| m.content.trim().is_empty())
+                .unwrap_or(len),
+        };
+        if target >= len {
+            let mut e = s.example().clone();
+            e.messages.push(crate::core::store::Message {
+                role: next_role(&e).to_owned(),
+                content: String::new(),
+            });
+            s.edit(e, now);
+            self.after_sft_edit();
+        }
+        self.sft.focus = Some(Focus::Turn(target.min(len)));
+    }
+
+    fn delete_sft(&mut self, id: i64) {
+        self.sft.confirm_delete = None;
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        if let Err(e) = workspace.store_mut().delete_sft_example(id) {
+            self.sft.save_error = Some(format!("{e:#}"));
+            return;
+        }
+        let position = self.sft.position();
+        if self.sft.session.as_ref().map(EditSession::id) == Some(id) {
+            self.sft.session = None;
+        }
+        self.sft.examples.retain(|e| e.id != id);
+        self.sft.collect_choices();
+        self.sft.refilter();
+        // Carry on with the example that took its place.
+        if let Some(p) = position
+            && let Some(&i) = self.sft.visible.get(p).or_else(|| self.sft.visible.last())
+        {
+            let next = self.sft.examples[i].id;
+            self.select_sft(next);
+        }
+        self.request_sft_check();
+        self.refresh_snapshot();
+    }
+
+    fn set_sft_tokenizer(&mut self, id: Option<i64>) {
+        self.sft.tokenizer = id;
+        self.sft.limit = None;
+        self.sft.tokenizer_error = None;
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        if let Some(row) = id.and_then(|id| snapshot.tokenizers.iter().find(|t| t.id == id)) {
+            let path = workspace.root().join(&row.path);
+            match crate::core::tokenizer::load(&path) {
+                Ok(tokenizer) => {
+                    self.sft.limit = Some(TokenLimit {
+                        tokenizer: Arc::new(tokenizer),
+                        context: self.sft.context.max(1),
+                    });
+                }
+                Err(e) => self.sft.tokenizer_error = Some(format!("{e:#}")),
+            }
+        }
+        self.sft.recount();
+        self.request_sft_check();
+    }
+
+    /// Takes the document open in the Corpus area as the assist box's passage.
+    fn passage_from_corpus(&mut self) {
+        let corpus = self.selected_corpus_name().unwrap_or_default();
+        let Some(doc) = self
+            .corpus
+            .browser
+            .as_ref()
+            .and_then(|b| b.open_doc.as_ref())
+        else {
+            return;
+        };
+        let Ok((_, text)) = &doc.content else {
+            return;
+        };
+        self.sft.assist.passage.clone_from(text);
+        self.sft.assist.source = format!("{corpus}#{}", doc.number + 1);
+        self.state.area = crate::app::state::Area::Sft;
+    }
+
+    fn draft_from_passage(&mut self, passage: &str) {
+        let passage = passage.trim();
+        if passage.is_empty() {
+            return;
+        }
+        self.flush_sft();
+        let mut draft = sft::blank(&self.state.annotator);
+        draft.messages[0].content = sft::fill_template(&self.sft.assist.template, passage);
+        if !self.sft.assist.source.is_empty() {
+            draft
+                .tags
+                .push(format!("source:{}", self.sft.assist.source));
+        }
+        self.insert_sft(&draft);
+        self.sft.focus = Some(Focus::Turn(1));
+    }
+
+    fn draft_with_model(&mut self, kind: DraftKind, turn: usize) {
+        let (Some(session), Some(run_id)) = (&self.sft.session, self.sft.assist.run) else {
+            return;
+        };
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let Some(run) = snapshot.runs.iter().find(|r| r.id == run_id) else {
+            return;
+        };
+        let example = session.example().clone();
+        let form = &self.sft.assist;
+        let model = sft::DraftModel {
+            run_dir: workspace.root().join(&run.dir),
+            checkpoint: form.checkpoint.clone(),
+            sampling: crate::core::model::generate::SamplingConfig {
+                max_tokens: form.max_tokens.max(1),
+                temperature: form.temperature,
+                seed: form.seed,
+                ..crate::core::model::generate::SamplingConfig::default()
+            },
+        };
+        let history: Vec<_> = match kind {
+            DraftKind::Answer => {
+                let mut upto = example.clone();
+                upto.messages.truncate(turn);
+                sft::train_messages(&upto)
+            }
+            DraftKind::Paraphrase => Vec::new(),
+        };
+        let text = example
+            .messages
+            .get(turn)
+            .map(|m| m.content.clone())
+            .unwrap_or_default();
+        let slot: Slot<String> = Slot::default();
+        let out = slot.clone();
+        let label = self.i18n.tr_args(
+            match kind {
+                DraftKind::Answer => "job-sft-draft-answer",
+                DraftKind::Paraphrase => "job-sft-draft-paraphrase",
+            },
+            &[("run", run.name.as_str().into())],
+        );
+        self.sft.draft_error = None;
+        match self.jobs.spawn(&label, move |ctx| {
+            let draft =
+                sft::draft_with_model(&model, kind, &history, &text, &|| ctx.is_cancelled())?;
+            let summary = format!("{} characters", draft.chars().count());
+            out.put(draft);
+            Ok(summary)
+        }) {
+            Ok(job) => {
+                self.sft.draft = Some(DraftJob {
+                    job,
+                    example: example.id,
+                    turn,
+                    kind,
+                    slot,
+                });
+            }
+            Err(e) => self.sft.draft_error = Some(e.to_string()),
+        }
+    }
+
+    /// Puts a finished draft into its turn (still marked model-generated).
+    pub(crate) fn sft_job_finished(&mut self, id: JobId, ok: bool) {
+        if self.sft.draft.as_ref().is_none_or(|d| d.job != id) {
+            return;
+        }
+        let Some(draft) = self.sft.draft.take() else {
+            return;
+        };
+        let text = draft.slot.take();
+        match (ok, text) {
+            (true, Some(text)) => {
+                let Some(s) = &mut self.sft.session else {
+                    return;
+                };
+                if s.id() != draft.example {
+                    return;
+                }
+                let role = match draft.kind {
+                    DraftKind::Answer => "assistant".to_owned(),
+                    DraftKind::Paraphrase => s
+                        .example()
+                        .messages
+                        .get(draft.turn)
+                        .map_or_else(|| "user".to_owned(), |m| m.role.clone()),
+                };
+                s.put_generated(draft.turn, &role, &text, Instant::now());
+                self.after_sft_edit();
+                self.flush_sft();
+            }
+            _ => self.sft.draft_error = Some(self.job_error(id)),
+        }
+    }
+}
+
+impl DezgahApp {
+    pub(crate) fn import_sft(&mut self, format: crate::core::sft_io::Format, file: PathBuf) {
+        self.flush_sft();
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let author = Some(self.state.annotator.trim().to_owned()).filter(|a| !a.is_empty());
+        let label = self.i18n.tr_args(
+            "job-sft-import",
+            &[("file", file.display().to_string().into())],
+        );
+        match self.jobs.spawn(&label, move |ctx| {
+            let mut ws = crate::core::workspace::Workspace::open(&root)?;
+            let report = crate::core::sft_io::import(
+                ws.store_mut(),
+                &file,
+                format,
+                "draft",
+                author.as_deref(),
+            )?;
+            for (line, why) in &report.errors {
+                ctx.log(format!("{}:{line}: {why}", file.display()));
+            }
+            Ok(format!(
+                "imported {} examples; {} lines skipped",
+                report.imported,
+                report.errors.len()
+            ))
+        }) {
+            Ok(job) => self.sft_import_job = Some(job),
+            Err(e) => log::error!("cannot start {label}: {e}"),
+        }
+    }
+
+    /// Exports the examples that pass the list's status, domain and tag filter.
+    pub(crate) fn export_sft(
+        &mut self,
+        format: crate::core::sft_io::Format,
+        val_fraction: f64,
+        out: PathBuf,
+    ) {
+        self.flush_sft();
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let filter = crate::core::sft_io::Filter {
+            status: self.sft.filter.status.clone(),
+            domain: self.sft.filter.domain.clone(),
+            tag: self.sft.filter.tag.clone(),
+        };
+        let label = self.i18n.tr_args(
+            "job-sft-export",
+            &[("file", out.display().to_string().into())],
+        );
+        if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
+            let ws = crate::core::workspace::Workspace::open(&root)?;
+            let val_path = out.with_extension("validation.jsonl");
+            let validation = (val_fraction > 0.0).then_some((val_path.as_path(), val_fraction));
+            let report =
+                crate::core::sft_io::export(ws.store(), format, &filter, &out, validation)?;
+            Ok(format!(
+                "{} train and {} validation examples written to {}",
+                report.train,
+                report.validation,
+                out.display()
+            ))
+        }) {
+            log::error!("cannot start {label}: {e}");
+        }
+    }
+}

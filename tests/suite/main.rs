@@ -1,0 +1,14 @@
+//! The integration tests, linked into one binary: each test file used to be its own binary of
+//! ~300 MB, and linking ten of them filled small CI disks and cost minutes on two cores.
+
+mod cli;
+mod common;
+mod export;
+mod fonts;
+mod gui;
+mod gui_sft;
+mod gui_training;
+mod i18n;
+mod sft_io;
+mod shared_corpora;
+mod train;
