@@ -104,15 +104,38 @@ pub struct DraftJob {
     pub slot: Slot<String>,
 }
 
-/// Runs the [`Validator`] on its own named thread: language detection over thousands of
-/// examples would stall the window.
+/// What the checker is told: the whole set once, then only what changed, so that a save in a
+/// set of 50,000 examples copies one example, not all of them.
+struct CheckRequest {
+    generation: u64,
+    all: Option<Vec<SftExample>>,
+    changed: Vec<SftExample>,
+    removed: Vec<i64>,
+    limit: Option<TokenLimit>,
+}
+
+/// What changed since the checker last looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    All,
+    Example(i64),
+    Removed(i64),
+    /// The tokenizer or the context length.
+    Limit,
+}
+
+/// Runs the [`Validator`] on its own named thread, over its own copy of the examples:
+/// language detection over thousands of examples would stall the window.
 pub struct Checker {
-    requests: Sender<(u64, Arc<Vec<SftExample>>, Option<TokenLimit>)>,
+    requests: Sender<CheckRequest>,
     results: Receiver<(u64, HashMap<i64, Vec<Problem>>)>,
-    /// The generation of the newest request, sent or waiting.
+    /// The generation of the newest change, sent or waiting.
     wanted: u64,
     sent: u64,
     pub done: u64,
+    all: bool,
+    changed: BTreeSet<i64>,
+    removed: Vec<i64>,
 }
 
 impl std::fmt::Debug for Checker {
@@ -126,16 +149,37 @@ impl std::fmt::Debug for Checker {
 
 impl Checker {
     fn start(waker: Option<crate::core::jobs::Waker>) -> std::io::Result<Self> {
-        let (requests, inbox) =
-            crossbeam_channel::bounded::<(u64, Arc<Vec<SftExample>>, Option<TokenLimit>)>(1);
+        let (requests, inbox) = crossbeam_channel::bounded::<CheckRequest>(1);
         let (outbox, results) = crossbeam_channel::bounded(1);
         std::thread::Builder::new()
             .name("dezgah-sft-check".into())
             .spawn(move || {
+                // All cores but one: the window keeps a core to itself while a check runs.
+                let threads = std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1).max(1));
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("dezgah-sft-check-{i}"))
+                    .build();
                 let mut validator = Validator::new();
-                while let Ok((generation, examples, limit)) = inbox.recv() {
-                    let found = validator.check(&examples, limit.as_ref());
-                    if outbox.send((generation, found)).is_err() {
+                let mut examples: Vec<SftExample> = Vec::new();
+                while let Ok(request) = inbox.recv() {
+                    if let Some(all) = request.all {
+                        examples = all;
+                    }
+                    examples.retain(|e| !request.removed.contains(&e.id));
+                    for e in request.changed {
+                        match examples.binary_search_by_key(&e.id, |x| x.id) {
+                            Ok(i) => examples[i] = e,
+                            Err(i) => examples.insert(i, e),
+                        }
+                    }
+                    let limit = request.limit.as_ref();
+                    let found = match &pool {
+                        Ok(pool) => pool.install(|| validator.check(&examples, limit)),
+                        Err(_) => validator.check(&examples, limit),
+                    };
+                    if outbox.send((request.generation, found)).is_err() {
                         break;
                     }
                     if let Some(wake) = &waker {
@@ -149,6 +193,9 @@ impl Checker {
             wanted: 0,
             sent: 0,
             done: 0,
+            all: false,
+            changed: BTreeSet::new(),
+            removed: Vec::new(),
         })
     }
 
@@ -162,6 +209,9 @@ impl Checker {
 pub struct SftView {
     /// Every example of the workspace, in id order, as last saved or loaded.
     pub examples: Vec<SftExample>,
+    /// Each example's searchable text, lower-cased the Azerbaijani way, beside `examples`: a
+    /// search key then costs a substring scan, not a lower-casing of every example.
+    pub(crate) haystacks: Vec<String>,
     /// Which workspace `examples` belongs to.
     pub loaded: Option<PathBuf>,
     pub load_error: Option<String>,
@@ -204,11 +254,14 @@ impl SftView {
     fn refilter(&mut self) {
         let f = &self.filter;
         let needle = to_lower_az(f.search.trim());
+        let haystacks = &self.haystacks;
+        // One SIMD searcher for every example: a search key scans 50,000 examples in a frame.
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
         let mut visible: Vec<usize> = self
             .examples
             .iter()
             .enumerate()
-            .filter(|(_, e)| {
+            .filter(|(i, e)| {
                 f.status.as_ref().is_none_or(|s| &e.status == s)
                     && f.domain.as_ref().is_none_or(|d| &e.domain == d)
                     && f.tag.as_ref().is_none_or(|t| e.tags.contains(t))
@@ -221,7 +274,13 @@ impl SftView {
                             .get(&e.id)
                             .is_some_and(|ps| ps.iter().any(|p| p.kind() == kind))
                     })
-                    && (needle.is_empty() || matches_search(e, &needle))
+                    && (needle.is_empty()
+                        || haystacks
+                            .get(*i)
+                            .is_some_and(|h| finder.find(h.as_bytes()).is_some())
+                        || needle
+                            .strip_prefix('#')
+                            .is_some_and(|n| n == e.id.to_string()))
             })
             .map(|(i, _)| i)
             .collect();
@@ -261,11 +320,33 @@ impl SftView {
     /// Puts an example's new state into the list (after a save or an edit).
     fn replace(&mut self, example: &SftExample) {
         if let Ok(i) = self.examples.binary_search_by_key(&example.id, |e| e.id) {
+            if let Some(h) = self.haystacks.get_mut(i) {
+                *h = haystack(example);
+            }
             let updated_at = self.examples[i].updated_at.clone();
             self.examples[i] = example.clone();
             if example.updated_at.is_empty() {
                 self.examples[i].updated_at = updated_at;
             }
+        }
+    }
+
+    fn set_examples(&mut self, examples: Vec<SftExample>) {
+        self.haystacks = examples.iter().map(haystack).collect();
+        self.examples = examples;
+    }
+
+    /// Adds an example in id order (a new one has the largest id, so it goes last).
+    fn insert(&mut self, example: SftExample) {
+        let at = self.examples.partition_point(|e| e.id < example.id);
+        self.haystacks.insert(at, haystack(&example));
+        self.examples.insert(at, example);
+    }
+
+    fn remove(&mut self, id: i64) {
+        if let Ok(i) = self.examples.binary_search_by_key(&id, |e| e.id) {
+            self.examples.remove(i);
+            self.haystacks.remove(i);
         }
     }
 
@@ -277,15 +358,20 @@ impl SftView {
     }
 }
 
-fn matches_search(e: &SftExample, needle: &str) -> bool {
-    let hit = |text: &str| to_lower_az(text).contains(needle);
-    hit(&e.system_prompt)
-        || e.messages.iter().any(|m| hit(&m.content))
-        || e.tags.iter().any(|t| hit(t))
-        || hit(&e.domain)
-        || needle
-            .strip_prefix('#')
-            .is_some_and(|n| n == e.id.to_string())
+/// What a search looks through: system prompt, turns, tags and domain, one per line.
+fn haystack(e: &SftExample) -> String {
+    let mut text = to_lower_az(&e.system_prompt);
+    for part in e
+        .messages
+        .iter()
+        .map(|m| m.content.as_str())
+        .chain(e.tags.iter().map(String::as_str))
+        .chain(std::iter::once(e.domain.as_str()))
+    {
+        text.push('\n');
+        text.push_str(&to_lower_az(part));
+    }
+    text
 }
 
 fn length(e: &SftExample) -> usize {
@@ -351,14 +437,14 @@ impl DezgahApp {
         };
         match workspace.store().sft_examples_full() {
             Ok(examples) => {
-                self.sft.examples = examples;
+                self.sft.set_examples(examples);
                 self.sft.load_error = None;
             }
             Err(e) => self.sft.load_error = Some(format!("{e:#}")),
         }
         self.sft.collect_choices();
         self.sft.refilter();
-        self.request_sft_check();
+        self.request_sft_check(Change::All);
         if let Some(id) = self.sft.session.as_ref().map(EditSession::id)
             && !self.sft.examples.iter().any(|e| e.id == id)
         {
@@ -366,8 +452,8 @@ impl DezgahApp {
         }
     }
 
-    /// Asks the checker for a fresh look at all examples.
-    fn request_sft_check(&mut self) {
+    /// Tells the checker what changed; it looks again once it is free.
+    fn request_sft_check(&mut self, change: Change) {
         if self.sft.checker.is_none() {
             match Checker::start(self.jobs.waker()) {
                 Ok(checker) => self.sft.checker = Some(checker),
@@ -377,8 +463,24 @@ impl DezgahApp {
                 }
             }
         }
-        if let Some(checker) = &mut self.sft.checker {
-            checker.wanted += 1;
+        let Some(checker) = &mut self.sft.checker else {
+            return;
+        };
+        checker.wanted += 1;
+        match change {
+            Change::All => {
+                checker.all = true;
+                checker.changed.clear();
+                checker.removed.clear();
+            }
+            Change::Example(id) => {
+                checker.changed.insert(id);
+            }
+            Change::Removed(id) => {
+                checker.changed.remove(&id);
+                checker.removed.push(id);
+            }
+            Change::Limit => {}
         }
         self.send_sft_check();
     }
@@ -387,23 +489,49 @@ impl DezgahApp {
         let Some(checker) = &mut self.sft.checker else {
             return;
         };
-        if checker.sent == checker.wanted {
+        // One check at a time; what changes meanwhile goes with the next.
+        if checker.sent == checker.wanted || checker.done < checker.sent {
             return;
         }
-        let mut examples = self.sft.examples.clone();
-        if let Some(s) = &self.sft.session
-            && let Ok(i) = examples.binary_search_by_key(&s.id(), |e| e.id)
-        {
-            examples[i] = s.example().clone();
+        let session = self.sft.session.as_ref().map(EditSession::example);
+        let pick = |e: &SftExample| match session {
+            Some(s) if s.id == e.id => s.clone(),
+            _ => e.clone(),
+        };
+        let all = std::mem::take(&mut checker.all)
+            .then(|| self.sft.examples.iter().map(pick).collect::<Vec<_>>());
+        let mut changed_ids = std::mem::take(&mut checker.changed);
+        // The example being typed is checked as it stands on screen.
+        if let Some(s) = session {
+            changed_ids.insert(s.id);
         }
-        match checker.requests.try_send((
-            checker.wanted,
-            Arc::new(examples),
-            self.sft.limit.clone(),
-        )) {
+        let changed: Vec<SftExample> = if all.is_some() {
+            Vec::new()
+        } else {
+            changed_ids
+                .iter()
+                .filter_map(|id| {
+                    self.sft
+                        .examples
+                        .binary_search_by_key(id, |e| e.id)
+                        .ok()
+                        .map(|i| pick(&self.sft.examples[i]))
+                })
+                .collect()
+        };
+        let request = CheckRequest {
+            generation: checker.wanted,
+            all,
+            changed,
+            removed: std::mem::take(&mut checker.removed),
+            limit: self.sft.limit.clone(),
+        };
+        match checker.requests.try_send(request) {
             Ok(()) => checker.sent = checker.wanted,
-            // The checker is busy with the previous request; this one goes next frame.
-            Err(TrySendError::Full(_)) => {}
+            Err(TrySendError::Full(_)) => {
+                // Cannot happen while one check runs at a time; start over with everything.
+                checker.all = true;
+            }
             Err(TrySendError::Disconnected(_)) => {
                 log::error!("the SFT checker stopped");
                 self.sft.checker = None;
@@ -451,7 +579,7 @@ impl DezgahApp {
                 self.sft.save_error = None;
                 let example = session.example().clone();
                 self.sft.replace(&example);
-                self.request_sft_check();
+                self.request_sft_check(Change::Example(example.id));
             }
             Ok(false) => {
                 self.sft.save_error = Some(
@@ -524,7 +652,7 @@ impl DezgahApp {
                 if let Some(limit) = &mut self.sft.limit {
                     limit.context = self.sft.context;
                 }
-                self.request_sft_check();
+                self.request_sft_check(Change::Limit);
             }
             Command::SftSetAssist(form) => self.sft.assist = *form,
             Command::SftPassageFromCorpus => self.passage_from_corpus(),
@@ -575,8 +703,7 @@ impl DezgahApp {
         match added {
             Ok(Some(example)) => {
                 let id = example.id;
-                self.sft.examples.push(example);
-                self.sft.examples.sort_by_key(|e| e.id);
+                self.sft.insert(example);
                 // A new example should be seen whatever the filter was.
                 self.sft.filter = ListFilter {
                     sort: self.sft.filter.sort,
@@ -585,7 +712,7 @@ impl DezgahApp {
                 self.sft.collect_choices();
                 self.sft.refilter();
                 self.select_sft(id);
-                self.request_sft_check();
+                self.request_sft_check(Change::Example(id));
                 self.refresh_snapshot();
             }
             Ok(None) => {}
@@ -634,7 +761,7 @@ impl DezgahApp {
         if self.sft.session.as_ref().map(EditSession::id) == Some(id) {
             self.sft.session = None;
         }
-        self.sft.examples.retain(|e| e.id != id);
+        self.sft.remove(id);
         self.sft.collect_choices();
         self.sft.refilter();
         // Carry on with the example that took its place.
@@ -644,7 +771,7 @@ impl DezgahApp {
             let next = self.sft.examples[i].id;
             self.select_sft(next);
         }
-        self.request_sft_check();
+        self.request_sft_check(Change::Removed(id));
         self.refresh_snapshot();
     }
 
@@ -672,7 +799,7 @@ impl DezgahApp {
             }
         }
         self.sft.recount();
-        self.request_sft_check();
+        self.request_sft_check(Change::Limit);
     }
 
     /// Takes the document open in the Corpus area as the assist box's passage.

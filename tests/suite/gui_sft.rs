@@ -441,3 +441,77 @@ fn assist_drafts_from_a_passage_and_with_a_model() {
     assert_eq!(approved.provenance, "written");
     look(&mut harness, "sft_assist_en");
 }
+
+/// The "done": ten examples written with the keyboard alone in Azerbaijani, the window
+/// gone mid-sentence with no exit hook, a restart that finds all but the unsaved end, and the
+/// ready ones exported as TRL messages JSONL that the training engine reads.
+#[test]
+fn ten_examples_by_keyboard_survive_a_kill_and_export_for_training() {
+    let (tmp, ws) = sample_workspace();
+    let mut harness = harness(&ws, Lang::Az);
+    key(&mut harness, Modifiers::COMMAND, Key::Num3);
+    let before = harness.state().sft.examples.len();
+    let mut ids = Vec::new();
+    for i in 1..=10 {
+        key(&mut harness, Modifiers::COMMAND, Key::N);
+        ids.push(current_id(&harness));
+        type_text(
+            &mut harness,
+            &format!("{i}-ci sual: Azərbaycanın {i} şəhərini sadala."),
+        );
+        key(&mut harness, Modifiers::COMMAND, Key::Enter);
+        if i == 10 {
+            // Mid-sentence, and gone before the quiet time passes.
+            type_text(&mut harness, "Bakı, Gəncə, Şəki və");
+            break;
+        }
+        type_text(
+            &mut harness,
+            &format!("Bakı, Gəncə, Sumqayıt, Şəki və daha {i} şəhər."),
+        );
+        key(&mut harness, Modifiers::COMMAND, Key::R);
+    }
+    drop(harness);
+
+    let mut harness = crate::common::harness(&ws, Lang::Az);
+    key(&mut harness, Modifiers::COMMAND, Key::Num3);
+    let app = harness.state();
+    assert_eq!(app.sft.examples.len(), before + 10);
+    for (n, id) in ids.iter().enumerate().take(9) {
+        let e = app.sft.examples.iter().find(|e| e.id == *id).expect("kept");
+        assert_eq!(e.status, "ready", "example {n}");
+        assert_eq!(
+            e.messages[1].content,
+            format!("Bakı, Gəncə, Sumqayıt, Şəki və daha {} şəhər.", n + 1)
+        );
+    }
+    let last = app
+        .sft
+        .examples
+        .iter()
+        .find(|e| e.id == ids[9])
+        .expect("the tenth");
+    assert!("Bakı, Gəncə, Şəki və".starts_with(last.messages[1].content.as_str()));
+
+    let out = tmp.path().join("ready.jsonl");
+    let ws_handle = dezgah::core::workspace::Workspace::open(&ws).expect("open");
+    let report = dezgah::core::sft_io::export(
+        ws_handle.store(),
+        dezgah::core::sft_io::Format::Messages,
+        &dezgah::core::sft_io::Filter {
+            status: Some("ready".into()),
+            ..dezgah::core::sft_io::Filter::default()
+        },
+        &out,
+        None,
+    )
+    .expect("export");
+    let conversations =
+        dezgah::core::train::data::read_sft_jsonl(&out).expect("the engine reads the export");
+    assert_eq!(conversations.len(), report.train);
+    let ours = conversations
+        .iter()
+        .filter(|c| c.iter().any(|m| m.content.contains("şəhərini sadala")))
+        .count();
+    assert_eq!(ours, 9);
+}
