@@ -539,7 +539,7 @@ impl DezgahApp {
         }
     }
 
-    /// Saves what is due, takes checker results and finished drafts. Called every frame.
+    /// Saves what is due and takes the checker's results. Called every frame.
     pub(crate) fn tick_sft(&mut self, ctx: &egui::Context) {
         let now = Instant::now();
         if self.sft.session.as_ref().is_some_and(|s| s.save_due(now)) {

@@ -78,7 +78,7 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
     match cmd {
         SftCommand::Hammer { every_ms, text } => {
             drop(ws);
-            crate::core::sft::hammer(workspace, text, std::time::Duration::from_millis(*every_ms))
+            hammer(workspace, text, std::time::Duration::from_millis(*every_ms))
         }
         SftCommand::Import(args) => {
             anyhow::ensure!(
@@ -139,4 +139,44 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `dezgah sft hammer`: types `text` into a new example's assistant turn through the same
+/// [`EditSession`](crate::core::sft::EditSession) the editor uses, one character every `every`, printing
+/// `typed <n>` after each, until the text ends (then `done`). The kill test kills it mid-way
+/// and checks that the database holds all but the last second of typing.
+fn hammer(root: &Path, text: &str, every: std::time::Duration) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut workspace = crate::core::workspace::Workspace::open(root)?;
+    let store = workspace.store_mut();
+    let id = store.add_sft_example(&crate::core::sft::blank("hammer"))?;
+    let example = store
+        .sft_example(id)?
+        .ok_or_else(|| anyhow::anyhow!("example #{id} vanished"))?;
+    let mut session = crate::core::sft::EditSession::new(example);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "example {id}")?;
+    out.flush()?;
+    let mut typed = String::new();
+    for (n, c) in text.chars().enumerate() {
+        typed.push(c);
+        let mut edited = session.example().clone();
+        if let Some(turn) = edited.messages.get_mut(1) {
+            turn.content.clone_from(&typed);
+        }
+        let now = std::time::Instant::now();
+        session.edit(edited, now);
+        if session.save_due(now) {
+            session.flush(store)?;
+        }
+        writeln!(out, "typed {}", n + 1)?;
+        out.flush()?;
+        std::thread::sleep(every);
+        if session.save_due(std::time::Instant::now()) {
+            session.flush(store)?;
+        }
+    }
+    session.flush(store)?;
+    writeln!(out, "done")?;
+    Ok(())
 }

@@ -2,11 +2,10 @@
 //! history, the checks shown inline beside an example, token counts, and drafts made from a
 //! corpus passage or by a model.
 //!
-//! The GUI's editor and `dezgah sft hammer` (the kill test's writer) share [`EditSession`], so
-//! what the kill test proves holds for the window.
+//! The GUI's editor and `dezgah sft hammer` (the kill test's writer, in `cli::sft`) share
+//! [`EditSession`], so what the kill test proves holds for the window.
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tokenizers::Tokenizer;
@@ -15,6 +14,7 @@ use crate::core::corpus::dedup::{self, DedupConfig, KeepPolicy, Permutations, Sh
 use crate::core::corpus::lang::LanguageId;
 use crate::core::corpus::text::{self, Script, ScriptCounts};
 use crate::core::store::{Message, SftExample, Store};
+use crate::core::train::TrainError;
 
 /// A save happens once typing pauses this long…
 pub const QUIET: Duration = Duration::from_millis(300);
@@ -753,22 +753,22 @@ pub fn draft_with_model(
     history: &[crate::core::train::data::Message],
     text: &str,
     cancel: &dyn Fn() -> bool,
-) -> anyhow::Result<String> {
+) -> Result<String, TrainError> {
     use crate::core::train::{checkpoint, data};
-    use anyhow::Context as _;
     let device = candle_core::Device::Cpu;
     let dir = checkpoint::resolve(&model.run_dir, &model.checkpoint)?;
     let (llama, cfg) = checkpoint::load_model(&dir, &device, candle_core::DType::F32)?;
     let tok_path = checkpoint::tokenizer_path(&dir)?;
     let tokenizer = crate::core::tokenizer::load(&tok_path)
-        .with_context(|| format!("loading {}", tok_path.display()))?;
-    anyhow::ensure!(
-        tokenizer.get_vocab_size(true) <= cfg.vocab_size,
-        "wrong tokenizer/model pair: {} has {} tokens, the model {} embedding rows",
-        tok_path.display(),
-        tokenizer.get_vocab_size(true),
-        cfg.vocab_size
-    );
+        .map_err(|e| TrainError::Tokenizer(format!("{}: {e}", tok_path.display())))?;
+    if tokenizer.get_vocab_size(true) > cfg.vocab_size {
+        return Err(TrainError::Invalid(format!(
+            "wrong tokenizer/model pair: {} has {} tokens, the model {} embedding rows",
+            tok_path.display(),
+            tokenizer.get_vocab_size(true),
+            cfg.vocab_size
+        )));
+    }
     let messages = match kind {
         DraftKind::Answer => history.to_vec(),
         DraftKind::Paraphrase => vec![data::Message {
@@ -793,48 +793,12 @@ pub fn draft_with_model(
         &decode,
         &mut |_| {},
         cancel,
-    )?;
+    )
+    .map_err(|source| TrainError::Model {
+        context: "drafting with the model".into(),
+        source,
+    })?;
     Ok(result.text.trim().to_owned())
-}
-
-/// `dezgah sft hammer`: types `text` into a new example's assistant turn through the same
-/// [`EditSession`] the editor uses, one character every `every`, printing
-/// `typed <n>` after each, until the text ends (then `done`). The kill test kills it mid-way
-/// and checks that the database holds all but the last second of typing.
-pub fn hammer(root: &Path, text: &str, every: Duration) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut workspace = crate::core::workspace::Workspace::open(root)?;
-    let store = workspace.store_mut();
-    let id = store.add_sft_example(&blank("hammer"))?;
-    let example = store
-        .sft_example(id)?
-        .ok_or_else(|| anyhow::anyhow!("example #{id} vanished"))?;
-    let mut session = EditSession::new(example);
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "example {id}")?;
-    out.flush()?;
-    let mut typed = String::new();
-    for (n, c) in text.chars().enumerate() {
-        typed.push(c);
-        let mut edited = session.example().clone();
-        if let Some(turn) = edited.messages.get_mut(1) {
-            turn.content.clone_from(&typed);
-        }
-        let now = Instant::now();
-        session.edit(edited, now);
-        if session.save_due(now) {
-            session.flush(store)?;
-        }
-        writeln!(out, "typed {}", n + 1)?;
-        out.flush()?;
-        std::thread::sleep(every);
-        if session.save_due(Instant::now()) {
-            session.flush(store)?;
-        }
-    }
-    session.flush(store)?;
-    writeln!(out, "done")?;
-    Ok(())
 }
 
 #[cfg(test)]
