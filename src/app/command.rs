@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
+use crate::app::rating::{Draft, RatingTab};
 use crate::app::sft::{AssistForm, Focus, ListFilter};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
@@ -14,6 +15,7 @@ use crate::core::corpus::derive::{ExportFormat, Keep};
 use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
+use crate::core::prefs::{ExportOptions as PrefsExport, Verdict};
 use crate::core::sft::DraftKind;
 use crate::core::sft_io::Format;
 use crate::core::store::SftExample;
@@ -158,4 +160,27 @@ pub enum Command {
     /// Asks where to save, then exports the listed examples' status, domain and tag filter.
     SftChooseExport(Format, f64),
     SftExport(Format, f64, std::path::PathBuf),
+    RateTab(RatingTab),
+    /// To the previous (-1) or next (+1) item.
+    RateMove(isize),
+    /// Opens an item in the Rate tab (from the disagreement list).
+    RateShow(i64),
+    /// The judgement on screen as the annotator changes it (boxed: it carries their texts).
+    RateDraft(Box<Draft>),
+    /// Commits the judgement on screen and moves to the next item that wants this annotator.
+    RateSubmit,
+    RateSkip,
+    /// Saves the better answer written for the item on screen as a new SFT example.
+    RateSaveBetter,
+    RateGuidelines(String),
+    RateEditGuidelines(bool),
+    /// An adjudicator settles an item the annotators disagree on.
+    RateAdjudicate(i64, Verdict),
+    RateSetExport(Box<PrefsExport>),
+    /// Shows the file picker, then imports items needing this many judgements each.
+    RateChooseImport(u32),
+    RateImport(std::path::PathBuf, u32),
+    /// Asks where to save, then exports with the current export options.
+    RateChooseExport,
+    RateExport(std::path::PathBuf),
 }

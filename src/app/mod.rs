@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod corpus;
+pub mod rating;
 pub mod sft;
 pub mod state;
 pub mod theme;
@@ -95,6 +96,7 @@ pub struct DezgahApp {
     pub tokenizer: tokenizer::TokenizerView,
     pub training: training::TrainingView,
     pub sft: sft::SftView,
+    pub rating: rating::RatingView,
     /// The running import of SFT examples; the list is read again when it ends.
     sft_import_job: Option<crate::core::jobs::JobId>,
     commands: Vec<Command>,
@@ -167,6 +169,7 @@ impl DezgahApp {
             tokenizer: tokenizer::TokenizerView::default(),
             training,
             sft: sft::SftView::default(),
+            rating: rating::RatingView::default(),
             sft_import_job: None,
             commands: Vec::new(),
             theme_applied: None,
@@ -352,6 +355,39 @@ impl DezgahApp {
                 }
             }
             Command::SftExport(format, fraction, out) => self.export_sft(format, fraction, out),
+            Command::RateChooseImport(judgements) => {
+                if let Some(file) = rfd::FileDialog::new()
+                    .set_directory(self.workspace.path())
+                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                    .pick_file()
+                {
+                    self.import_prefs(file, judgements);
+                }
+            }
+            Command::RateImport(file, judgements) => self.import_prefs(file, judgements),
+            Command::RateChooseExport => {
+                let name = format!("preferences-{}.jsonl", self.rating.export.format.name());
+                if let Some(out) = rfd::FileDialog::new()
+                    .set_directory(self.workspace.path().join("exports"))
+                    .set_file_name(name)
+                    .add_filter("JSONL", &["jsonl"])
+                    .save_file()
+                {
+                    self.export_prefs(out);
+                }
+            }
+            Command::RateExport(out) => self.export_prefs(out),
+            rate @ (Command::RateTab(_)
+            | Command::RateMove(_)
+            | Command::RateShow(_)
+            | Command::RateDraft(_)
+            | Command::RateSubmit
+            | Command::RateSkip
+            | Command::RateSaveBetter
+            | Command::RateGuidelines(_)
+            | Command::RateEditGuidelines(_)
+            | Command::RateAdjudicate(..)
+            | Command::RateSetExport(_)) => self.apply_rating(rate),
             sft_command => self.apply_sft(sft_command),
         }
     }
@@ -455,6 +491,7 @@ impl DezgahApp {
         self.tokenizer_job_finished(id, ok);
         self.export_job_finished(id, ok);
         self.sft_job_finished(id, ok);
+        self.rating_job_finished(id);
         if self.sft_import_job == Some(id) {
             self.sft_import_job = None;
             self.reload_sft();
@@ -483,6 +520,10 @@ impl DezgahApp {
     fn open_workspace(&mut self, dir: &Path) {
         self.flush_sft();
         self.workspace = WorkspaceSlot::open(dir);
+        self.rating = rating::RatingView {
+            export: self.rating.export.clone(),
+            ..rating::RatingView::default()
+        };
         self.sft = sft::SftView {
             context: self.sft.context,
             filter: sft::ListFilter {
@@ -645,6 +686,9 @@ impl eframe::App for DezgahApp {
         self.drain_runs(EVENT_BUDGET);
         if self.state.area == Area::Sft {
             self.ensure_sft_loaded();
+        }
+        if self.state.area == Area::Rating {
+            self.ensure_rating_loaded();
         }
         self.tick_sft(ctx);
         if changed {

@@ -477,7 +477,8 @@ impl DezgahApp {
                 if view.data_counts.is_none() {
                     let store = workspace.store();
                     let sft = store.ready_sft_examples().map_or(0, |v| v.len() as u64);
-                    let pairs = store.preference_pairs().map_or(0, |v| v.len() as u64);
+                    let pairs = crate::core::prefs::Snapshot::read(store)
+                        .map_or(0, |s| s.pairs(0.0, true).len() as u64);
                     view.data_counts = Some((sft, pairs));
                 }
                 let (sft, pairs) = view.data_counts.unwrap_or_default();

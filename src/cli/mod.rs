@@ -1,8 +1,9 @@
 //! The command line. With no subcommand `dezgah` opens the window; each subcommand runs the
-//! same core headless: `workspace`, `corpus`, `tokenizer`, `train`, `generate` and `eval`; later
-//! work adds `sft`, `prefs`, `rag` and `export`.
+//! same core headless: `workspace`, `corpus`, `tokenizer`, `train`, `generate`, `eval`,
+//! `export`, `sft` and `prefs`; later work adds `rag`.
 
 mod export;
+mod prefs;
 mod sft;
 mod train;
 
@@ -62,6 +63,9 @@ pub enum Commands {
     /// Import and export SFT examples (TRL messages, prompt/completion, Alpaca, ShareGPT)
     #[command(subcommand)]
     Sft(sft::SftCommand),
+    /// Preference items: import, export as TRL/KTO JSONL, agreement statistics
+    #[command(subcommand)]
+    Prefs(prefs::PrefsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -420,6 +424,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Eval(args) => train::eval(args),
         Commands::Export(cmd) => export::run(cmd),
         Commands::Sft(cmd) => sft::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
+        Commands::Prefs(cmd) => prefs::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
     }
 }
 

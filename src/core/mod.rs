@@ -5,6 +5,7 @@ pub mod corpus;
 pub mod export;
 pub mod jobs;
 pub mod model;
+pub mod prefs;
 pub mod runs;
 pub mod seed;
 pub mod sft;

@@ -187,6 +187,17 @@ const MIGRATIONS: &[&str] = &[
     -- why it failed, in the trainer's words
     ALTER TABLE runs ADD COLUMN message TEXT NOT NULL DEFAULT '';
     ",
+    // v4: an adjudicator's verdict on an item the annotators disagree on.
+    r"
+    CREATE TABLE adjudications (
+        item_id      INTEGER PRIMARY KEY REFERENCES preference_items(id) ON DELETE CASCADE,
+        -- 'won:<response id>', 'tie' or 'both-bad'
+        verdict      TEXT NOT NULL,
+        adjudicator  TEXT NOT NULL DEFAULT '',
+        created_at   TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE INDEX ratings_item ON ratings(item_id);
+    ",
 ];
 
 /// The schema version this build writes.
@@ -229,6 +240,8 @@ pub enum StoreError {
         what: &'static str,
         source: serde_json::Error,
     },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -410,6 +423,38 @@ pub struct SftRow {
     pub messages: Vec<Message>,
     pub domain: String,
     pub status: String,
+}
+
+/// A preference item with its responses in position order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefItem {
+    pub id: i64,
+    pub prompt: String,
+    pub source: String,
+    pub judgements_required: u32,
+    pub responses: Vec<PrefResponse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrefResponse {
+    pub id: i64,
+    pub text: String,
+    /// A run/checkpoint, or the label of an imported pair (`chosen`, `rejected`).
+    pub origin: String,
+}
+
+/// One annotator's rating of one item, as stored: the choice in screen terms (`a` = left) and
+/// the order the responses were shown in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RatingRow {
+    pub item_id: i64,
+    pub annotator: String,
+    pub choice: String,
+    pub shown_order: Vec<i64>,
+    /// 1–5 per response id, where given.
+    pub scores: std::collections::BTreeMap<i64, u8>,
+    pub comment: String,
+    pub duration_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1292,6 +1337,197 @@ impl Store {
         Ok(id)
     }
 
+    /// Adds items (`prompt`, `[(response, origin)]`) in one transaction; returns how many.
+    pub fn add_preference_items(
+        &mut self,
+        items: &[(String, Vec<(String, String)>)],
+        source: &str,
+        judgements_required: u32,
+    ) -> Result<usize> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.savepoint().map_err(err)?;
+        for (prompt, responses) in items {
+            tx.execute(
+                "INSERT INTO preference_items (prompt, source, judgements_required) VALUES (?1, ?2, ?3)",
+                params![prompt, source, judgements_required.max(1)],
+            )
+            .map_err(err)?;
+            let id = tx.last_insert_rowid();
+            for (position, (text, origin)) in responses.iter().enumerate() {
+                tx.execute(
+                    "INSERT INTO preference_responses (item_id, position, text, origin) VALUES (?1, ?2, ?3, ?4)",
+                    params![id, position as i64, text, origin],
+                )
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(items.len())
+    }
+
+    /// Every item with its responses, in id order.
+    pub fn preference_items_full(&self) -> Result<Vec<PrefItem>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, prompt, source, judgements_required FROM preference_items ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut items: Vec<PrefItem> = stmt
+            .query_map([], |r| {
+                Ok(PrefItem {
+                    id: r.get(0)?,
+                    prompt: r.get(1)?,
+                    source: r.get(2)?,
+                    judgements_required: r.get::<_, i64>(3)?.clamp(1, i64::from(u32::MAX)) as u32,
+                    responses: Vec::new(),
+                })
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT item_id, id, text, origin FROM preference_responses ORDER BY item_id, position",
+            )
+            .map_err(|e| self.err(e))?;
+        let responses: Vec<(i64, PrefResponse)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    PrefResponse {
+                        id: r.get(1)?,
+                        text: r.get(2)?,
+                        origin: r.get(3)?,
+                    },
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        for (item_id, response) in responses {
+            if let Ok(i) = items.binary_search_by_key(&item_id, |it| it.id) {
+                items[i].responses.push(response);
+            }
+        }
+        Ok(items)
+    }
+
+    /// Every rating with its annotator's name, in the order they were given.
+    pub fn ratings(&self) -> Result<Vec<RatingRow>> {
+        type Raw = (i64, String, String, String, String, String, i64);
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT g.item_id, a.name, g.choice, g.shown_order, g.scores, g.comment, g.duration_ms
+                 FROM ratings g JOIN annotators a ON a.id = g.annotator_id ORDER BY g.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let raw: Vec<Raw> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))?;
+        raw.into_iter()
+            .map(
+                |(item_id, annotator, choice, order, scores, comment, duration)| {
+                    let json_err = |what, source| StoreError::Json {
+                        path: self.path.clone(),
+                        what,
+                        source,
+                    };
+                    let scores: std::collections::BTreeMap<String, u8> =
+                        serde_json::from_str(&scores).map_err(|e| json_err("ratings.scores", e))?;
+                    Ok(RatingRow {
+                        item_id,
+                        annotator,
+                        choice,
+                        shown_order: serde_json::from_str(&order)
+                            .map_err(|e| json_err("ratings.shown_order", e))?,
+                        scores: scores
+                            .into_iter()
+                            .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
+                            .collect(),
+                        comment,
+                        duration_ms: duration.max(0) as u64,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Commits one judgement at once (a second one by the same annotator replaces the first).
+    pub fn submit_rating(&mut self, rating: &RatingRow) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let order = to_json(&path, "shown_order", &rating.shown_order)?;
+        let scores: std::collections::BTreeMap<String, u8> = rating
+            .scores
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect();
+        let scores = to_json(&path, "scores", &scores)?;
+        let tx = self.conn.savepoint().map_err(err)?;
+        let annotator =
+            author_id(&tx, &path, Some(&rating.annotator))?.ok_or_else(|| StoreError::Invalid {
+                path: path.clone(),
+                message: "a rating needs an annotator name".into(),
+            })?;
+        tx.execute(
+            "INSERT INTO ratings (item_id, annotator_id, choice, shown_order, scores, comment, duration_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(item_id, annotator_id) DO UPDATE SET choice = excluded.choice,
+                 shown_order = excluded.shown_order, scores = excluded.scores,
+                 comment = excluded.comment, duration_ms = excluded.duration_ms,
+                 created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            params![
+                rating.item_id,
+                annotator,
+                rating.choice,
+                order,
+                scores,
+                rating.comment,
+                rating.duration_ms as i64
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(())
+    }
+
+    /// `(item, verdict)` of every adjudicated item (verdicts as `prefs::Verdict::to_db` writes).
+    pub fn adjudications(&self) -> Result<Vec<(i64, String)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT item_id, verdict FROM adjudications ORDER BY item_id")
+            .map_err(|e| self.err(e))?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .and_then(Iterator::collect)
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn set_adjudication(&mut self, item: i64, verdict: &str, adjudicator: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO adjudications (item_id, verdict, adjudicator) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(item_id) DO UPDATE SET verdict = excluded.verdict,
+                     adjudicator = excluded.adjudicator,
+                     created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                params![item, verdict, adjudicator],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     pub fn preference_items(&self, limit: usize) -> Result<Vec<PreferenceRow>> {
         let mut stmt = self
             .conn
@@ -1336,80 +1572,6 @@ impl Store {
                 Ok((system, messages))
             })
             .collect()
-    }
-
-    /// `(prompt, chosen, rejected)` pairs for DPO: per item, the pair most annotators agreed on
-    /// (choice A or B, read through the order each one saw); items nobody rated yet contribute
-    /// their imported `chosen`/`rejected` labels.
-    pub fn preference_pairs(&self) -> Result<Vec<(String, String, String)>> {
-        use std::collections::BTreeMap;
-        let mut votes: BTreeMap<i64, BTreeMap<(i64, i64), u32>> = BTreeMap::new();
-        {
-            let mut stmt = self
-                .conn
-                .prepare(
-                    "SELECT item_id, choice, shown_order FROM ratings WHERE choice IN ('a', 'b')",
-                )
-                .map_err(|e| self.err(e))?;
-            let rows: Vec<(i64, String, String)> = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .and_then(Iterator::collect)
-                .map_err(|e| self.err(e))?;
-            for (item, choice, order) in rows {
-                let order: Vec<i64> = serde_json::from_str(&order).unwrap_or_default();
-                let (Some(&a), Some(&b)) = (order.first(), order.get(1)) else {
-                    continue;
-                };
-                let pair = if choice == "a" { (a, b) } else { (b, a) };
-                *votes.entry(item).or_default().entry(pair).or_default() += 1;
-            }
-        }
-        let text = |id: i64| -> Result<String> {
-            self.conn
-                .query_row(
-                    "SELECT text FROM preference_responses WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))
-        };
-        let prompt = |id: i64| -> Result<String> {
-            self.conn
-                .query_row(
-                    "SELECT prompt FROM preference_items WHERE id = ?1",
-                    [id],
-                    |r| r.get(0),
-                )
-                .map_err(|e| self.err(e))
-        };
-        let mut out = Vec::new();
-        for (item, pairs) in &votes {
-            if let Some(((chosen, rejected), _)) = pairs
-                .iter()
-                .max_by_key(|(pair, n)| (**n, std::cmp::Reverse(**pair)))
-            {
-                out.push((prompt(*item)?, text(*chosen)?, text(*rejected)?));
-            }
-        }
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT i.id, i.prompt, c.text, r.text FROM preference_items i
-                 JOIN preference_responses c ON c.item_id = i.id AND c.origin = 'chosen'
-                 JOIN preference_responses r ON r.item_id = i.id AND r.origin = 'rejected'
-                 ORDER BY i.id",
-            )
-            .map_err(|e| self.err(e))?;
-        let labelled: Vec<(i64, String, String, String)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .and_then(Iterator::collect)
-            .map_err(|e| self.err(e))?;
-        for (item, p, c, r) in labelled {
-            if !votes.contains_key(&item) {
-                out.push((p, c, r));
-            }
-        }
-        Ok(out)
     }
 
     /// Runs SQLite's full integrity check; an empty list means the file is sound.

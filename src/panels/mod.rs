@@ -30,6 +30,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         tokenizer,
         training,
         sft,
+        rating,
         ..
     } = app;
     let area = state.area;
@@ -61,10 +62,16 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         tokenizer,
         training,
         sft,
+        rating,
+        annotator: &state.annotator,
     };
+    // These two lay out side panels that scroll on their own.
     if area == Area::Sft {
-        // The list and the editor scroll on their own.
         sft::sft_ui(ui, &view, out);
+        return;
+    }
+    if area == Area::Rating {
+        rating::rating_ui(ui, &view, out);
         return;
     }
     egui::ScrollArea::vertical()
@@ -72,10 +79,9 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         .show(ui, |ui| match area {
             Area::Corpus => corpus::corpus_ui(ui, &view, out),
             Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
-            Area::Rating => rating::rating_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
             Area::Playground => playground::playground_ui(ui, &view, out),
-            Area::Sft | Area::Settings => {}
+            Area::Sft | Area::Rating | Area::Settings => {}
         });
 }
 
@@ -88,6 +94,9 @@ pub struct AreaView<'a> {
     pub tokenizer: &'a crate::app::tokenizer::TokenizerView,
     pub training: &'a crate::app::training::TrainingView,
     pub sft: &'a crate::app::sft::SftView,
+    pub rating: &'a crate::app::rating::RatingView,
+    /// The annotator name from Settings (signs ratings and examples).
+    pub annotator: &'a str,
 }
 
 /// One line under the heading: what this area is for.

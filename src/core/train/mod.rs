@@ -493,10 +493,10 @@ fn load_pairs(cfg: &RunConfig) -> Result<Vec<PreferencePair>, TrainError> {
         if path.is_dir() {
             let ws = crate::core::workspace::Workspace::open(path)
                 .map_err(|e| TrainError::Read(e.to_string()))?;
-            let pairs = ws
-                .store()
-                .preference_pairs()
-                .map_err(|e| TrainError::Read(e.to_string()))?;
+            // The same decisions the Rating area shows and `dezgah prefs export` writes.
+            let pairs = crate::core::prefs::Snapshot::read(ws.store())
+                .map_err(|e| TrainError::Read(e.to_string()))?
+                .pairs(0.0, true);
             out.extend(
                 pairs
                     .into_iter()

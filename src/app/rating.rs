@@ -1,0 +1,388 @@
+//! Rating area state and its commands: the annotator's queue, the judgement on screen, the
+//! guidelines, agreement and adjudication, import and export.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::app::command::Command;
+use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::jobs::JobId;
+use crate::core::prefs::{self, ExportOptions, Summary, Verdict};
+use crate::core::store::{PrefItem, RatingRow};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RatingTab {
+    #[default]
+    Rate,
+    Agreement,
+}
+
+/// The judgement being made on the item on screen.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Draft {
+    /// `a`, `b`, `tie` or `both-bad`.
+    pub choice: Option<String>,
+    /// 1–5 for the left and the right response.
+    pub scores: [Option<u8>; 2],
+    pub comment: String,
+    /// A better answer the annotator writes; it becomes an SFT example.
+    pub better: String,
+}
+
+/// The meta key under which the guidelines (markdown) are kept.
+pub const GUIDELINES_KEY: &str = "rating-guidelines";
+
+#[derive(Debug, Default)]
+pub struct RatingView {
+    pub tab: RatingTab,
+    /// Which workspace the data below was read from.
+    pub loaded: Option<PathBuf>,
+    pub error: Option<String>,
+    pub items: Vec<PrefItem>,
+    pub ratings: Vec<RatingRow>,
+    pub summary: Option<Summary>,
+    /// Adjudicated items and their verdicts.
+    pub adjudications: std::collections::HashMap<i64, Verdict>,
+    /// Index into `items` of the item on screen.
+    pub position: usize,
+    pub draft: Draft,
+    /// When the item came on screen (the judgement's duration).
+    pub shown_at: Option<Instant>,
+    pub guidelines: String,
+    pub editing_guidelines: bool,
+    pub export: ExportOptions,
+    pub import_job: Option<JobId>,
+    /// The last SFT example made from a better answer.
+    pub better_saved: Option<i64>,
+}
+
+impl RatingView {
+    pub fn current(&self) -> Option<&PrefItem> {
+        self.items.get(self.position)
+    }
+
+    /// This annotator's stored rating of an item.
+    pub fn rating_of(&self, annotator: &str, item: i64) -> Option<&RatingRow> {
+        self.ratings
+            .iter()
+            .find(|r| r.item_id == item && r.annotator == annotator)
+    }
+
+    /// Does the item still need this annotator: not judged by them, and short of judgements?
+    pub fn wants(&self, annotator: &str, item: &PrefItem) -> bool {
+        if self.rating_of(annotator, item.id).is_some() {
+            return false;
+        }
+        let judged = self
+            .ratings
+            .iter()
+            .filter(|r| r.item_id == item.id && r.choice != "skipped")
+            .count();
+        judged < item.judgements_required as usize
+    }
+
+    /// `(done, in the queue)` for the annotator: items they judged or skipped, and all items
+    /// that wanted them or were done by them.
+    pub fn progress(&self, annotator: &str) -> (usize, usize) {
+        let done = self
+            .items
+            .iter()
+            .filter(|i| self.rating_of(annotator, i.id).is_some())
+            .count();
+        let open = self
+            .items
+            .iter()
+            .filter(|i| self.wants(annotator, i))
+            .count();
+        (done, done + open)
+    }
+
+    /// The order the annotator sees the item's responses in.
+    pub fn order(&self, annotator: &str, item: &PrefItem) -> Vec<i64> {
+        let ids: Vec<i64> = item.responses.iter().map(|r| r.id).collect();
+        prefs::shown_order(annotator, item.id, &ids)
+    }
+
+    fn next_wanted(&self, annotator: &str, from: usize) -> Option<usize> {
+        let n = self.items.len();
+        (0..n)
+            .map(|k| (from + k) % n)
+            .find(|&i| self.wants(annotator, &self.items[i]))
+    }
+}
+
+impl DezgahApp {
+    /// Reads the items, ratings and guidelines when the area first opens on a workspace.
+    pub(crate) fn ensure_rating_loaded(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        if self.rating.loaded.as_ref() == Some(&root) {
+            return;
+        }
+        self.rating.loaded = Some(root);
+        self.rating.guidelines = workspace
+            .store()
+            .meta(GUIDELINES_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        self.reload_rating();
+        let annotator = self.state.annotator.clone();
+        self.rating.position = self.rating.next_wanted(&annotator, 0).unwrap_or(0);
+        self.show_item();
+    }
+
+    pub(crate) fn reload_rating(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        match prefs::Snapshot::read(workspace.store()) {
+            Ok(snapshot) => {
+                self.rating.summary = Some(snapshot.summary());
+                self.rating.items = snapshot.items;
+                self.rating.ratings = snapshot.ratings;
+                self.rating.adjudications = snapshot.adjudications;
+                self.rating.error = None;
+            }
+            Err(e) => self.rating.error = Some(format!("{e:#}")),
+        }
+        if self.rating.position >= self.rating.items.len() {
+            self.rating.position = 0;
+        }
+    }
+
+    /// Puts the item at `position` on screen with this annotator's earlier judgement, if any.
+    fn show_item(&mut self) {
+        let annotator = self.state.annotator.clone();
+        let draft = self
+            .rating
+            .current()
+            .and_then(|item| self.rating.rating_of(&annotator, item.id))
+            .map(|r| {
+                let side = |k: usize| {
+                    r.shown_order
+                        .get(k)
+                        .and_then(|id| r.scores.get(id))
+                        .copied()
+                };
+                Draft {
+                    choice: Some(r.choice.clone()).filter(|c| c != "skipped"),
+                    scores: [side(0), side(1)],
+                    comment: r.comment.clone(),
+                    better: String::new(),
+                }
+            })
+            .unwrap_or_default();
+        self.rating.draft = draft;
+        self.rating.shown_at = Some(Instant::now());
+        self.rating.better_saved = None;
+    }
+
+    pub(crate) fn apply_rating(&mut self, command: Command) {
+        match command {
+            Command::RateTab(tab) => self.rating.tab = tab,
+            Command::RateMove(delta) => {
+                let n = self.rating.items.len();
+                if n > 0 {
+                    self.rating.position =
+                        self.rating.position.saturating_add_signed(delta).min(n - 1);
+                    self.show_item();
+                }
+            }
+            Command::RateShow(item) => {
+                if let Some(i) = self.rating.items.iter().position(|it| it.id == item) {
+                    self.rating.position = i;
+                    self.rating.tab = RatingTab::Rate;
+                    self.show_item();
+                }
+            }
+            Command::RateDraft(draft) => self.rating.draft = *draft,
+            Command::RateSubmit => self.submit_rating(false),
+            Command::RateSkip => self.submit_rating(true),
+            Command::RateSaveBetter => self.save_better_answer(),
+            Command::RateGuidelines(text) => {
+                self.rating.guidelines = text;
+                if let WorkspaceSlot::Open { workspace, .. } = &self.workspace
+                    && let Err(e) = workspace
+                        .store()
+                        .set_meta(GUIDELINES_KEY, &self.rating.guidelines)
+                {
+                    self.rating.error = Some(format!("{e:#}"));
+                }
+            }
+            Command::RateEditGuidelines(on) => self.rating.editing_guidelines = on,
+            Command::RateAdjudicate(item, verdict) => self.adjudicate(item, verdict),
+            Command::RateSetExport(options) => self.rating.export = *options,
+            _ => {}
+        }
+    }
+
+    /// Commits the judgement on screen (or a skip) at once, then shows the next item that wants
+    /// this annotator.
+    fn submit_rating(&mut self, skip: bool) {
+        let annotator = self.state.annotator.trim().to_owned();
+        if annotator.is_empty() {
+            self.rating.error = Some(self.i18n.tr("rating-need-annotator"));
+            return;
+        }
+        let Some(item) = self.rating.current().cloned() else {
+            return;
+        };
+        let choice = if skip {
+            "skipped".to_owned()
+        } else {
+            let Some(choice) = self.rating.draft.choice.clone() else {
+                self.rating.error = Some(self.i18n.tr("rating-choose-first"));
+                return;
+            };
+            choice
+        };
+        let order = self.rating.order(&annotator, &item);
+        let scores = order
+            .iter()
+            .zip(self.rating.draft.scores)
+            .filter_map(|(id, s)| Some((*id, s?)))
+            .collect();
+        let rating = RatingRow {
+            item_id: item.id,
+            annotator: annotator.clone(),
+            choice,
+            shown_order: order,
+            scores,
+            comment: self.rating.draft.comment.trim().to_owned(),
+            duration_ms: self
+                .rating
+                .shown_at
+                .map_or(0, |t| t.elapsed().as_millis() as u64),
+        };
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        if let Err(e) = workspace.store_mut().submit_rating(&rating) {
+            self.rating.error = Some(format!("{e:#}"));
+            return;
+        }
+        self.rating.error = None;
+        self.reload_rating();
+        self.refresh_snapshot();
+        // A changed set of ratings changes what the DPO form offers.
+        self.training.data_counts = None;
+        let from = self.rating.position + 1;
+        if let Some(next) = self.rating.next_wanted(&annotator, from) {
+            self.rating.position = next;
+        } else if from < self.rating.items.len() {
+            self.rating.position = from;
+        }
+        self.show_item();
+    }
+
+    fn save_better_answer(&mut self) {
+        let Some(item) = self.rating.current() else {
+            return;
+        };
+        let answer = self.rating.draft.better.trim();
+        if answer.is_empty() {
+            return;
+        }
+        let mut example = crate::core::sft::blank(&self.state.annotator);
+        example.messages[0].content.clone_from(&item.prompt);
+        answer.clone_into(&mut example.messages[1].content);
+        example.tags.push(format!("rating:{}", item.id));
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        match workspace.store_mut().add_sft_example(&example) {
+            Ok(id) => {
+                self.rating.better_saved = Some(id);
+                self.rating.draft.better.clear();
+                // The SFT area reads the new example when it next opens.
+                self.sft.loaded = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.rating.error = Some(format!("{e:#}")),
+        }
+    }
+
+    fn adjudicate(&mut self, item: i64, verdict: Verdict) {
+        let adjudicator = self.state.annotator.trim().to_owned();
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        if let Err(e) = workspace
+            .store_mut()
+            .set_adjudication(item, &verdict.to_db(), &adjudicator)
+        {
+            self.rating.error = Some(format!("{e:#}"));
+            return;
+        }
+        self.reload_rating();
+        self.training.data_counts = None;
+    }
+
+    pub(crate) fn import_prefs(&mut self, file: PathBuf, judgements: u32) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let label = self.i18n.tr_args(
+            "job-prefs-import",
+            &[("file", file.display().to_string().into())],
+        );
+        match self.jobs.spawn(&label, move |ctx| {
+            let mut ws = crate::core::workspace::Workspace::open(&root)?;
+            let source = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let report = prefs::import(ws.store_mut(), &file, &source, judgements)?;
+            for (line, why) in &report.errors {
+                ctx.log(format!("{}:{line}: {why}", file.display()));
+            }
+            Ok(format!(
+                "imported {} items; {} lines skipped",
+                report.imported,
+                report.errors.len()
+            ))
+        }) {
+            Ok(job) => self.rating.import_job = Some(job),
+            Err(e) => log::error!("cannot start {label}: {e}"),
+        }
+    }
+
+    pub(crate) fn export_prefs(&mut self, out: PathBuf) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let options = self.rating.export.clone();
+        let label = self.i18n.tr_args(
+            "job-prefs-export",
+            &[("file", out.display().to_string().into())],
+        );
+        if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
+            let ws = crate::core::workspace::Workspace::open(&root)?;
+            let summary = prefs::export(ws.store(), &options, &out)?;
+            // The summary goes beside the data: counts, agreement, position bias.
+            let mut text = Vec::new();
+            prefs::write_summary(&summary, &mut text)?;
+            let summary_path = out.with_extension("summary.json");
+            crate::core::write_atomic(&summary_path, &text)?;
+            Ok(format!(
+                "{} lines written to {}; summary in {}",
+                summary.exported,
+                out.display(),
+                summary_path.display()
+            ))
+        }) {
+            log::error!("cannot start {label}: {e}");
+        }
+    }
+
+    pub(crate) fn rating_job_finished(&mut self, id: JobId) {
+        if self.rating.import_job == Some(id) {
+            self.rating.import_job = None;
+            self.reload_rating();
+        }
+    }
+}
