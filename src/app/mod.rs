@@ -567,6 +567,8 @@ impl DezgahApp {
         let name = name.trim().to_owned();
         self.settings_form.annotator.clone_from(&name);
         self.state.annotator.clone_from(&name);
+        // Another annotator has another queue and sees responses in another order.
+        self.rating.loaded = None;
         if name.is_empty() {
             return;
         }

@@ -39,6 +39,10 @@ pub enum PrefsCommand {
     },
     /// Print counts, agreement (Cohen's kappa per pair, Krippendorff's alpha), position bias
     Stats,
+    /// Submit judgements in a loop until killed, printing `rated N` after each commit (the kill
+    /// test)
+    #[command(hide = true)]
+    Hammer,
 }
 
 fn parse_format(s: &str) -> Result<ExportFormat, String> {
@@ -82,9 +86,40 @@ pub fn run(workspace: &Path, cmd: &PrefsCommand) -> anyhow::Result<()> {
             let summary = prefs::export(ws.store(), &options, out)?;
             eprintln!("wrote {} lines to {}", summary.exported, out.display());
         }
+        PrefsCommand::Hammer => hammer(ws.store_mut())?,
         PrefsCommand::Stats => {
             let summary = prefs::Snapshot::read(ws.store())?.summary();
             prefs::write_summary(&summary, &mut std::io::stdout().lock())?;
+        }
+    }
+    Ok(())
+}
+
+/// Judges every item over and over as a new annotator per pass, through the same
+/// `submit_rating` the Rating area uses; each judgement is reported only once committed.
+fn hammer(store: &mut crate::core::store::Store) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let items = store.preference_items_full()?;
+    anyhow::ensure!(!items.is_empty(), "no preference items to judge");
+    let mut out = std::io::stdout().lock();
+    let mut n = 0u64;
+    for pass in 0.. {
+        let annotator = format!("hammer-{pass}");
+        for item in &items {
+            let ids: Vec<i64> = item.responses.iter().map(|r| r.id).collect();
+            let rating = crate::core::store::RatingRow {
+                item_id: item.id,
+                annotator: annotator.clone(),
+                choice: prefs::CHOICES[(n % 4) as usize].to_owned(),
+                shown_order: prefs::shown_order(&annotator, item.id, &ids),
+                scores: std::collections::BTreeMap::new(),
+                comment: "hammer".into(),
+                duration_ms: 1,
+            };
+            store.submit_rating(&rating)?;
+            n += 1;
+            writeln!(out, "rated {n}")?;
+            out.flush()?;
         }
     }
     Ok(())

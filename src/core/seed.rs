@@ -127,13 +127,8 @@ pub fn import(root: &Path, store: &mut Store) -> Result<SeedReport, SeedError> {
         for example in &sft {
             store.add_sft_example(example)?;
         }
-        for (prompt, responses) in &preferences {
-            let refs: Vec<(&str, &str)> = responses
-                .iter()
-                .map(|(t, o)| (t.as_str(), o.as_str()))
-                .collect();
-            store.add_preference_item(prompt, "seed", &refs)?;
-        }
+        // Two judgements each, so the sample shows agreement between two annotators.
+        store.add_preference_items(&preferences, "seed", 2)?;
         store.set_meta(SEEDED_KEY, &unix_time_secs().to_string())?;
         Ok::<_, SeedError>(())
     })?;

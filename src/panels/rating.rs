@@ -225,29 +225,32 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
             frame.show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                ui.strong(i18n.tr(if side == 0 {
-                    "rating-response-a"
-                } else {
-                    "rating-response-b"
-                }));
-                ui.label(&response.text);
-                ui.add_space(4.0);
-                ui.horizontal(|ui| {
-                    ui.label(
-                        egui::RichText::new(i18n.tr("rating-score"))
-                            .small()
-                            .color(theme::weak_color(ui)),
-                    );
-                    for score in 1..=5u8 {
-                        let on = draft.scores[side] == Some(score);
-                        if ui
-                            .selectable_label(on, score.to_string())
-                            .on_hover_text(i18n.tr("rating-score-hint"))
-                            .clicked()
-                        {
-                            draft.scores[side] = if on { None } else { Some(score) };
+                // Left-aligned, not justified, text.
+                ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                    ui.strong(i18n.tr(if side == 0 {
+                        "rating-response-a"
+                    } else {
+                        "rating-response-b"
+                    }));
+                    ui.label(&response.text);
+                    ui.add_space(4.0);
+                    ui.horizontal(|ui| {
+                        ui.label(
+                            egui::RichText::new(i18n.tr("rating-score"))
+                                .small()
+                                .color(theme::weak_color(ui)),
+                        );
+                        for score in 1..=5u8 {
+                            let on = draft.scores[side] == Some(score);
+                            if ui
+                                .selectable_label(on, score.to_string())
+                                .on_hover_text(i18n.tr("rating-score-hint"))
+                                .clicked()
+                            {
+                                draft.scores[side] = if on { None } else { Some(score) };
+                            }
                         }
-                    }
+                    });
                 });
             });
         }

@@ -1128,3 +1128,125 @@ fn killing_the_sft_editor_mid_typing_loses_at_most_a_second() {
         );
     }
 }
+
+/// Judgements are committed one by one: a rater killed at any moment keeps every judgement it
+/// reported, and the database stays sound.
+#[test]
+fn killing_a_rater_keeps_every_committed_judgement() {
+    let (_tmp, ws) = {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = dir.path().join("sample");
+        crate::common::copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample"),
+            &ws,
+        );
+        (dir, ws)
+    };
+    for round in 0..3u64 {
+        let mut child = dezgah()
+            .arg("-w")
+            .arg(&ws)
+            .args(["prefs", "hammer"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let stop_after = 30 + 25 * round;
+        let mut reported = 0u64;
+        for line in lines.by_ref() {
+            let line = line.expect("read");
+            if let Some(n) = line.strip_prefix("rated ") {
+                reported = n.parse().expect("count");
+                if reported >= stop_after {
+                    break;
+                }
+            }
+        }
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+        let (store, _) = Store::open(&ws.join("dezgah.db")).expect("reopen after kill");
+        assert!(store.integrity_problems().expect("check").is_empty());
+        let kept = store
+            .ratings()
+            .expect("ratings")
+            .iter()
+            .filter(|r| r.comment == "hammer")
+            .count() as u64;
+        // Each round starts over with the same annotators, replacing their judgements.
+        assert!(
+            kept >= reported,
+            "round {round}: {kept} kept of {reported} reported"
+        );
+    }
+}
+
+#[test]
+fn prefs_import_export_and_stats_on_the_command_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ws = dir.path().join("ws");
+    let input = dir.path().join("items.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            "{\"prompt\": \"Bakı harada yerləşir?\", \"responses\": [\"Abşeron yarımadasında.\", \"Bilmirəm.\"]}\n",
+            "{\"prompt\": \"Salam\", \"responses\": [\"tək\"]}\n",
+            "{\"prompt\": \"Gəncə?\", \"chosen\": \"Azərbaycanın ikinci böyük şəhəri.\", \"rejected\": \"Bir çay.\"}\n",
+            "not json\n",
+        ),
+    )
+    .expect("write");
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["prefs", "import", "--judgements", "2"])
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("items.jsonl:2: fewer than two responses"),
+        "{err}"
+    );
+    assert!(err.contains("items.jsonl:4: not JSON"), "{err}");
+    assert!(err.contains("imported 2 items; 2 lines skipped"), "{err}");
+
+    let trl = dir.path().join("trl.jsonl");
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["prefs", "export", "--format", "trl-messages", "--out"])
+        .arg(&trl)
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Only the labelled item has a decision so far (nobody judged either).
+    let text = std::fs::read_to_string(&trl).expect("export");
+    assert_eq!(text.lines().count(), 1);
+    let line: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
+    assert_eq!(
+        line["chosen"][0]["content"],
+        "Azərbaycanın ikinci böyük şəhəri."
+    );
+    assert_eq!(line["prompt"][0]["role"], "user");
+
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["prefs", "stats"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats json");
+    assert_eq!(stats["items"], 2);
+    assert_eq!(stats["judgements"], 0);
+}

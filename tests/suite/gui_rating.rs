@@ -1,0 +1,195 @@
+//! The Rating area driven by the keyboard: two annotators judge the sample items, each seeing
+//! the responses in their own recorded order; the app shows their agreement and the items they
+//! disagree on; an adjudicator settles one; the export is read by the DPO stage.
+
+use std::time::{Duration, Instant};
+
+use dezgah::app::DezgahApp;
+use dezgah::app::command::Command;
+use dezgah::app::rating::RatingTab;
+use dezgah::core::prefs::{self, Verdict};
+use dezgah::core::store::Store;
+use dezgah::i18n::{I18n, Lang};
+use egui::accesskit::Role;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use crate::common::{harness, look, sample_workspace, settle};
+
+fn key(harness: &mut Harness<'_, DezgahApp>, key: Key) {
+    harness.key_press_modifiers(Modifiers::NONE, key);
+    settle(harness);
+}
+
+fn annotator(harness: &mut Harness<'_, DezgahApp>, name: &str) {
+    harness.state_mut().push(Command::SetAnnotator(name.into()));
+    settle(harness);
+}
+
+/// Judges the item on screen with the keyboard: the imported `chosen` response wins when
+/// `agree`, else the other; returns the item's id.
+fn judge(harness: &mut Harness<'_, DezgahApp>, agree: bool) -> i64 {
+    let app = harness.state();
+    let item = app.rating.current().expect("an item on screen").clone();
+    let order = app.rating.order(&app.state.annotator, &item);
+    let chosen = item
+        .responses
+        .iter()
+        .find(|r| r.origin == "chosen")
+        .expect("a chosen response")
+        .id;
+    let chosen_on_left = order[0] == chosen;
+    key(
+        harness,
+        if chosen_on_left == agree {
+            Key::Num1
+        } else {
+            Key::Num2
+        },
+    );
+    key(harness, Key::Enter);
+    item.id
+}
+
+#[test]
+fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
+    let (tmp, ws) = sample_workspace();
+    let i18n = I18n::new(Lang::Az);
+    let mut harness = harness(&ws, Lang::Az);
+    annotator(&mut harness, "Aysel");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    settle(&mut harness);
+    let (_, total) = harness.state().rating.progress("Aysel");
+    assert_eq!(total, 12, "every sample item waits for Aysel");
+
+    // Aysel: five items with the keyboard, then one skipped with Backspace.
+    let mut rated = Vec::new();
+    for _ in 0..5 {
+        rated.push(judge(&mut harness, true));
+    }
+    let skipped = harness.state().rating.current().expect("item").id;
+    key(&mut harness, Key::Backspace);
+    assert_eq!(harness.state().rating.progress("Aysel").0, 6);
+    look(&mut harness, "rating_aysel_az");
+
+    // Each judgement is in the database at once, with the order Aysel saw.
+    let (store, _) = Store::open(&ws.join("dezgah.db")).expect("second connection");
+    let ratings = store.ratings().expect("ratings");
+    assert_eq!(ratings.len(), 6);
+    let items = store.preference_items_full().expect("items");
+    for r in &ratings {
+        let item = items.iter().find(|i| i.id == r.item_id).expect("item");
+        let ids: Vec<i64> = item.responses.iter().map(|x| x.id).collect();
+        assert_eq!(r.shown_order, prefs::shown_order("Aysel", item.id, &ids));
+        if r.item_id == skipped {
+            assert_eq!(r.choice, "skipped");
+        } else {
+            // Read back through the recorded order, the winner is the chosen response.
+            let chosen = item
+                .responses
+                .iter()
+                .find(|x| x.origin == "chosen")
+                .expect("chosen");
+            assert_eq!(
+                Verdict::from_choice(&r.choice, &r.shown_order),
+                Some(Verdict::Won(chosen.id))
+            );
+        }
+    }
+    // Sides were not always the same: the order is randomised.
+    let lefts: Vec<&str> = ratings.iter().map(|r| r.choice.as_str()).collect();
+    assert!(lefts.contains(&"a") && lefts.contains(&"b"), "{lefts:?}");
+
+    // Murad: the same five items, agreeing on three.
+    annotator(&mut harness, "Murad");
+    for (n, expected) in rated.iter().enumerate() {
+        let id = judge(&mut harness, n < 3);
+        assert_eq!(id, *expected, "Murad's queue starts where Aysel's did");
+    }
+    let summary = harness.state().rating.summary.clone().expect("summary");
+    assert_eq!(summary.agreement.disagreements, rated[3..].to_vec());
+    let pair = &summary.agreement.pairs[0];
+    assert_eq!(
+        (pair.first.as_str(), pair.second.as_str(), pair.items),
+        ("Aysel", "Murad", 5)
+    );
+    assert!(pair.kappa.is_some());
+    assert!(summary.left_won_share.is_some());
+
+    // The agreement tab lists the two disagreements; the adjudicator settles one by click.
+    harness
+        .state_mut()
+        .push(Command::RateTab(RatingTab::Agreement));
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr_args("rating-disagreements", &[("count", 2.into())]));
+    look(&mut harness, "rating_agreement_az");
+    let first_button = i18n.tr_args("rating-verdict-won", &[("n", 1.into())]);
+    harness
+        .query_all_by_role_and_label(Role::Button, &first_button)
+        .next()
+        .expect("an adjudication button")
+        .click();
+    settle(&mut harness);
+    let summary = harness.state().rating.summary.clone().expect("summary");
+    assert_eq!(summary.adjudicated, 1);
+    assert_eq!(summary.agreement.disagreements, vec![rated[4]]);
+
+    // Export: TRL preference JSONL that the DPO stage reads.
+    let out = tmp.path().join("prefs.jsonl");
+    harness.state_mut().push(Command::RateExport(out.clone()));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !out.with_extension("summary.json").exists() {
+        assert!(Instant::now() < deadline, "the export never finished");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    let pairs = dezgah::core::train::data::read_dpo_jsonl(&out).expect("the DPO stage reads it");
+    // 4 decided items (3 agreed + 1 adjudicated; the split one decides nothing), then the
+    // imported labels of the items nobody judged (the skipped one and the untouched ones).
+    let labelled_unjudged = items
+        .iter()
+        .filter(|i| !rated.contains(&i.id))
+        .filter(|i| {
+            i.responses.iter().any(|r| r.origin == "chosen")
+                && i.responses.iter().any(|r| r.origin == "rejected")
+        })
+        .count();
+    assert!(labelled_unjudged > 0);
+    assert_eq!(pairs.len(), 4 + labelled_unjudged);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.with_extension("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    assert_eq!(summary["exported"], pairs.len());
+    assert_eq!(summary["judgements"], 10);
+}
+
+#[test]
+fn keys_typed_into_the_comment_are_text_not_choices() {
+    let (_tmp, ws) = sample_workspace();
+    let i18n = I18n::new(Lang::En);
+    let mut harness = harness(&ws, Lang::En);
+    annotator(&mut harness, "Aysel");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    settle(&mut harness);
+    key(&mut harness, Key::Num3);
+    assert_eq!(harness.state().rating.draft.choice.as_deref(), Some("tie"));
+    harness
+        .get_by_role_and_label(Role::TextInput, &i18n.tr("rating-comment"))
+        .click();
+    settle(&mut harness);
+    harness.event(egui::Event::Text("1 2".into()));
+    key(&mut harness, Key::Num1);
+    settle(&mut harness);
+    let draft = harness.state().rating.draft.clone();
+    assert_eq!(
+        draft.choice.as_deref(),
+        Some("tie"),
+        "typing did not change the choice"
+    );
+    assert!(draft.comment.starts_with("1 2"), "{:?}", draft.comment);
+    // Without a name nothing can be submitted, and the area says why.
+    annotator(&mut harness, "");
+    harness.get_by_label(&i18n.tr("rating-need-annotator"));
+}
