@@ -293,6 +293,20 @@ rating-export-button = İxrac et…
 rating-export-hint = JSONL atomik yazılır, yanında xülasə (saylar, razılıq, mövqe meyli) olur
 job-prefs-import = { $file } faylından üstünlük elementlərinin idxalı
 job-prefs-export = Üstünlüklərin { $file } faylına ixracı
+rating-generate = Modellə namizəd cavablar yarat
+rating-generate-about = Hər sorğuya bir və ya iki yoxlama nöqtəsindən (fərqli toxum və temperaturla) cavablar alın; iki və daha çox fərqli cavabı olan hər sorğu qiymətləndiriləcək elementə çevrilir.
+rating-generate-prompts = Sorğular:
+rating-source-sft-ready = hazır SFT nümunələri
+rating-source-sft-all = bütün SFT nümunələri
+rating-source-typed = yazılmış (hər sətirdə bir)
+rating-prompts-file = Mətn faylından…
+rating-prompts-typed = Sorğular, hər sətirdə bir:
+rating-model-a = A modeli:
+rating-model-b = B modeli:
+rating-per-model = Model başına cavab:
+rating-generate-start = Yarat
+rating-generate-needs = Ən azı bir model seçin və ən azı bir sorğu verin.
+job-prefs-generate = { $count } sorğu üçün namizəd cavabların yaradılması
 count-preference-items = { $count } üstünlük elementi, { $ratings } qiymət
 
 ## Təlim

@@ -299,6 +299,20 @@ rating-export-button = Export…
 rating-export-hint = Writes the JSONL atomically, with a summary (counts, agreement, position bias) beside it
 job-prefs-import = Import preference items from { $file }
 job-prefs-export = Export preferences to { $file }
+rating-generate = Generate candidates with a model
+rating-generate-about = Sample answers to each prompt from one or two checkpoints (different seeds and temperatures); every prompt with two or more distinct answers becomes an item to rate.
+rating-generate-prompts = Prompts:
+rating-source-sft-ready = ready SFT examples
+rating-source-sft-all = all SFT examples
+rating-source-typed = typed (one per line)
+rating-prompts-file = From a text file…
+rating-prompts-typed = Prompts, one per line:
+rating-model-a = Model A:
+rating-model-b = Model B:
+rating-per-model = Answers per model:
+rating-generate-start = Generate
+rating-generate-needs = Choose at least one model and give at least one prompt.
+job-prefs-generate = Generate candidates for { $count } prompts
 count-preference-items = { $count ->
     [one] 1 preference item
    *[other] { $count } preference items

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
-use crate::app::rating::{Draft, RatingTab};
+use crate::app::rating::{Draft, GenerateForm, RatingTab};
 use crate::app::sft::{AssistForm, Focus, ListFilter};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
@@ -183,4 +183,9 @@ pub enum Command {
     /// Asks where to save, then exports with the current export options.
     RateChooseExport,
     RateExport(std::path::PathBuf),
+    RateSetGenerate(Box<GenerateForm>),
+    /// Samples candidate answers for the form's prompts in a background job.
+    RateGenerate,
+    /// Shows the file picker, then reads a text file's lines as prompts.
+    RateChoosePromptFile,
 }

@@ -377,6 +377,15 @@ impl DezgahApp {
                 }
             }
             Command::RateExport(out) => self.export_prefs(out),
+            Command::RateChoosePromptFile => {
+                if let Some(file) = rfd::FileDialog::new()
+                    .set_directory(self.workspace.path())
+                    .add_filter("text", &["txt", "md"])
+                    .pick_file()
+                {
+                    self.prompts_from_file(&file);
+                }
+            }
             rate @ (Command::RateTab(_)
             | Command::RateMove(_)
             | Command::RateShow(_)
@@ -387,7 +396,9 @@ impl DezgahApp {
             | Command::RateGuidelines(_)
             | Command::RateEditGuidelines(_)
             | Command::RateAdjudicate(..)
-            | Command::RateSetExport(_)) => self.apply_rating(rate),
+            | Command::RateSetExport(_)
+            | Command::RateSetGenerate(_)
+            | Command::RateGenerate) => self.apply_rating(rate),
             sft_command => self.apply_sft(sft_command),
         }
     }
@@ -522,6 +533,11 @@ impl DezgahApp {
         self.workspace = WorkspaceSlot::open(dir);
         self.rating = rating::RatingView {
             export: self.rating.export.clone(),
+            generate: rating::GenerateForm {
+                model_a: None,
+                model_b: None,
+                ..self.rating.generate.clone()
+            },
             ..rating::RatingView::default()
         };
         self.sft = sft::SftView {

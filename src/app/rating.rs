@@ -29,6 +29,52 @@ pub struct Draft {
     pub better: String,
 }
 
+/// Where the prompts of a candidate generation come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PromptSource {
+    /// The first user turn of every ready SFT example.
+    #[default]
+    SftReady,
+    /// The same from every SFT example.
+    SftAll,
+    /// One prompt per line, typed or read from a text file.
+    Typed,
+}
+
+/// The candidate generation form: prompts, one or two checkpoints, how many answers each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateForm {
+    pub source: PromptSource,
+    pub typed: String,
+    pub model_a: Option<i64>,
+    pub model_b: Option<i64>,
+    pub checkpoint: String,
+    pub per_model: usize,
+    pub temperature_a: f64,
+    pub temperature_b: f64,
+    pub max_tokens: usize,
+    pub seed: u64,
+    pub judgements: u32,
+}
+
+impl Default for GenerateForm {
+    fn default() -> Self {
+        Self {
+            source: PromptSource::SftReady,
+            typed: String::new(),
+            model_a: None,
+            model_b: None,
+            checkpoint: "best".into(),
+            per_model: 2,
+            temperature_a: 0.7,
+            temperature_b: 1.0,
+            max_tokens: 160,
+            seed: 1,
+            judgements: 2,
+        }
+    }
+}
+
 /// The meta key under which the guidelines (markdown) are kept.
 pub const GUIDELINES_KEY: &str = "rating-guidelines";
 
@@ -52,6 +98,8 @@ pub struct RatingView {
     pub editing_guidelines: bool,
     pub export: ExportOptions,
     pub import_job: Option<JobId>,
+    pub generate: GenerateForm,
+    pub generate_job: Option<JobId>,
     /// The last SFT example made from a better answer.
     pub better_saved: Option<i64>,
 }
@@ -215,6 +263,8 @@ impl DezgahApp {
             Command::RateEditGuidelines(on) => self.rating.editing_guidelines = on,
             Command::RateAdjudicate(item, verdict) => self.adjudicate(item, verdict),
             Command::RateSetExport(options) => self.rating.export = *options,
+            Command::RateSetGenerate(form) => self.rating.generate = *form,
+            Command::RateGenerate => self.generate_candidates(),
             _ => {}
         }
     }
@@ -383,6 +433,106 @@ impl DezgahApp {
         if self.rating.import_job == Some(id) {
             self.rating.import_job = None;
             self.reload_rating();
+        }
+        if self.rating.generate_job == Some(id) {
+            self.rating.generate_job = None;
+            self.reload_rating();
+        }
+    }
+
+    /// Reads a text file's lines as the typed prompts.
+    pub(crate) fn prompts_from_file(&mut self, file: &std::path::Path) {
+        match std::fs::read(file).map(String::from_utf8) {
+            Ok(Ok(text)) => {
+                self.rating.generate.typed = text;
+                self.rating.generate.source = PromptSource::Typed;
+            }
+            Ok(Err(e)) => {
+                self.rating.error = Some(format!(
+                    "{}: not UTF-8 text (byte {})",
+                    file.display(),
+                    e.utf8_error().valid_up_to()
+                ));
+            }
+            Err(e) => self.rating.error = Some(format!("{}: {e}", file.display())),
+        }
+    }
+
+    fn generate_candidates(&mut self) {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let form = self.rating.generate.clone();
+        let prompts: Vec<String> = match form.source {
+            PromptSource::Typed => form
+                .typed
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            PromptSource::SftReady | PromptSource::SftAll => workspace
+                .store()
+                .sft_examples_full()
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| form.source == PromptSource::SftAll || e.status == "ready")
+                .filter_map(|e| {
+                    e.messages
+                        .into_iter()
+                        .find(|m| m.role == "user")
+                        .map(|m| m.content)
+                })
+                .filter(|p| !p.trim().is_empty())
+                .collect(),
+        };
+        let root = workspace.root().to_owned();
+        let models: Vec<prefs::CandidateModel> = [
+            (form.model_a, form.temperature_a),
+            (form.model_b, form.temperature_b),
+        ]
+        .into_iter()
+        .filter_map(|(id, temperature)| {
+            let run = snapshot.runs.iter().find(|r| Some(r.id) == id)?;
+            Some(prefs::CandidateModel {
+                name: run.name.clone(),
+                run_dir: root.join(&run.dir),
+                checkpoint: form.checkpoint.clone(),
+                temperature,
+            })
+        })
+        .collect();
+        if prompts.is_empty() || models.is_empty() {
+            self.rating.error = Some(self.i18n.tr("rating-generate-needs"));
+            return;
+        }
+        let label = self
+            .i18n
+            .tr_args("job-prefs-generate", &[("count", prompts.len().into())]);
+        match self.jobs.spawn(&label, move |ctx| {
+            let mut ws = crate::core::workspace::Workspace::open(&root)?;
+            let added = prefs::generate_candidates(
+                ws.store_mut(),
+                &prompts,
+                &models,
+                form.per_model,
+                form.max_tokens,
+                form.seed,
+                form.judgements,
+                &|done, total| ctx.progress(done, Some(total)),
+                &|| ctx.is_cancelled(),
+            )?;
+            Ok(format!("{added} items with candidates added"))
+        }) {
+            Ok(job) => {
+                self.rating.generate_job = Some(job);
+                self.rating.error = None;
+            }
+            Err(e) => log::error!("cannot start {label}: {e}"),
         }
     }
 }

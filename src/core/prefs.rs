@@ -660,6 +660,82 @@ pub fn import(
     Ok(report)
 }
 
+/// Where candidate answers come from: a run's checkpoint, sampled at a temperature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateModel {
+    pub name: String,
+    pub run_dir: PathBuf,
+    pub checkpoint: String,
+    pub temperature: f64,
+}
+
+/// Samples `per_model` answers (seeds `seed`, `seed + 1`, …) per prompt from each model and adds
+/// every prompt with two or more distinct answers as an item needing `judgements` judgements.
+/// `progress(done, total)` follows the prompts; `cancel` stops between answers. Returns the
+/// number of items added (in one transaction at the end, so a cancel adds nothing).
+#[allow(clippy::too_many_arguments)]
+pub fn generate_candidates(
+    store: &mut Store,
+    prompts: &[String],
+    models: &[CandidateModel],
+    per_model: usize,
+    max_tokens: usize,
+    seed: u64,
+    judgements: u32,
+    progress: &dyn Fn(u64, u64),
+    cancel: &dyn Fn() -> bool,
+) -> Result<usize, PrefsError> {
+    use crate::core::train::data::{Message, Role};
+    let loaded: Vec<(&CandidateModel, crate::core::sft::ChatModel)> = models
+        .iter()
+        .map(|m| {
+            crate::core::sft::ChatModel::load(&m.run_dir, &m.checkpoint)
+                .map(|c| (m, c))
+                .map_err(|e| PrefsError::Invalid(format!("{}: {e}", m.name)))
+        })
+        .collect::<Result<_, _>>()?;
+    let mut items = Vec::new();
+    for (n, prompt) in prompts.iter().enumerate() {
+        progress(n as u64, prompts.len() as u64);
+        let messages = [Message {
+            role: Role::User,
+            content: prompt.clone(),
+        }];
+        let mut answers: Vec<(String, String)> = Vec::new();
+        for (model, chat) in &loaded {
+            for k in 0..per_model.max(1) {
+                if cancel() {
+                    return Ok(0);
+                }
+                let sampling = crate::core::model::generate::SamplingConfig {
+                    max_tokens: max_tokens.max(1),
+                    temperature: model.temperature,
+                    seed: seed + k as u64,
+                    ..crate::core::model::generate::SamplingConfig::default()
+                };
+                let text = chat
+                    .answer(&messages, &sampling, cancel)
+                    .map_err(|e| PrefsError::Invalid(format!("{}: {e}", model.name)))?;
+                if !text.is_empty() && !answers.iter().any(|(t, _)| *t == text) {
+                    let origin = format!(
+                        "{}@{} t={} seed={}",
+                        model.name,
+                        model.checkpoint,
+                        model.temperature,
+                        seed + k as u64
+                    );
+                    answers.push((text, origin));
+                }
+            }
+        }
+        if answers.len() >= 2 && !prompt.trim().is_empty() {
+            items.push((prompt.clone(), answers));
+        }
+    }
+    progress(prompts.len() as u64, prompts.len() as u64);
+    Ok(store.add_preference_items(&items, "generated", judgements.max(1))?)
+}
+
 /// Writes a summary as pretty JSON to `out` (the CLI's `prefs stats --json` and the export's
 /// companion file).
 pub fn write_summary(summary: &Summary, out: &mut dyn std::io::Write) -> std::io::Result<()> {

@@ -5,7 +5,7 @@
 use egui::Key;
 
 use crate::app::command::Command;
-use crate::app::rating::{Draft, RatingTab, RatingView};
+use crate::app::rating::{Draft, GenerateForm, PromptSource, RatingTab, RatingView};
 use crate::app::state::Area;
 use crate::app::theme;
 use crate::core::prefs::{ExportFormat, Verdict};
@@ -30,6 +30,7 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         ui.colored_label(theme::error_color(ui), e);
     }
     toolbar_ui(ui, view, out);
+    generate_ui(ui, view, out);
     if rating.items.is_empty() {
         empty_state_ui(
             ui,
@@ -598,5 +599,107 @@ fn export_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut Vec<
     });
     if options != rating.export {
         out.push(Command::RateSetExport(Box::new(options)));
+    }
+}
+
+/// Candidate answers sampled from one or two checkpoints for prompts from the SFT examples, a
+/// text file, or typed in.
+fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let rating = view.rating;
+    let mut form: GenerateForm = rating.generate.clone();
+    egui::CollapsingHeader::new(i18n.tr("rating-generate"))
+        .id_salt("rating_generate")
+        .show(ui, |ui| {
+            ui.label(
+                egui::RichText::new(i18n.tr("rating-generate-about")).color(theme::weak_color(ui)),
+            );
+            ui.horizontal_wrapped(|ui| {
+                ui.label(i18n.tr("rating-generate-prompts"));
+                for (source, key) in [
+                    (PromptSource::SftReady, "rating-source-sft-ready"),
+                    (PromptSource::SftAll, "rating-source-sft-all"),
+                    (PromptSource::Typed, "rating-source-typed"),
+                ] {
+                    ui.selectable_value(&mut form.source, source, i18n.tr(key));
+                }
+                if ui.button(i18n.tr("rating-prompts-file")).clicked() {
+                    out.push(Command::RateChoosePromptFile);
+                }
+            });
+            if form.source == PromptSource::Typed {
+                let label = ui.label(i18n.tr("rating-prompts-typed"));
+                ui.add(
+                    egui::TextEdit::multiline(&mut form.typed)
+                        .desired_rows(3)
+                        .desired_width(f32::INFINITY),
+                )
+                .labelled_by(label.id);
+            }
+            let runs: Vec<_> = view
+                .snapshot
+                .runs
+                .iter()
+                .filter(|r| r.last_step > 0)
+                .collect();
+            ui.horizontal_wrapped(|ui| {
+                for (slot, key, temp) in [
+                    (&mut form.model_a, "rating-model-a", &mut form.temperature_a),
+                    (&mut form.model_b, "rating-model-b", &mut form.temperature_b),
+                ] {
+                    let label = ui.label(i18n.tr(key));
+                    let name = slot
+                        .and_then(|id| runs.iter().find(|r| r.id == id))
+                        .map_or_else(|| i18n.tr("sft-model-none"), |r| r.name.clone());
+                    egui::ComboBox::from_id_salt(key)
+                        .selected_text(name)
+                        .show_ui(ui, |ui| {
+                            ui.selectable_value(slot, None, i18n.tr("sft-model-none"));
+                            for r in &runs {
+                                ui.selectable_value(slot, Some(r.id), &r.name);
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    let label = ui.label(i18n.tr("sft-temperature"));
+                    ui.add(egui::DragValue::new(temp).range(0.0..=2.0).speed(0.05))
+                        .labelled_by(label.id);
+                    ui.separator();
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label(i18n.tr("sft-checkpoint"));
+                ui.add(egui::TextEdit::singleline(&mut form.checkpoint).desired_width(60.0))
+                    .labelled_by(label.id)
+                    .on_hover_text(i18n.tr("sft-checkpoint-hint"));
+                let label = ui.label(i18n.tr("rating-per-model"));
+                ui.add(egui::DragValue::new(&mut form.per_model).range(1..=8))
+                    .labelled_by(label.id);
+                let label = ui.label(i18n.tr("sft-max-tokens"));
+                ui.add(egui::DragValue::new(&mut form.max_tokens).range(1..=4096))
+                    .labelled_by(label.id);
+                let label = ui.label(i18n.tr("sft-seed"));
+                ui.add(egui::DragValue::new(&mut form.seed))
+                    .labelled_by(label.id);
+                let label = ui.label(i18n.tr("rating-judgements"));
+                ui.add(egui::DragValue::new(&mut form.judgements).range(1..=9))
+                    .labelled_by(label.id);
+                if ui
+                    .add_enabled(
+                        rating.generate_job.is_none()
+                            && (form.model_a.is_some() || form.model_b.is_some()),
+                        egui::Button::new(i18n.tr("rating-generate-start")),
+                    )
+                    .clicked()
+                {
+                    out.push(Command::RateGenerate);
+                }
+                if rating.generate_job.is_some() {
+                    ui.spinner();
+                }
+            });
+        });
+    if form != rating.generate {
+        out.push(Command::RateSetGenerate(Box::new(form)));
     }
 }

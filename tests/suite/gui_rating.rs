@@ -193,3 +193,61 @@ fn keys_typed_into_the_comment_are_text_not_choices() {
     annotator(&mut harness, "");
     harness.get_by_label(&i18n.tr("rating-need-annotator"));
 }
+
+/// Candidates from a model: typed prompts, a tiny checkpoint sampled with two seeds, every
+/// prompt with two distinct answers becomes an item to rate, marked with where it came from.
+#[test]
+fn candidates_generated_with_a_model_become_items() {
+    let (_tmp, ws) = sample_workspace();
+    crate::common::tiny_run(&ws, "tiny");
+    let mut harness = harness(&ws, Lang::En);
+    annotator(&mut harness, "Aysel");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    settle(&mut harness);
+    let before = harness.state().rating.items.len();
+    let run = {
+        let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
+            panic!("workspace not open");
+        };
+        snapshot
+            .runs
+            .iter()
+            .find(|r| r.name == "tiny")
+            .expect("run")
+            .id
+    };
+    let mut form = harness.state().rating.generate.clone();
+    form.source = dezgah::app::rating::PromptSource::Typed;
+    form.typed = "Bakı haqqında danış.\nŞəki harada yerləşir?\n".into();
+    form.model_a = Some(run);
+    form.per_model = 2;
+    form.max_tokens = 12;
+    form.temperature_a = 1.0;
+    harness
+        .state_mut()
+        .push(Command::RateSetGenerate(Box::new(form)));
+    settle(&mut harness);
+    harness.state_mut().push(Command::RateGenerate);
+    settle(&mut harness);
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while harness.state().rating.generate_job.is_some() {
+        assert!(Instant::now() < deadline, "generation never ended");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    settle(&mut harness);
+    let app = harness.state();
+    assert_eq!(app.rating.error, None);
+    let added: Vec<_> = app.rating.items[before..].to_vec();
+    assert!(!added.is_empty(), "no item had two distinct answers");
+    for item in &added {
+        assert!(item.responses.len() >= 2);
+        assert_eq!(item.source, "generated");
+        assert!(
+            item.responses
+                .iter()
+                .all(|r| r.origin.starts_with("tiny@best"))
+        );
+        assert_eq!(item.judgements_required, 2);
+    }
+}

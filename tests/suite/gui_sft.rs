@@ -322,52 +322,8 @@ fn question_mark_shows_every_shortcut_in_both_languages() {
 /// trained here drafts the answer, marked model-generated until a person edits and approves it.
 #[test]
 fn assist_drafts_from_a_passage_and_with_a_model() {
-    use dezgah::core::model::{ModelConfig, Preset};
-    use dezgah::core::train::{RunConfig, Stage};
     let (_tmp, ws) = sample_workspace();
-    let corpora = dezgah::core::workspace::Workspace::open(&ws)
-        .expect("open")
-        .snapshot()
-        .expect("snapshot")
-        .corpora;
-    let (tok_name, _) = dezgah::core::tokenizer::train_in_workspace(
-        &ws,
-        &corpora,
-        "az-bpe",
-        &dezgah::core::tokenizer::TrainConfig {
-            kind: dezgah::core::tokenizer::Kind::Bpe,
-            vocab_size: 600,
-            ..dezgah::core::tokenizer::TrainConfig::default()
-        },
-        None,
-    )
-    .expect("tokenizer");
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample/seed/corpora");
-    let mut cfg = RunConfig::for_stage(Stage::Pretrain);
-    cfg.data = vec![seed.join("nesr.txt"), seed.join("elm.txt")];
-    cfg.tokenizer = ws.join("tokenizers").join(&tok_name).join("tokenizer.json");
-    cfg.model = Some(ModelConfig {
-        vocab_size: 0,
-        hidden_size: 64,
-        intermediate_size: 128,
-        num_hidden_layers: 2,
-        num_attention_heads: 4,
-        num_key_value_heads: 2,
-        max_position_embeddings: 64,
-        ..Preset::Tiny.config(0)
-    });
-    cfg.optim.max_steps = 4;
-    cfg.optim.batch_size = 2;
-    cfg.optim.seq_len = 32;
-    cfg.eval_every = 2;
-    cfg.sample_every = 0;
-    dezgah::core::train::start(
-        &ws.join("runs/tiny"),
-        &cfg,
-        &mut |_| {},
-        &std::sync::atomic::AtomicBool::new(false),
-    )
-    .expect("train");
+    crate::common::tiny_run(&ws, "tiny");
 
     let i18n = I18n::new(Lang::En);
     // Tall enough that the assist box shows below the example without scrolling.
