@@ -27,6 +27,8 @@ pub struct Draft {
     pub comment: String,
     /// A better answer the annotator writes; it becomes an SFT example.
     pub better: String,
+    /// With three or more responses: screen positions, best first.
+    pub ranking: Vec<usize>,
 }
 
 /// Where the prompts of a candidate generation come from.
@@ -220,6 +222,11 @@ impl DezgahApp {
                     scores: [side(0), side(1)],
                     comment: r.comment.clone(),
                     better: String::new(),
+                    ranking: r
+                        .ranking
+                        .iter()
+                        .filter_map(|id| r.shown_order.iter().position(|x| x == id))
+                        .collect(),
                 }
             })
             .unwrap_or_default();
@@ -280,8 +287,24 @@ impl DezgahApp {
         let Some(item) = self.rating.current().cloned() else {
             return;
         };
+        let order = self.rating.order(&annotator, &item);
+        let mut ranking: Vec<i64> = Vec::new();
         let choice = if skip {
             "skipped".to_owned()
+        } else if order.len() > 2 {
+            // A ranking of all but one response is whole: the last is the one left.
+            let mut positions = self.rating.draft.ranking.clone();
+            if positions.len() + 1 == order.len()
+                && let Some(last) = (0..order.len()).find(|p| !positions.contains(p))
+            {
+                positions.push(last);
+            }
+            if positions.len() != order.len() {
+                self.rating.error = Some(self.i18n.tr("rating-rank-all"));
+                return;
+            }
+            ranking = positions.iter().map(|&p| order[p]).collect();
+            "ranked".to_owned()
         } else {
             let Some(choice) = self.rating.draft.choice.clone() else {
                 self.rating.error = Some(self.i18n.tr("rating-choose-first"));
@@ -289,7 +312,6 @@ impl DezgahApp {
             };
             choice
         };
-        let order = self.rating.order(&annotator, &item);
         let scores = order
             .iter()
             .zip(self.rating.draft.scores)
@@ -300,6 +322,7 @@ impl DezgahApp {
             annotator: annotator.clone(),
             choice,
             shown_order: order,
+            ranking,
             scores,
             comment: self.rating.draft.comment.trim().to_owned(),
             duration_ms: self

@@ -107,11 +107,22 @@ fn hammer(store: &mut crate::core::store::Store) -> anyhow::Result<()> {
         let annotator = format!("hammer-{pass}");
         for item in &items {
             let ids: Vec<i64> = item.responses.iter().map(|r| r.id).collect();
+            let shown_order = prefs::shown_order(&annotator, item.id, &ids);
+            let ranked = ids.len() > 2;
             let rating = crate::core::store::RatingRow {
                 item_id: item.id,
                 annotator: annotator.clone(),
-                choice: prefs::CHOICES[(n % 4) as usize].to_owned(),
-                shown_order: prefs::shown_order(&annotator, item.id, &ids),
+                choice: if ranked {
+                    "ranked".to_owned()
+                } else {
+                    prefs::CHOICES[(n % 4) as usize].to_owned()
+                },
+                ranking: if ranked {
+                    shown_order.clone()
+                } else {
+                    Vec::new()
+                },
+                shown_order,
                 scores: std::collections::BTreeMap::new(),
                 comment: "hammer".into(),
                 duration_ms: 1,

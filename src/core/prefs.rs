@@ -49,6 +49,15 @@ impl Verdict {
         }
     }
 
+    /// A stored rating's verdict: a screen choice read through its order, or the top of a
+    /// ranking (`None` for a skip).
+    pub fn of_rating(rating: &RatingRow) -> Option<Self> {
+        if rating.choice == "ranked" {
+            return rating.ranking.first().map(|&id| Self::Won(id));
+        }
+        Self::from_choice(&rating.choice, &rating.shown_order)
+    }
+
     /// As stored for an adjudication: `won:ID`, `tie` or `both-bad`.
     pub fn to_db(self) -> String {
         match self {
@@ -170,7 +179,7 @@ pub fn judgements(ratings: &[RatingRow]) -> Vec<Judgement> {
     ratings
         .iter()
         .filter_map(|r| {
-            let verdict = Verdict::from_choice(&r.choice, &r.shown_order)?;
+            let verdict = Verdict::of_rating(r)?;
             Some(Judgement {
                 item: r.item_id,
                 annotator: r.annotator.clone(),
@@ -458,10 +467,11 @@ impl Snapshot {
             match decided.get(&item.id) {
                 Some(d) if d.adjudicated || d.share >= min_agreement => {
                     if let Verdict::Won(winner) = d.verdict
-                        && let Some(loser) = item.responses.iter().find(|r| r.id != winner)
+                        && let Some(loser) = self.worst(item, winner)
                         && let Some(chosen) = text(winner)
+                        && let Some(rejected) = text(loser)
                     {
-                        out.push((item.prompt.clone(), chosen, loser.text.clone()));
+                        out.push((item.prompt.clone(), chosen, rejected));
                     }
                 }
                 None if include_imported => {
@@ -484,6 +494,36 @@ impl Snapshot {
             }
         }
         out
+    }
+
+    /// The response to pair against the winner: the other one of two; of three or more, the one
+    /// ranked lowest on average (unranked ones count as last).
+    fn worst(&self, item: &PrefItem, winner: i64) -> Option<i64> {
+        let others = item
+            .responses
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| *id != winner);
+        let rankings: Vec<&Vec<i64>> = self
+            .ratings
+            .iter()
+            .filter(|r| r.item_id == item.id && r.choice == "ranked")
+            .map(|r| &r.ranking)
+            .collect();
+        let mean_rank = |id: i64| -> f64 {
+            if rankings.is_empty() {
+                return 0.0;
+            }
+            rankings
+                .iter()
+                .map(|r| r.iter().position(|x| *x == id).unwrap_or(r.len()) as f64)
+                .sum::<f64>()
+                / rankings.len() as f64
+        };
+        // max_by keeps the last of equals; the earliest response wins a tie here.
+        others
+            .rev()
+            .max_by(|a, b| mean_rank(*a).total_cmp(&mean_rank(*b)))
     }
 
     /// KTO lines: `(prompt, completion, desirable)`.

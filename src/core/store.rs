@@ -451,6 +451,8 @@ pub struct RatingRow {
     pub annotator: String,
     pub choice: String,
     pub shown_order: Vec<i64>,
+    /// For `ranked` (three or more responses): response ids, best first.
+    pub ranking: Vec<i64>,
     /// 1–5 per response id, where given.
     pub scores: std::collections::BTreeMap<i64, u8>,
     pub comment: String,
@@ -1415,11 +1417,12 @@ impl Store {
 
     /// Every rating with its annotator's name, in the order they were given.
     pub fn ratings(&self) -> Result<Vec<RatingRow>> {
-        type Raw = (i64, String, String, String, String, String, i64);
+        type Raw = (i64, String, String, String, String, String, i64, String);
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT g.item_id, a.name, g.choice, g.shown_order, g.scores, g.comment, g.duration_ms
+                "SELECT g.item_id, a.name, g.choice, g.shown_order, g.scores, g.comment, g.duration_ms,
+                        g.ranking
                  FROM ratings g JOIN annotators a ON a.id = g.annotator_id ORDER BY g.id",
             )
             .map_err(|e| self.err(e))?;
@@ -1433,13 +1436,14 @@ impl Store {
                     r.get(4)?,
                     r.get(5)?,
                     r.get(6)?,
+                    r.get(7)?,
                 ))
             })
             .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;
         raw.into_iter()
             .map(
-                |(item_id, annotator, choice, order, scores, comment, duration)| {
+                |(item_id, annotator, choice, order, scores, comment, duration, ranking)| {
                     let json_err = |what, source| StoreError::Json {
                         path: self.path.clone(),
                         what,
@@ -1453,6 +1457,8 @@ impl Store {
                         choice,
                         shown_order: serde_json::from_str(&order)
                             .map_err(|e| json_err("ratings.shown_order", e))?,
+                        ranking: serde_json::from_str(&ranking)
+                            .map_err(|e| json_err("ratings.ranking", e))?,
                         scores: scores
                             .into_iter()
                             .filter_map(|(k, v)| Some((k.parse().ok()?, v)))
@@ -1470,6 +1476,7 @@ impl Store {
         let path = self.path.clone();
         let err = |e| classify(&path, e);
         let order = to_json(&path, "shown_order", &rating.shown_order)?;
+        let ranking = to_json(&path, "ranking", &rating.ranking)?;
         let scores: std::collections::BTreeMap<String, u8> = rating
             .scores
             .iter()
@@ -1483,10 +1490,12 @@ impl Store {
                 message: "a rating needs an annotator name".into(),
             })?;
         tx.execute(
-            "INSERT INTO ratings (item_id, annotator_id, choice, shown_order, scores, comment, duration_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO ratings (item_id, annotator_id, choice, shown_order, scores, comment, duration_ms,
+                                  ranking)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(item_id, annotator_id) DO UPDATE SET choice = excluded.choice,
                  shown_order = excluded.shown_order, scores = excluded.scores,
+                 ranking = excluded.ranking,
                  comment = excluded.comment, duration_ms = excluded.duration_ms,
                  created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
             params![
@@ -1496,7 +1505,8 @@ impl Store {
                 order,
                 scores,
                 rating.comment,
-                rating.duration_ms as i64
+                rating.duration_ms as i64,
+                ranking
             ],
         )
         .map_err(err)?;

@@ -22,6 +22,23 @@ const CHOICES: [(&str, Key, &str); 4] = [
     ("both-bad", Key::Num4, "rating-choice-both-bad"),
 ];
 
+const DIGITS: [Key; 9] = [
+    Key::Num1,
+    Key::Num2,
+    Key::Num3,
+    Key::Num4,
+    Key::Num5,
+    Key::Num6,
+    Key::Num7,
+    Key::Num8,
+    Key::Num9,
+];
+
+/// Screen labels of responses: A, B, C …
+fn letter(position: usize) -> char {
+    char::from(b'A' + (position % 26) as u8)
+}
+
 pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
@@ -73,12 +90,30 @@ fn keys(ui: &egui::Ui, rating: &RatingView, out: &mut Vec<Command>) {
     if ui.ctx().memory(egui::Memory::focused).is_some() {
         return;
     }
+    let responses = rating.current().map_or(0, |i| i.responses.len());
     ui.input_mut(|i| {
-        for (choice, key, _) in CHOICES {
-            if i.consume_key(egui::Modifiers::NONE, key) {
+        if responses > 2 {
+            // Ranking: each digit puts that response next; 0 starts over.
+            for (k, key) in DIGITS.iter().enumerate().take(responses) {
+                if i.consume_key(egui::Modifiers::NONE, *key) && !rating.draft.ranking.contains(&k)
+                {
+                    let mut draft = rating.draft.clone();
+                    draft.ranking.push(k);
+                    out.push(Command::RateDraft(Box::new(draft)));
+                }
+            }
+            if i.consume_key(egui::Modifiers::NONE, Key::Num0) {
                 let mut draft = rating.draft.clone();
-                draft.choice = Some(choice.to_owned());
+                draft.ranking.clear();
                 out.push(Command::RateDraft(Box::new(draft)));
+            }
+        } else {
+            for (choice, key, _) in CHOICES {
+                if i.consume_key(egui::Modifiers::NONE, key) {
+                    let mut draft = rating.draft.clone();
+                    draft.choice = Some(choice.to_owned());
+                    out.push(Command::RateDraft(Box::new(draft)));
+                }
             }
         }
         if i.consume_key(egui::Modifiers::NONE, Key::Enter) {
@@ -207,71 +242,11 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     });
     ui.add_space(6.0);
     let mut draft: Draft = rating.draft.clone();
-    ui.columns(2, |columns| {
-        for (side, ui) in columns.iter_mut().enumerate() {
-            let Some(response) = order
-                .get(side)
-                .and_then(|id| item.responses.iter().find(|r| r.id == *id))
-            else {
-                continue;
-            };
-            let chosen = match draft.choice.as_deref() {
-                Some("a") => side == 0,
-                Some("b") => side == 1,
-                _ => false,
-            };
-            let mut frame = egui::Frame::group(ui.style());
-            if chosen {
-                frame = frame.stroke(egui::Stroke::new(2.0, ui.visuals().selection.bg_fill));
-            }
-            frame.show(ui, |ui| {
-                ui.set_width(ui.available_width());
-                // Left-aligned, not justified, text.
-                ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
-                    ui.strong(i18n.tr(if side == 0 {
-                        "rating-response-a"
-                    } else {
-                        "rating-response-b"
-                    }));
-                    ui.label(&response.text);
-                    ui.add_space(4.0);
-                    ui.horizontal(|ui| {
-                        ui.label(
-                            egui::RichText::new(i18n.tr("rating-score"))
-                                .small()
-                                .color(theme::weak_color(ui)),
-                        );
-                        for score in 1..=5u8 {
-                            let on = draft.scores[side] == Some(score);
-                            if ui
-                                .selectable_label(on, score.to_string())
-                                .on_hover_text(i18n.tr("rating-score-hint"))
-                                .clicked()
-                            {
-                                draft.scores[side] = if on { None } else { Some(score) };
-                            }
-                        }
-                    });
-                });
-            });
-        }
-    });
-    ui.add_space(6.0);
-    ui.horizontal_wrapped(|ui| {
-        for (choice, key, label) in CHOICES {
-            let on = draft.choice.as_deref() == Some(choice);
-            if ui
-                .selectable_label(on, i18n.tr(label))
-                .on_hover_text(
-                    ui.ctx()
-                        .format_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::NONE, key)),
-                )
-                .clicked()
-            {
-                draft.choice = Some(choice.to_owned());
-            }
-        }
-    });
+    if order.len() > 2 {
+        ranking_ui(ui, i18n, item, &order, &mut draft);
+    } else {
+        pair_ui(ui, i18n, item, &order, &mut draft);
+    }
     let label = ui.label(i18n.tr("rating-comment"));
     ui.add(
         egui::TextEdit::singleline(&mut draft.comment)
@@ -337,6 +312,138 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         });
     if draft != rating.draft {
         out.push(Command::RateDraft(Box::new(draft)));
+    }
+}
+
+/// Two responses side by side with their scores, and the four choices.
+fn pair_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], draft: &mut Draft) {
+    ui.columns(2, |columns| {
+        for (side, ui) in columns.iter_mut().enumerate() {
+            let Some(response) = order
+                .get(side)
+                .and_then(|id| item.responses.iter().find(|r| r.id == *id))
+            else {
+                continue;
+            };
+            let chosen = match draft.choice.as_deref() {
+                Some("a") => side == 0,
+                Some("b") => side == 1,
+                _ => false,
+            };
+            let mut frame = egui::Frame::group(ui.style());
+            if chosen {
+                frame = frame.stroke(egui::Stroke::new(2.0, ui.visuals().selection.bg_fill));
+            }
+            frame.show(ui, |ui| {
+                ui.set_width(ui.available_width());
+                // Left-aligned, not justified, text.
+                ui.with_layout(egui::Layout::top_down(egui::Align::LEFT), |ui| {
+                    ui.strong(i18n.tr(if side == 0 {
+                        "rating-response-a"
+                    } else {
+                        "rating-response-b"
+                    }));
+                    ui.label(&response.text);
+                    ui.add_space(4.0);
+                    ui.horizontal(|ui| {
+                        ui.label(
+                            egui::RichText::new(i18n.tr("rating-score"))
+                                .small()
+                                .color(theme::weak_color(ui)),
+                        );
+                        for score in 1..=5u8 {
+                            let on = draft.scores[side] == Some(score);
+                            if ui
+                                .selectable_label(on, score.to_string())
+                                .on_hover_text(i18n.tr("rating-score-hint"))
+                                .clicked()
+                            {
+                                draft.scores[side] = if on { None } else { Some(score) };
+                            }
+                        }
+                    });
+                });
+            });
+        }
+    });
+    ui.add_space(6.0);
+    ui.horizontal_wrapped(|ui| {
+        for (choice, key, label) in CHOICES {
+            let on = draft.choice.as_deref() == Some(choice);
+            if ui
+                .selectable_label(on, i18n.tr(label))
+                .on_hover_text(
+                    ui.ctx()
+                        .format_shortcut(&egui::KeyboardShortcut::new(egui::Modifiers::NONE, key)),
+                )
+                .clicked()
+            {
+                draft.choice = Some(choice.to_owned());
+            }
+        }
+    });
+}
+
+/// Three or more responses: each digit (or click) puts that response next in the ranking.
+fn ranking_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], draft: &mut Draft) {
+    ui.label(egui::RichText::new(i18n.tr("rating-rank-about")).color(theme::weak_color(ui)));
+    for (position, id) in order.iter().enumerate() {
+        let Some(response) = item.responses.iter().find(|r| r.id == *id) else {
+            continue;
+        };
+        let rank = draft.ranking.iter().position(|p| *p == position);
+        let mut frame = egui::Frame::group(ui.style());
+        if rank == Some(0) {
+            frame = frame.stroke(egui::Stroke::new(2.0, ui.visuals().selection.bg_fill));
+        }
+        frame.show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            ui.horizontal(|ui| {
+                let title = i18n.tr_args(
+                    "rating-response-n",
+                    &[
+                        ("letter", letter(position).to_string().into()),
+                        ("key", (position + 1).into()),
+                    ],
+                );
+                if ui
+                    .selectable_label(rank.is_some(), title)
+                    .on_hover_text(i18n.tr("rating-rank-hint"))
+                    .clicked()
+                    && rank.is_none()
+                {
+                    draft.ranking.push(position);
+                }
+                if let Some(r) = rank {
+                    ui.strong(i18n.tr_args("rating-rank", &[("n", (r + 1).into())]));
+                }
+            });
+            ui.label(&response.text);
+        });
+    }
+    ui.horizontal_wrapped(|ui| {
+        let ranked: Vec<String> = draft
+            .ranking
+            .iter()
+            .map(|p| letter(*p).to_string())
+            .collect();
+        ui.label(i18n.tr_args("rating-ranking", &[("order", ranked.join(" > ").into())]));
+        if ui
+            .add_enabled(
+                !draft.ranking.is_empty(),
+                egui::Button::new(i18n.tr("rating-rank-clear")),
+            )
+            .on_hover_text("0")
+            .clicked()
+        {
+            draft.ranking.clear();
+        }
+    });
+    // Submitting a complete ranking needs a choice recorded; the app fills in "ranked".
+    if draft.ranking.len() + 1 >= order.len() {
+        draft.choice = Some("ranked".to_owned());
+    } else {
+        draft.choice = None;
     }
 }
 
@@ -531,7 +638,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
                 );
             }
             for r in rating.ratings.iter().filter(|r| r.item_id == item.id) {
-                if let Some(v) = Verdict::from_choice(&r.choice, &r.shown_order) {
+                if let Some(v) = Verdict::of_rating(r) {
                     ui.label(format!("{}: {}", r.annotator, verdict_text(i18n, item, v)));
                 }
             }

@@ -251,3 +251,71 @@ fn candidates_generated_with_a_model_become_items() {
         assert_eq!(item.judgements_required, 2);
     }
 }
+
+/// Three responses are ranked with the keyboard (digits best first, the last falls in place);
+/// the ranking is stored in response ids and the export pairs the best with the worst.
+#[test]
+fn three_responses_are_ranked_with_the_keyboard() {
+    let (tmp, ws) = sample_workspace();
+    let file = tmp.path().join("three.jsonl");
+    std::fs::write(
+        &file,
+        "{\"prompt\": \"Ən uzun çay hansıdır?\", \"responses\": [\"Kür çayı.\", \"Araz çayı.\", \"Bilmirəm.\"]}\n",
+    )
+    .expect("write");
+    let mut harness = harness(&ws, Lang::En);
+    annotator(&mut harness, "Aysel");
+    harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
+    settle(&mut harness);
+    harness.state_mut().push(Command::RateImport(file, 1));
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while harness.state().rating.items.len() < 13 {
+        assert!(Instant::now() < deadline, "the import never landed");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    let item = harness.state().rating.items.last().expect("item").clone();
+    harness.state_mut().push(Command::RateShow(item.id));
+    settle(&mut harness);
+    let order = harness.state().rating.order("Aysel", &item);
+    key(&mut harness, Key::Num2);
+    key(&mut harness, Key::Num3);
+    look(&mut harness, "rating_rank_en");
+    key(&mut harness, Key::Enter);
+    assert_eq!(harness.state().rating.error, None);
+    let (store, _) = Store::open(&ws.join("dezgah.db")).expect("second connection");
+    let rating = store
+        .ratings()
+        .expect("ratings")
+        .into_iter()
+        .find(|r| r.item_id == item.id)
+        .expect("stored");
+    assert_eq!(rating.choice, "ranked");
+    assert_eq!(rating.ranking, vec![order[1], order[2], order[0]]);
+    let text = |id: i64| {
+        item.responses
+            .iter()
+            .find(|r| r.id == id)
+            .expect("response")
+            .text
+            .clone()
+    };
+    let out = tmp.path().join("out.jsonl");
+    prefs::export(
+        &store,
+        &prefs::ExportOptions {
+            include_imported: false,
+            ..prefs::ExportOptions::default()
+        },
+        &out,
+    )
+    .expect("export");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .expect("read")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["chosen"], text(order[1]));
+    assert_eq!(lines[0]["rejected"], text(order[0]));
+}
