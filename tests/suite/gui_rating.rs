@@ -319,3 +319,70 @@ fn three_responses_are_ranked_with_the_keyboard() {
     assert_eq!(lines[0]["chosen"], text(order[1]));
     assert_eq!(lines[0]["rejected"], text(order[0]));
 }
+
+/// The last step: what the annotators decided, exported, trains a DPO run.
+#[test]
+fn the_rating_export_trains_a_dpo_run() {
+    use dezgah::core::train::{RunConfig, Stage};
+    let (tmp, ws) = sample_workspace();
+    crate::common::tiny_run(&ws, "base");
+    let (mut store, _) = Store::open(&ws.join("dezgah.db")).expect("open");
+    let items = store.preference_items_full().expect("items");
+    for name in ["Aysel", "Murad"] {
+        for item in items.iter().take(4) {
+            let ids: Vec<i64> = item.responses.iter().map(|r| r.id).collect();
+            let order = prefs::shown_order(name, item.id, &ids);
+            let chosen = item
+                .responses
+                .iter()
+                .find(|r| r.origin == "chosen")
+                .map_or(ids[0], |r| r.id);
+            store
+                .submit_rating(&dezgah::core::store::RatingRow {
+                    item_id: item.id,
+                    annotator: name.into(),
+                    choice: if order[0] == chosen { "a" } else { "b" }.into(),
+                    shown_order: order,
+                    ranking: Vec::new(),
+                    scores: std::collections::BTreeMap::new(),
+                    comment: String::new(),
+                    duration_ms: 1000,
+                })
+                .expect("rate");
+        }
+    }
+    let out = tmp.path().join("prefs.jsonl");
+    let summary = prefs::export(
+        &store,
+        &prefs::ExportOptions {
+            include_imported: false,
+            min_agreement: 1.0,
+            ..prefs::ExportOptions::default()
+        },
+        &out,
+    )
+    .expect("export");
+    assert_eq!(summary.exported, 4);
+    let mut cfg = RunConfig::for_stage(Stage::Dpo);
+    cfg.data = vec![out];
+    cfg.tokenizer = ws.join("runs/base/tokenizer.json");
+    cfg.init = Some(ws.join("runs/base"));
+    cfg.optim.max_steps = 3;
+    cfg.optim.seq_len = 64;
+    cfg.eval_every = 0;
+    cfg.sample_every = 0;
+    let mut rewards = Vec::new();
+    dezgah::core::train::start(
+        &tmp.path().join("dpo"),
+        &cfg,
+        &mut |e| {
+            if let dezgah::core::train::Event::Metrics(m) = e {
+                rewards.push(m.reward_margin);
+            }
+        },
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .expect("the DPO run trains on the export");
+    assert_eq!(rewards.len(), 3);
+    assert!(rewards.iter().all(Option::is_some));
+}
