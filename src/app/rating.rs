@@ -88,6 +88,10 @@ pub struct RatingView {
     pub error: Option<String>,
     pub items: Vec<PrefItem>,
     pub ratings: Vec<RatingRow>,
+    /// `(annotator, item)` → index into `ratings`, and non-skip judgements per item: the queue
+    /// and the progress bar are asked every frame, over thousands of items.
+    pub(crate) by_key: std::collections::HashMap<(String, i64), usize>,
+    pub(crate) judged: std::collections::HashMap<i64, usize>,
     pub summary: Option<Summary>,
     /// Adjudicated items and their verdicts.
     pub adjudications: std::collections::HashMap<i64, Verdict>,
@@ -113,9 +117,22 @@ impl RatingView {
 
     /// This annotator's stored rating of an item.
     pub fn rating_of(&self, annotator: &str, item: i64) -> Option<&RatingRow> {
-        self.ratings
+        self.by_key
+            .get(&(annotator.to_owned(), item))
+            .and_then(|&i| self.ratings.get(i))
+    }
+
+    fn index(&mut self) {
+        self.by_key = self
+            .ratings
             .iter()
-            .find(|r| r.item_id == item && r.annotator == annotator)
+            .enumerate()
+            .map(|(i, r)| ((r.annotator.clone(), r.item_id), i))
+            .collect();
+        self.judged.clear();
+        for r in self.ratings.iter().filter(|r| r.choice != "skipped") {
+            *self.judged.entry(r.item_id).or_default() += 1;
+        }
     }
 
     /// Does the item still need this annotator: not judged by them, and short of judgements?
@@ -123,12 +140,7 @@ impl RatingView {
         if self.rating_of(annotator, item.id).is_some() {
             return false;
         }
-        let judged = self
-            .ratings
-            .iter()
-            .filter(|r| r.item_id == item.id && r.choice != "skipped")
-            .count();
-        judged < item.judgements_required as usize
+        self.judged.get(&item.id).copied().unwrap_or(0) < item.judgements_required as usize
     }
 
     /// `(done, in the queue)` for the annotator: items they judged or skipped, and all items
@@ -193,6 +205,7 @@ impl DezgahApp {
                 self.rating.summary = Some(snapshot.summary());
                 self.rating.items = snapshot.items;
                 self.rating.ratings = snapshot.ratings;
+                self.rating.index();
                 self.rating.adjudications = snapshot.adjudications;
                 self.rating.error = None;
             }
