@@ -351,7 +351,17 @@ impl DezgahApp {
             return;
         }
         self.rating.error = None;
-        self.reload_rating();
+        // Committed; the copy on screen is updated in place rather than read back whole.
+        match self.rating.by_key.get(&(annotator.clone(), item.id)) {
+            Some(&i) => self.rating.ratings[i] = rating,
+            None => self.rating.ratings.push(rating),
+        }
+        self.rating.index();
+        self.rating.summary = Some(prefs::summarize(
+            self.rating.items.len(),
+            &self.rating.ratings,
+            &self.rating.adjudications,
+        ));
         self.refresh_snapshot();
         // A changed set of ratings changes what the DPO form offers.
         self.training.data_counts = None;

@@ -420,32 +420,7 @@ impl Snapshot {
     }
 
     pub fn summary(&self) -> Summary {
-        let judged = judgements(&self.ratings);
-        let adjudicated: BTreeSet<i64> = self.adjudications.keys().copied().collect();
-        let mut by_choice = BTreeMap::new();
-        let mut per_annotator = BTreeMap::new();
-        for r in &self.ratings {
-            *by_choice.entry(r.choice.clone()).or_default() += 1;
-            if r.choice != "skipped" {
-                *per_annotator.entry(r.annotator.clone()).or_default() += 1;
-            }
-        }
-        let sided: Vec<bool> = judged.iter().filter_map(|j| j.left_won).collect();
-        let decided = decisions(&judged, &self.adjudications);
-        Summary {
-            items: self.items.len(),
-            judged_items: judged.iter().map(|j| j.item).collect::<BTreeSet<_>>().len(),
-            judgements: judged.len(),
-            skipped: self.ratings.len() - judged.len(),
-            by_choice,
-            per_annotator,
-            left_won_share: (!sided.is_empty())
-                .then(|| sided.iter().filter(|l| **l).count() as f64 / sided.len() as f64),
-            decided: decided.len(),
-            adjudicated: adjudicated.len(),
-            agreement: agreement(&judged, &adjudicated),
-            exported: 0,
-        }
+        summarize(self.items.len(), &self.ratings, &self.adjudications)
     }
 
     /// `(prompt, chosen, rejected)` for every decided two-response item with a winner, then the
@@ -556,6 +531,40 @@ impl Snapshot {
             }
         }
         out
+    }
+}
+
+/// Counts, agreement and position bias of a set of ratings over `items` items.
+pub fn summarize<S: std::hash::BuildHasher>(
+    items: usize,
+    ratings: &[RatingRow],
+    adjudications: &HashMap<i64, Verdict, S>,
+) -> Summary {
+    let judged = judgements(ratings);
+    let adjudicated: BTreeSet<i64> = adjudications.keys().copied().collect();
+    let mut by_choice = BTreeMap::new();
+    let mut per_annotator = BTreeMap::new();
+    for r in ratings {
+        *by_choice.entry(r.choice.clone()).or_default() += 1;
+        if r.choice != "skipped" {
+            *per_annotator.entry(r.annotator.clone()).or_default() += 1;
+        }
+    }
+    let sided: Vec<bool> = judged.iter().filter_map(|j| j.left_won).collect();
+    let decided = decisions(&judged, adjudications);
+    Summary {
+        items,
+        judged_items: judged.iter().map(|j| j.item).collect::<BTreeSet<_>>().len(),
+        judgements: judged.len(),
+        skipped: ratings.len() - judged.len(),
+        by_choice,
+        per_annotator,
+        left_won_share: (!sided.is_empty())
+            .then(|| sided.iter().filter(|l| **l).count() as f64 / sided.len() as f64),
+        decided: decided.len(),
+        adjudicated: adjudicated.len(),
+        agreement: agreement(&judged, &adjudicated),
+        exported: 0,
     }
 }
 
