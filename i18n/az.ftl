@@ -284,6 +284,7 @@ rating-col-annotator = Annotator
 rating-col-judgements = Qərarlar
 rating-disagreements = Həll olunmalı fikir ayrılıqları: { $count }
 rating-no-disagreements = Yoxdur: iki və daha çox dəfə qiymətləndirilən hər elementin bir hökmü və ya hakim qərarı var.
+rating-more-disagreements = …və daha { $count } element; bunlar həll olunduqca göstəriləcək.
 rating-open = Aç
 rating-adjudicate = Hakim qərarı:
 rating-export = İxrac

@@ -290,6 +290,7 @@ rating-col-annotator = Annotator
 rating-col-judgements = Judgements
 rating-disagreements = Disagreements to settle: { $count }
 rating-no-disagreements = None: every item judged twice or more has one verdict, or an adjudicator's.
+rating-more-disagreements = …and { $count } more, shown as these are settled.
 rating-open = Open
 rating-adjudicate = Adjudicate:
 rating-export = Export

@@ -707,6 +707,7 @@ impl eframe::App for DezgahApp {
         }
         if self.state.area == Area::Rating {
             self.ensure_rating_loaded();
+            self.tick_rating();
         }
         self.tick_sft(ctx);
         if changed {

@@ -92,6 +92,8 @@ pub struct RatingView {
     /// and the progress bar are asked every frame, over thousands of items.
     pub(crate) by_key: std::collections::HashMap<(String, i64), usize>,
     pub(crate) judged: std::collections::HashMap<i64, usize>,
+    /// `progress()` of the annotator it was worked out for, kept until the ratings change.
+    pub(crate) progress_cache: std::cell::Cell<Option<(u64, usize, usize)>>,
     pub summary: Option<Summary>,
     /// Adjudicated items and their verdicts.
     pub adjudications: std::collections::HashMap<i64, Verdict>,
@@ -133,6 +135,7 @@ impl RatingView {
         for r in self.ratings.iter().filter(|r| r.choice != "skipped") {
             *self.judged.entry(r.item_id).or_default() += 1;
         }
+        self.progress_cache.set(None);
     }
 
     /// Does the item still need this annotator: not judged by them, and short of judgements?
@@ -146,6 +149,18 @@ impl RatingView {
     /// `(done, in the queue)` for the annotator: items they judged or skipped, and all items
     /// that wanted them or were done by them.
     pub fn progress(&self, annotator: &str) -> (usize, usize) {
+        let key = xxhash_rust::xxh3::xxh3_64(annotator.as_bytes());
+        if let Some((k, done, total)) = self.progress_cache.get()
+            && k == key
+        {
+            return (done, total);
+        }
+        let (done, total) = self.count_progress(annotator);
+        self.progress_cache.set(Some((key, done, total)));
+        (done, total)
+    }
+
+    fn count_progress(&self, annotator: &str) -> (usize, usize) {
         let done = self
             .items
             .iter()
@@ -351,18 +366,24 @@ impl DezgahApp {
             return;
         }
         self.rating.error = None;
-        // Committed; the copy on screen is updated in place rather than read back whole.
-        match self.rating.by_key.get(&(annotator.clone(), item.id)) {
-            Some(&i) => self.rating.ratings[i] = rating,
-            None => self.rating.ratings.push(rating),
+        // Committed; the copy on screen is updated in place rather than read back whole, and
+        // the summary is worked out again when the Agreement tab next shows.
+        let counts = |r: &RatingRow| usize::from(r.choice != "skipped");
+        let added = counts(&rating);
+        if let Some(&i) = self.rating.by_key.get(&(annotator.clone(), item.id)) {
+            let before = counts(&self.rating.ratings[i]);
+            self.rating.ratings[i] = rating;
+            let judged = self.rating.judged.entry(item.id).or_default();
+            *judged = (*judged + added).saturating_sub(before);
+        } else {
+            self.rating
+                .by_key
+                .insert((annotator.clone(), item.id), self.rating.ratings.len());
+            self.rating.ratings.push(rating);
+            *self.rating.judged.entry(item.id).or_default() += added;
         }
-        self.rating.index();
-        self.rating.summary = Some(prefs::summarize(
-            self.rating.items.len(),
-            &self.rating.ratings,
-            &self.rating.adjudications,
-        ));
-        self.refresh_snapshot();
+        self.rating.progress_cache.set(None);
+        self.rating.summary = None;
         // A changed set of ratings changes what the DPO form offers.
         self.training.data_counts = None;
         let from = self.rating.position + 1;
@@ -472,6 +493,21 @@ impl DezgahApp {
             ))
         }) {
             log::error!("cannot start {label}: {e}");
+        }
+    }
+
+    /// The summary, worked out when the Agreement tab shows after ratings changed.
+    pub(crate) fn tick_rating(&mut self) {
+        if self.state.area == crate::app::state::Area::Rating
+            && self.rating.tab == RatingTab::Agreement
+            && self.rating.summary.is_none()
+            && !self.rating.items.is_empty()
+        {
+            self.rating.summary = Some(prefs::summarize(
+                &self.rating.items,
+                &self.rating.ratings,
+                &self.rating.adjudications,
+            ));
         }
     }
 

@@ -148,16 +148,9 @@ pub fn krippendorff_alpha<L: Ord + Copy>(units: &[Vec<L>]) -> Option<f64> {
         .map(|(_, v)| v)
         .sum::<f64>()
         / total;
-    let labels: Vec<(&L, &f64)> = marginal.iter().collect();
-    let mut expected = 0.0;
-    for (a, na) in &labels {
-        for (b, nb) in &labels {
-            if a != b {
-                expected += *na * *nb;
-            }
-        }
-    }
-    expected /= total * (total - 1.0);
+    // Σ over pairs of different labels of n_a·n_b = (Σ n)² − Σ n², linear in the labels.
+    let squares: f64 = marginal.values().map(|n| n * n).sum();
+    let expected = (total * total - squares) / (total * (total - 1.0));
     if expected <= 0.0 {
         return None;
     }
@@ -213,20 +206,42 @@ pub struct Agreement {
     pub disagreements: Vec<i64>,
 }
 
-pub fn agreement(judgements: &[Judgement], adjudicated: &BTreeSet<i64>) -> Agreement {
-    let mut by_item: BTreeMap<i64, BTreeMap<&str, Verdict>> = BTreeMap::new();
+/// A verdict as agreement statistics see it: the winner by its place in the item (first,
+/// second …), so that "the first response is better" is one category across all items and
+/// chance agreement is estimated over comparable labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Label {
+    Won(usize),
+    Tie,
+    BothBad,
+}
+
+/// `positions`: each response id's place within its item.
+pub fn agreement<S: std::hash::BuildHasher>(
+    judgements: &[Judgement],
+    adjudicated: &BTreeSet<i64>,
+    positions: &HashMap<i64, usize, S>,
+) -> Agreement {
+    let label = |v: Verdict| match v {
+        Verdict::Won(id) => Label::Won(positions.get(&id).copied().unwrap_or(usize::MAX)),
+        Verdict::Tie => Label::Tie,
+        Verdict::BothBad => Label::BothBad,
+    };
+    let mut by_item: BTreeMap<i64, BTreeMap<&str, Label>> = BTreeMap::new();
+    let mut verdicts: BTreeMap<i64, BTreeSet<Verdict>> = BTreeMap::new();
     for j in judgements {
         by_item
             .entry(j.item)
             .or_default()
-            .insert(j.annotator.as_str(), j.verdict);
+            .insert(j.annotator.as_str(), label(j.verdict));
+        verdicts.entry(j.item).or_default().insert(j.verdict);
     }
     let annotators: BTreeSet<&str> = judgements.iter().map(|j| j.annotator.as_str()).collect();
     let annotators: Vec<&str> = annotators.into_iter().collect();
     let mut pairs = Vec::new();
     for (i, first) in annotators.iter().enumerate() {
         for second in &annotators[i + 1..] {
-            let both: Vec<(Verdict, Verdict)> = by_item
+            let both: Vec<(Label, Label)> = by_item
                 .values()
                 .filter_map(|v| Some((*v.get(first)?, *v.get(second)?)))
                 .collect();
@@ -241,15 +256,13 @@ pub fn agreement(judgements: &[Judgement], adjudicated: &BTreeSet<i64>) -> Agree
             });
         }
     }
-    let units: Vec<Vec<Verdict>> = by_item
+    let units: Vec<Vec<Label>> = by_item
         .values()
         .map(|v| v.values().copied().collect())
         .collect();
-    let disagreements = by_item
+    let disagreements = verdicts
         .iter()
-        .filter(|(item, v)| {
-            !adjudicated.contains(item) && v.values().collect::<BTreeSet<_>>().len() > 1
-        })
+        .filter(|(item, v)| !adjudicated.contains(item) && v.len() > 1)
         .map(|(item, _)| *item)
         .collect();
     Agreement {
@@ -420,7 +433,7 @@ impl Snapshot {
     }
 
     pub fn summary(&self) -> Summary {
-        summarize(self.items.len(), &self.ratings, &self.adjudications)
+        summarize(&self.items, &self.ratings, &self.adjudications)
     }
 
     /// `(prompt, chosen, rejected)` for every decided two-response item with a winner, then the
@@ -534,9 +547,17 @@ impl Snapshot {
     }
 }
 
-/// Counts, agreement and position bias of a set of ratings over `items` items.
+/// Each response id's place within its item.
+pub fn positions(items: &[PrefItem]) -> HashMap<i64, usize> {
+    items
+        .iter()
+        .flat_map(|i| i.responses.iter().enumerate().map(|(p, r)| (r.id, p)))
+        .collect()
+}
+
+/// Counts, agreement and position bias of a set of ratings over `items`.
 pub fn summarize<S: std::hash::BuildHasher>(
-    items: usize,
+    items: &[PrefItem],
     ratings: &[RatingRow],
     adjudications: &HashMap<i64, Verdict, S>,
 ) -> Summary {
@@ -553,7 +574,7 @@ pub fn summarize<S: std::hash::BuildHasher>(
     let sided: Vec<bool> = judged.iter().filter_map(|j| j.left_won).collect();
     let decided = decisions(&judged, adjudications);
     Summary {
-        items,
+        items: items.len(),
         judged_items: judged.iter().map(|j| j.item).collect::<BTreeSet<_>>().len(),
         judgements: judged.len(),
         skipped: ratings.len() - judged.len(),
@@ -563,7 +584,7 @@ pub fn summarize<S: std::hash::BuildHasher>(
             .then(|| sided.iter().filter(|l| **l).count() as f64 / sided.len() as f64),
         decided: decided.len(),
         adjudicated: adjudicated.len(),
-        agreement: agreement(&judged, &adjudicated),
+        agreement: agreement(&judged, &adjudicated, &positions(items)),
         exported: 0,
     }
 }
@@ -931,13 +952,13 @@ mod tests {
         assert_eq!(d[&1].verdict, Verdict::Won(10));
         assert!((d[&1].share - 2.0 / 3.0).abs() < 1e-12);
         assert!(!d.contains_key(&2), "a split vote decides nothing");
-        let agreement = agreement(&js, &BTreeSet::new());
+        let agreement = agreement(&js, &BTreeSet::new(), &HashMap::new());
         assert_eq!(agreement.disagreements, vec![1, 2]);
         let adjudicated: HashMap<i64, Verdict> = [(2, Verdict::Won(21))].into();
         let d = decisions(&js, &adjudicated);
         assert_eq!(d[&2].verdict, Verdict::Won(21));
         assert!(d[&2].adjudicated);
-        let agreement = super::agreement(&js, &[2].into());
+        let agreement = super::agreement(&js, &[2].into(), &HashMap::new());
         assert_eq!(agreement.disagreements, vec![1]);
         assert_eq!(agreement.pairs.len(), 3);
     }

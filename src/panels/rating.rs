@@ -22,6 +22,10 @@ const CHOICES: [(&str, Key, &str); 4] = [
     ("both-bad", Key::Num4, "rating-choice-both-bad"),
 ];
 
+/// Disagreements listed at a time: thousands of groups would not fit a frame, nor an
+/// adjudicator's day; settling some shows the next.
+const DISAGREEMENT_PAGE: usize = 50;
+
 const DIGITS: [Key; 9] = [
     Key::Num1,
     Key::Num2,
@@ -618,7 +622,12 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
             egui::RichText::new(i18n.tr("rating-no-disagreements")).color(theme::weak_color(ui)),
         );
     }
-    for item_id in &summary.agreement.disagreements {
+    for item_id in summary
+        .agreement
+        .disagreements
+        .iter()
+        .take(DISAGREEMENT_PAGE)
+    {
         let Some(item) = rating.items.iter().find(|i| i.id == *item_id) else {
             continue;
         };
@@ -654,6 +663,18 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
                 }
             });
         });
+    }
+    if summary.agreement.disagreements.len() > DISAGREEMENT_PAGE {
+        ui.label(
+            egui::RichText::new(i18n.tr_args(
+                "rating-more-disagreements",
+                &[(
+                    "count",
+                    (summary.agreement.disagreements.len() - DISAGREEMENT_PAGE).into(),
+                )],
+            ))
+            .color(theme::weak_color(ui)),
+        );
     }
     ui.add_space(10.0);
     export_ui(ui, i18n, rating, out);

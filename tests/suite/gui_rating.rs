@@ -107,6 +107,11 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
         let id = judge(&mut harness, n < 3);
         assert_eq!(id, *expected, "Murad's queue starts where Aysel's did");
     }
+    // The summary is worked out when the Agreement tab shows.
+    harness
+        .state_mut()
+        .push(Command::RateTab(RatingTab::Agreement));
+    settle(&mut harness);
     let summary = harness.state().rating.summary.clone().expect("summary");
     assert_eq!(summary.agreement.disagreements, rated[3..].to_vec());
     let pair = &summary.agreement.pairs[0];
