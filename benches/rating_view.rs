@@ -8,9 +8,9 @@
 //! Goal: no frame over 16 ms with 10,000 items and 20,000 judgements.
 
 mod frames;
-use frames::timed_frame;
+use frames::{report, timed_frame};
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dezgah::app::command::Command;
 use dezgah::app::rating::RatingTab;
@@ -20,20 +20,6 @@ use dezgah::core::prefs;
 use dezgah::core::store::RatingRow;
 use dezgah::i18n::Lang;
 use egui_kittest::Harness;
-
-fn report(what: &str, frames: &[Duration]) -> f64 {
-    let mut sorted: Vec<f64> = frames.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    sorted.sort_by(f64::total_cmp);
-    let pct = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
-    let max = sorted[sorted.len() - 1];
-    println!(
-        "{what}: {} frames, median {:.2} ms, p99 {:.2} ms, max {max:.2} ms (goal: no frame over 16 ms)",
-        sorted.len(),
-        pct(0.5),
-        pct(0.99),
-    );
-    max
-}
 
 fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` runs this as a quick smoke test.

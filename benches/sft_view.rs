@@ -8,7 +8,7 @@
 //! Goal: no frame over 16 ms with 50,000 examples.
 
 mod frames;
-use frames::timed_frame;
+use frames::{report, timed_frame};
 
 use std::time::{Duration, Instant};
 
@@ -97,20 +97,6 @@ fn examples(n: usize) -> Vec<NewSftExample> {
         });
     }
     out
-}
-
-fn report(what: &str, frames: &[Duration]) -> f64 {
-    let mut sorted: Vec<f64> = frames.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    sorted.sort_by(f64::total_cmp);
-    let pct = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
-    let max = sorted[sorted.len() - 1];
-    println!(
-        "{what}: {} frames, median {:.2} ms, p99 {:.2} ms, max {max:.2} ms (goal: no frame over 16 ms)",
-        sorted.len(),
-        pct(0.5),
-        pct(0.99),
-    );
-    max
 }
 
 /// Steps until the background checker has caught up; returns how long that took.

@@ -9,10 +9,10 @@
 //! Goal: no frame over 16 ms with 100,000 steps per run.
 
 mod frames;
-use frames::timed_frame;
+use frames::{report, timed_frame};
 
 use std::io::Write as _;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dezgah::app::command::Command;
 use dezgah::app::state::Area;
@@ -78,20 +78,6 @@ fn write_run(root: &std::path::Path, name: &str, steps: u64, seed: f64) {
         serde_json::to_vec(&status).expect("status"),
     )
     .expect("status");
-}
-
-fn report(what: &str, frames: &[Duration]) -> f64 {
-    let mut sorted: Vec<f64> = frames.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-    sorted.sort_by(f64::total_cmp);
-    let pct = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
-    let max = sorted[sorted.len() - 1];
-    println!(
-        "{what}: {} frames, median {:.2} ms, p99 {:.2} ms, max {max:.2} ms (goal: no frame over 16 ms)",
-        sorted.len(),
-        pct(0.5),
-        pct(0.99),
-    );
-    max
 }
 
 fn main() {
