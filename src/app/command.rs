@@ -4,11 +4,13 @@
 use std::path::PathBuf;
 
 use crate::app::corpus::{CorpusTab, DedupSettings, ImportOptions, StepKind};
+use crate::app::playground::{BatchForm, CompareForm, PlayTab};
 use crate::app::rating::{Draft, GenerateForm, RatingTab};
 use crate::app::sft::{AssistForm, Focus, ListFilter};
 use crate::app::state::{Area, ThemeChoice};
 use crate::app::tokenizer::TrainForm;
 use crate::app::training::{ExportForm, LaunchForm, PlotOptions, TrainingTab};
+use crate::core::chat::ChatSettings;
 use crate::core::corpus::browse::{Filters, Query};
 use crate::core::corpus::clean::Rules;
 use crate::core::corpus::derive::{ExportFormat, Keep};
@@ -16,6 +18,7 @@ use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::read::TextUnit;
 use crate::core::jobs::JobId;
 use crate::core::prefs::{ExportOptions as PrefsExport, Verdict};
+use crate::core::rag::IndexSettings;
 use crate::core::sft::DraftKind;
 use crate::core::sft_io::Format;
 use crate::core::store::SftExample;
@@ -188,4 +191,30 @@ pub enum Command {
     RateGenerate,
     /// Shows the file picker, then reads a text file's lines as prompts.
     RateChoosePromptFile,
+    PlayTab(PlayTab),
+    /// Starts a new conversation (stored with its first message).
+    PlayNew,
+    PlayOpen(i64),
+    PlayDelete(i64),
+    /// The open conversation's model, sampling and retrieval settings (saved with it).
+    PlaySettings(Box<ChatSettings>),
+    PlayInput(String),
+    PlaySend,
+    /// Stops the answers being generated (what was written so far is kept).
+    PlayStop,
+    /// Drops the last answer and generates it again with the next seed.
+    PlayRegenerate,
+    PlayCompareForm(Box<CompareForm>),
+    PlayCompare,
+    /// The two answers of the comparison become a preference item to rate.
+    PlayCompareToRating,
+    PlayBatchForm(Box<BatchForm>),
+    PlayBatch,
+    PlayBatchToRating,
+    PlayBatchToSft,
+    PlayIndexForm(IndexSettings),
+    /// Builds (or rebuilds) the search index of a corpus, by name.
+    PlayBuildIndex(String),
+    /// Searches a corpus's index: (corpus, question).
+    PlaySearch(String, String),
 }

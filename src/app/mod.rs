@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod corpus;
+pub mod playground;
 pub mod rating;
 pub mod sft;
 pub mod state;
@@ -97,6 +98,7 @@ pub struct DezgahApp {
     pub training: training::TrainingView,
     pub sft: sft::SftView,
     pub rating: rating::RatingView,
+    pub playground: playground::PlaygroundView,
     /// The running import of SFT examples; the list is read again when it ends.
     sft_import_job: Option<crate::core::jobs::JobId>,
     commands: Vec<Command>,
@@ -170,6 +172,7 @@ impl DezgahApp {
             training,
             sft: sft::SftView::default(),
             rating: rating::RatingView::default(),
+            playground: playground::PlaygroundView::default(),
             sft_import_job: None,
             commands: Vec::new(),
             theme_applied: None,
@@ -399,6 +402,25 @@ impl DezgahApp {
             | Command::RateSetExport(_)
             | Command::RateSetGenerate(_)
             | Command::RateGenerate) => self.apply_rating(rate),
+            play @ (Command::PlayTab(_)
+            | Command::PlayNew
+            | Command::PlayOpen(_)
+            | Command::PlayDelete(_)
+            | Command::PlaySettings(_)
+            | Command::PlayInput(_)
+            | Command::PlaySend
+            | Command::PlayStop
+            | Command::PlayRegenerate
+            | Command::PlayCompareForm(_)
+            | Command::PlayCompare
+            | Command::PlayCompareToRating
+            | Command::PlayBatchForm(_)
+            | Command::PlayBatch
+            | Command::PlayBatchToRating
+            | Command::PlayBatchToSft
+            | Command::PlayIndexForm(_)
+            | Command::PlayBuildIndex(_)
+            | Command::PlaySearch(..)) => self.apply_playground(play),
             sft_command => self.apply_sft(sft_command),
         }
     }
@@ -503,6 +525,7 @@ impl DezgahApp {
         self.export_job_finished(id, ok);
         self.sft_job_finished(id, ok);
         self.rating_job_finished(id);
+        self.playground_job_finished(id);
         if self.sft_import_job == Some(id) {
             self.sft_import_job = None;
             self.reload_sft();
@@ -539,6 +562,11 @@ impl DezgahApp {
                 ..self.rating.generate.clone()
             },
             ..rating::RatingView::default()
+        };
+        self.playground = playground::PlaygroundView {
+            tab: self.playground.tab,
+            index_form: self.playground.index_form.clone(),
+            ..playground::PlaygroundView::default()
         };
         self.sft = sft::SftView {
             context: self.sft.context,
@@ -709,6 +737,10 @@ impl eframe::App for DezgahApp {
             self.ensure_rating_loaded();
             self.tick_rating();
         }
+        if self.state.area == Area::Playground {
+            self.ensure_playground_loaded();
+        }
+        self.tick_playground();
         self.tick_sft(ctx);
         if changed {
             ctx.request_repaint();

@@ -1,9 +1,10 @@
 //! The command line. With no subcommand `dezgah` opens the window; each subcommand runs the
 //! same core headless: `workspace`, `corpus`, `tokenizer`, `train`, `generate`, `eval`,
-//! `export`, `sft` and `prefs`; later work adds `rag`.
+//! `export`, `sft`, `prefs` and `rag`.
 
 mod export;
 mod prefs;
+mod rag;
 mod sft;
 mod train;
 
@@ -66,6 +67,9 @@ pub enum Commands {
     /// Preference items: import, export as TRL/KTO JSONL, agreement statistics
     #[command(subcommand)]
     Prefs(prefs::PrefsCommand),
+    /// Retrieval: index a corpus, ask it questions (answered by a checkpoint with --run), batches
+    #[command(subcommand)]
+    Rag(rag::RagCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -425,6 +429,7 @@ pub fn run(cli: &Cli, command: &Commands) -> anyhow::Result<()> {
         Commands::Export(cmd) => export::run(cmd),
         Commands::Sft(cmd) => sft::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
         Commands::Prefs(cmd) => prefs::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
+        Commands::Rag(cmd) => rag::run(&workspace_dir(cli.workspace.as_deref())?, cmd),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The UI-free core. Nothing under this module may depend on egui or eframe, so that the CLI,
 //! the GUI and a headless GPU server run the same code.
 
+pub mod chat;
 pub mod corpus;
 pub mod export;
 pub mod jobs;
 pub mod model;
 pub mod prefs;
+pub mod rag;
 pub mod runs;
 pub mod seed;
 pub mod sft;

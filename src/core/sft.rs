@@ -745,76 +745,7 @@ pub struct DraftModel {
     pub sampling: crate::core::model::generate::SamplingConfig,
 }
 
-/// A checkpoint loaded with its tokenizer, ready to answer chats on the CPU (drafts here,
-/// rating candidates in `prefs`).
-pub struct ChatModel {
-    llama: crate::core::model::Llama,
-    tokenizer: Tokenizer,
-    device: candle_core::Device,
-}
-
-impl std::fmt::Debug for ChatModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChatModel").finish_non_exhaustive()
-    }
-}
-
-impl ChatModel {
-    /// Loads `checkpoint` (`best`, `last` or a step) of a run, refusing a tokenizer larger than
-    /// the model's embedding table.
-    pub fn load(run_dir: &std::path::Path, checkpoint: &str) -> Result<Self, TrainError> {
-        use crate::core::train::checkpoint as ckpt;
-        let device = candle_core::Device::Cpu;
-        let dir = ckpt::resolve(run_dir, checkpoint)?;
-        let (llama, cfg) = ckpt::load_model(&dir, &device, candle_core::DType::F32)?;
-        let tok_path = ckpt::tokenizer_path(&dir)?;
-        let tokenizer = crate::core::tokenizer::load(&tok_path)
-            .map_err(|e| TrainError::Tokenizer(format!("{}: {e}", tok_path.display())))?;
-        if tokenizer.get_vocab_size(true) > cfg.vocab_size {
-            return Err(TrainError::Invalid(format!(
-                "wrong tokenizer/model pair: {} has {} tokens, the model {} embedding rows",
-                tok_path.display(),
-                tokenizer.get_vocab_size(true),
-                cfg.vocab_size
-            )));
-        }
-        Ok(Self {
-            llama,
-            tokenizer,
-            device,
-        })
-    }
-
-    /// The assistant's answer to `messages`; `cancel` is polled between tokens.
-    pub fn answer(
-        &self,
-        messages: &[crate::core::train::data::Message],
-        sampling: &crate::core::model::generate::SamplingConfig,
-        cancel: &dyn Fn() -> bool,
-    ) -> Result<String, TrainError> {
-        use crate::core::train::data;
-        let ids = data::encode_prompt(&self.tokenizer, messages)?;
-        let mut sampling = sampling.clone();
-        sampling.stop.push("<|end|>".into());
-        let special = data::SpecialIds::of(&self.tokenizer);
-        let decode = |ids: &[u32]| self.tokenizer.decode(ids, true).unwrap_or_default();
-        let result = crate::core::model::generate::generate(
-            &self.llama,
-            &self.device,
-            &ids,
-            &sampling,
-            &special.end_ids(),
-            &decode,
-            &mut |_| {},
-            cancel,
-        )
-        .map_err(|source| TrainError::Model {
-            context: "generating an answer".into(),
-            source,
-        })?;
-        Ok(result.text.trim().to_owned())
-    }
-}
+pub use crate::core::chat::ChatModel;
 
 /// Asks a trained model for a draft: the answer that follows `history`, or a paraphrase of
 /// `text`. Runs on the CPU; `cancel` is polled between tokens.

@@ -31,6 +31,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         training,
         sft,
         rating,
+        playground,
         ..
     } = app;
     let area = state.area;
@@ -63,9 +64,10 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         training,
         sft,
         rating,
+        playground,
         annotator: &state.annotator,
     };
-    // These two lay out side panels that scroll on their own.
+    // These lay out side panels that scroll on their own.
     if area == Area::Sft {
         sft::sft_ui(ui, &view, out);
         return;
@@ -74,14 +76,17 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         rating::rating_ui(ui, &view, out);
         return;
     }
+    if area == Area::Playground {
+        playground::playground_ui(ui, &view, out);
+        return;
+    }
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match area {
             Area::Corpus => corpus::corpus_ui(ui, &view, out),
             Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
-            Area::Playground => playground::playground_ui(ui, &view, out),
-            Area::Sft | Area::Rating | Area::Settings => {}
+            Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
         });
 }
 
@@ -95,6 +100,7 @@ pub struct AreaView<'a> {
     pub training: &'a crate::app::training::TrainingView,
     pub sft: &'a crate::app::sft::SftView,
     pub rating: &'a crate::app::rating::RatingView,
+    pub playground: &'a crate::app::playground::PlaygroundView,
     /// The annotator name from Settings (signs ratings and examples).
     pub annotator: &'a str,
 }

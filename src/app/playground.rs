@@ -1,0 +1,864 @@
+//! Playground state: conversations with a checkpoint (streamed on a `core::chat` thread), two
+//! checkpoints side by side, batches of prompts, and the corpus search indexes retrieval uses.
+//! Every message is written to the workspace database when it is sent or finished.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use crate::app::command::Command;
+use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::chat::{self, BatchMode, BatchRow, ChatSettings, ModelCache, Reply, TurnMeta};
+use crate::core::jobs::{JobId, Slot};
+use crate::core::rag::{self, Hit, IndexMeta, IndexSettings};
+use crate::core::store::{ChatMessageRow, ConversationRow, Message, NewSftExample};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlayTab {
+    #[default]
+    Chat,
+    Compare,
+    Batch,
+    Index,
+}
+
+/// A run (by id) and one of its checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelChoice {
+    pub run: Option<i64>,
+    pub checkpoint: String,
+}
+
+impl Default for ModelChoice {
+    fn default() -> Self {
+        Self {
+            run: None,
+            checkpoint: "best".into(),
+        }
+    }
+}
+
+/// An answer being generated.
+#[derive(Debug)]
+pub struct Streaming {
+    handle: chat::Handle,
+    pub text: String,
+    pub passages: Vec<Hit>,
+    pub started: Instant,
+    /// Pieces received, a close stand-in for tokens while the answer streams.
+    pub pieces: usize,
+}
+
+impl Streaming {
+    fn new(handle: chat::Handle) -> Self {
+        Self {
+            handle,
+            text: String::new(),
+            passages: Vec::new(),
+            started: Instant::now(),
+            pieces: 0,
+        }
+    }
+
+    pub fn tokens_per_sec(&self) -> f64 {
+        self.pieces as f64 / self.started.elapsed().as_secs_f64().max(1e-3)
+    }
+}
+
+/// A stored message with its record read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turn {
+    pub row: ChatMessageRow,
+    pub meta: TurnMeta,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CompareForm {
+    pub a: ModelChoice,
+    pub b: ModelChoice,
+    pub prompt: String,
+}
+
+#[derive(Debug, Default)]
+pub struct CompareState {
+    pub form: CompareForm,
+    /// The prompt the shown answers are for.
+    pub asked: String,
+    pub running: [Option<Streaming>; 2],
+    pub replies: [Option<Result<Reply, String>>; 2],
+    /// The preference item the last pair became.
+    pub sent: Option<i64>,
+}
+
+impl CompareState {
+    pub fn busy(&self) -> bool {
+        self.running.iter().any(Option::is_some)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchForm {
+    pub model: ModelChoice,
+    pub prompts: String,
+    pub mode: BatchMode,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchState {
+    pub form: BatchForm,
+    pub job: Option<JobId>,
+    slot: Slot<Result<(Vec<BatchRow>, PathBuf), String>>,
+    pub rows: Vec<BatchRow>,
+    pub out: Option<PathBuf>,
+    pub sent_rating: Option<usize>,
+    pub sent_sft: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct PlaygroundView {
+    pub tab: PlayTab,
+    pub loaded: bool,
+    pub conversations: Vec<ConversationRow>,
+    pub current: Option<i64>,
+    pub turns: Vec<Turn>,
+    /// The open conversation's settings (a new conversation starts from the last ones used).
+    pub settings: ChatSettings,
+    pub input: String,
+    pub streaming: Option<Streaming>,
+    pub compare: CompareState,
+    pub batch: BatchState,
+    pub indexes: Vec<IndexMeta>,
+    pub index_form: IndexSettings,
+    /// The corpus being indexed.
+    pub index_job: Option<(JobId, String)>,
+    pub search: String,
+    pub search_corpus: String,
+    pub search_hits: Vec<Hit>,
+    pub search_error: Option<String>,
+    /// Checkpoint steps of each run folder, read when the run is chosen.
+    pub steps: std::collections::HashMap<String, Vec<u64>>,
+    pub error: Option<String>,
+    pub cache: ModelCache,
+}
+
+impl DezgahApp {
+    pub(crate) fn apply_playground(&mut self, command: Command) {
+        match command {
+            Command::PlayTab(tab) => self.playground.tab = tab,
+            Command::PlayNew => {
+                self.playground.current = None;
+                self.playground.turns.clear();
+                self.playground.input.clear();
+                self.playground.error = None;
+            }
+            Command::PlayOpen(id) => self.open_conversation(id),
+            Command::PlayDelete(id) => self.delete_conversation(id),
+            Command::PlaySettings(settings) => self.set_chat_settings(*settings),
+            Command::PlayInput(text) => self.playground.input = text,
+            Command::PlaySend => self.send_message(),
+            Command::PlayStop => {
+                if let Some(s) = &self.playground.streaming {
+                    s.handle.stop();
+                }
+                for s in self.playground.compare.running.iter().flatten() {
+                    s.handle.stop();
+                }
+            }
+            Command::PlayRegenerate => self.regenerate(),
+            Command::PlayCompareForm(form) => self.playground.compare.form = *form,
+            Command::PlayCompare => self.start_compare(),
+            Command::PlayCompareToRating => self.compare_to_rating(),
+            Command::PlayBatchForm(form) => self.playground.batch.form = *form,
+            Command::PlayBatch => self.start_batch(),
+            Command::PlayBatchToRating => self.batch_to_rating(),
+            Command::PlayBatchToSft => self.batch_to_sft(),
+            Command::PlayIndexForm(form) => self.playground.index_form = form,
+            Command::PlayBuildIndex(corpus) => self.build_index(&corpus),
+            Command::PlaySearch(corpus, text) => self.search_index(corpus, text),
+            _ => {}
+        }
+    }
+
+    /// Reads the conversations and indexes the first time the area shows.
+    pub(crate) fn ensure_playground_loaded(&mut self) {
+        if self.playground.loaded {
+            return;
+        }
+        self.playground.loaded = true;
+        self.reload_conversations();
+        if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
+            self.playground.indexes = rag::list(workspace.root());
+        }
+        if let Some(id) = self.playground.conversations.first().map(|c| c.id) {
+            self.open_conversation(id);
+        }
+        let runs = self.finished_runs();
+        // Start on the newest run with a checkpoint.
+        if self.playground.settings.run.is_none()
+            && let Some((_, dir)) = runs.first()
+        {
+            self.playground.settings.run = Some(dir.clone());
+        }
+        let first = runs.first().map(|(id, _)| *id);
+        let second = runs.get(1).map(|(id, _)| *id).or(first);
+        let compare = &mut self.playground.compare.form;
+        if compare.a.run.is_none() {
+            compare.a.run = first;
+            compare.b.run = second;
+        }
+        if self.playground.batch.form.model.run.is_none() {
+            self.playground.batch.form.model.run = first;
+        }
+        if let Some(meta) = self.playground.indexes.first() {
+            if self.playground.settings.rag.corpus.is_empty() {
+                self.playground.settings.rag.corpus.clone_from(&meta.corpus);
+            }
+            if self.playground.search_corpus.is_empty() {
+                self.playground.search_corpus.clone_from(&meta.corpus);
+            }
+        }
+    }
+
+    /// Runs that have saved a checkpoint, newest first: (id, folder relative to the workspace).
+    fn finished_runs(&self) -> Vec<(i64, String)> {
+        let WorkspaceSlot::Open { snapshot, .. } = &self.workspace else {
+            return Vec::new();
+        };
+        let mut runs: Vec<_> = snapshot
+            .runs
+            .iter()
+            .filter(|r| r.last_step > 0)
+            .map(|r| (r.id, r.dir.clone()))
+            .collect();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.0));
+        runs
+    }
+
+    fn reload_conversations(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        match workspace.store().conversations() {
+            Ok(list) => self.playground.conversations = list,
+            Err(e) => self.playground.error = Some(format!("{e:#}")),
+        }
+    }
+
+    fn open_conversation(&mut self, id: i64) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let Some(row) = self.playground.conversations.iter().find(|c| c.id == id) else {
+            return;
+        };
+        match serde_json::from_str::<ChatSettings>(&row.settings) {
+            Ok(settings) => self.playground.settings = settings,
+            Err(e) => {
+                log::warn!(
+                    "conversation {id}: settings unreadable ({e}); keeping the current ones"
+                );
+            }
+        }
+        match workspace.store().chat_messages(id) {
+            Ok(rows) => {
+                self.playground.turns = rows
+                    .into_iter()
+                    .map(|row| Turn {
+                        meta: serde_json::from_str(&row.meta).unwrap_or_default(),
+                        row,
+                    })
+                    .collect();
+                self.playground.current = Some(id);
+                self.playground.error = None;
+            }
+            Err(e) => self.playground.error = Some(format!("{e:#}")),
+        }
+    }
+
+    fn delete_conversation(&mut self, id: i64) {
+        if self.playground.streaming.is_some() && self.playground.current == Some(id) {
+            return;
+        }
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        if let Err(e) = workspace.store_mut().delete_conversation(id) {
+            self.playground.error = Some(format!("{e:#}"));
+            return;
+        }
+        if self.playground.current == Some(id) {
+            self.playground.current = None;
+            self.playground.turns.clear();
+        }
+        self.reload_conversations();
+    }
+
+    fn set_chat_settings(&mut self, settings: ChatSettings) {
+        if settings.run != self.playground.settings.run
+            && let Some(dir) = &settings.run
+        {
+            self.read_steps(dir.clone());
+        }
+        self.playground.settings = settings;
+        self.save_conversation_settings();
+    }
+
+    /// Reads a run's checkpoint steps for the checkpoint menu.
+    pub(crate) fn read_steps(&mut self, dir: String) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let steps = crate::core::train::checkpoint::list(&workspace.root().join(&dir))
+            .into_iter()
+            .map(|(step, _)| step)
+            .collect();
+        self.playground.steps.insert(dir, steps);
+    }
+
+    fn save_conversation_settings(&mut self) {
+        let Some(id) = self.playground.current else {
+            return;
+        };
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let title = self
+            .playground
+            .conversations
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.title.clone())
+            .unwrap_or_default();
+        let json = serde_json::to_string(&self.playground.settings).unwrap_or_default();
+        if let Err(e) = workspace.store_mut().update_conversation(id, &title, &json) {
+            self.playground.error = Some(format!("{e:#}"));
+        } else if let Some(c) = self
+            .playground
+            .conversations
+            .iter_mut()
+            .find(|c| c.id == id)
+        {
+            c.settings = json;
+        }
+    }
+
+    /// The run's folder and name for a chat, or why there is none.
+    fn run_for(&self, dir: Option<&str>) -> Result<(PathBuf, PathBuf, String), String> {
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return Err(String::new());
+        };
+        let Some(dir) = dir else {
+            return Err(self.i18n.tr("play-needs-model"));
+        };
+        let name = snapshot
+            .runs
+            .iter()
+            .find(|r| r.dir == dir)
+            .map_or_else(|| dir.to_owned(), |r| r.name.clone());
+        Ok((
+            workspace.root().to_owned(),
+            workspace.root().join(dir),
+            name,
+        ))
+    }
+
+    fn run_dir_of(&self, id: Option<i64>) -> Option<String> {
+        let WorkspaceSlot::Open { snapshot, .. } = &self.workspace else {
+            return None;
+        };
+        snapshot
+            .runs
+            .iter()
+            .find(|r| Some(r.id) == id)
+            .map(|r| r.dir.clone())
+    }
+
+    fn send_message(&mut self) {
+        let text = self.playground.input.trim().to_owned();
+        if text.is_empty() || self.playground.streaming.is_some() {
+            return;
+        }
+        if let Err(e) = self.run_for(self.playground.settings.run.as_deref()) {
+            self.playground.error = Some(e);
+            return;
+        }
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let settings_json = serde_json::to_string(&self.playground.settings).unwrap_or_default();
+        let conversation = if let Some(id) = self.playground.current {
+            id
+        } else {
+            let title: String = text.chars().take(48).collect();
+            match workspace
+                .store_mut()
+                .create_conversation(&title, &settings_json)
+            {
+                Ok(id) => id,
+                Err(e) => {
+                    self.playground.error = Some(format!("{e:#}"));
+                    return;
+                }
+            }
+        };
+        // The question is stored before anything is generated: it is never lost.
+        if let Err(e) = workspace
+            .store_mut()
+            .add_chat_message(conversation, "user", &text, "{}")
+        {
+            self.playground.error = Some(format!("{e:#}"));
+            return;
+        }
+        self.playground.input.clear();
+        self.reload_conversations();
+        self.open_conversation(conversation);
+        self.generate_reply();
+    }
+
+    /// Starts the answer to the conversation as it stands (its last message is the user's).
+    fn generate_reply(&mut self) {
+        let settings = self.playground.settings.clone();
+        let (workspace, run_dir, run_name) = match self.run_for(settings.run.as_deref()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.playground.error = Some(e);
+                return;
+            }
+        };
+        let history: Vec<(String, String)> = self
+            .playground
+            .turns
+            .iter()
+            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .collect();
+        if history.last().is_none_or(|(role, _)| role != "user") {
+            return;
+        }
+        let request = chat::Request {
+            slot: 0,
+            workspace,
+            run_dir,
+            run_name,
+            settings,
+            history,
+        };
+        match chat::start(request, self.playground.cache.clone(), self.jobs.waker()) {
+            Ok(handle) => {
+                self.playground.streaming = Some(Streaming::new(handle));
+                self.playground.error = None;
+            }
+            Err(e) => self.playground.error = Some(e.to_string()),
+        }
+    }
+
+    /// Drops the last answer and asks again with the next seed (the same seed would give the
+    /// same answer).
+    fn regenerate(&mut self) {
+        if self.playground.streaming.is_some() {
+            return;
+        }
+        let Some(conversation) = self.playground.current else {
+            return;
+        };
+        if let Some(last) = self.playground.turns.last()
+            && last.row.role == "assistant"
+        {
+            let id = last.row.id;
+            let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+                return;
+            };
+            if let Err(e) = workspace
+                .store_mut()
+                .truncate_conversation(conversation, id)
+            {
+                self.playground.error = Some(format!("{e:#}"));
+                return;
+            }
+        }
+        self.playground.settings.sampling.seed =
+            self.playground.settings.sampling.seed.wrapping_add(1);
+        self.save_conversation_settings();
+        self.open_conversation(conversation);
+        self.generate_reply();
+    }
+
+    /// Takes what the generation threads sent since the last frame.
+    pub(crate) fn tick_playground(&mut self) {
+        if let Some(streaming) = &mut self.playground.streaming {
+            let mut done = None;
+            for event in streaming.handle.drain() {
+                match event {
+                    chat::Event::Passages { hits, .. } => streaming.passages = hits,
+                    chat::Event::Text { piece, .. } => {
+                        streaming.text.push_str(&piece);
+                        streaming.pieces += 1;
+                    }
+                    chat::Event::Done { result, .. } => done = Some(result),
+                }
+            }
+            if let Some(result) = done {
+                self.playground.streaming = None;
+                self.finish_reply(result);
+            }
+        }
+        let compare = &mut self.playground.compare;
+        for slot in 0..2 {
+            let Some(streaming) = &mut compare.running[slot] else {
+                continue;
+            };
+            for event in streaming.handle.drain() {
+                match event {
+                    chat::Event::Passages { hits, .. } => streaming.passages = hits,
+                    chat::Event::Text { piece, .. } => {
+                        streaming.text.push_str(&piece);
+                        streaming.pieces += 1;
+                    }
+                    chat::Event::Done { result, .. } => {
+                        compare.replies[slot] = Some(result);
+                        compare.running[slot] = None;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn finish_reply(&mut self, result: Result<Reply, String>) {
+        let Some(conversation) = self.playground.current else {
+            return;
+        };
+        match result {
+            Ok(reply) => {
+                let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+                    return;
+                };
+                let meta = serde_json::to_string(&reply.meta).unwrap_or_else(|_| "{}".into());
+                if let Err(e) = workspace.store_mut().add_chat_message(
+                    conversation,
+                    "assistant",
+                    &reply.text,
+                    &meta,
+                ) {
+                    self.playground.error = Some(format!("{e:#}"));
+                }
+                self.reload_conversations();
+                self.open_conversation(conversation);
+            }
+            Err(e) => self.playground.error = Some(e),
+        }
+    }
+
+    fn start_compare(&mut self) {
+        let compare = &self.playground.compare;
+        let prompt = compare.form.prompt.trim().to_owned();
+        if prompt.is_empty() || compare.busy() {
+            return;
+        }
+        let choices = [compare.form.a.clone(), compare.form.b.clone()];
+        let mut requests = Vec::new();
+        for (slot, choice) in choices.iter().enumerate() {
+            let dir = self.run_dir_of(choice.run);
+            let (workspace, run_dir, run_name) = match self.run_for(dir.as_deref()) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.playground.error = Some(e);
+                    return;
+                }
+            };
+            let mut settings = self.playground.settings.clone();
+            settings.run = dir;
+            settings.checkpoint.clone_from(&choice.checkpoint);
+            requests.push(chat::Request {
+                slot,
+                workspace,
+                run_dir,
+                run_name,
+                settings,
+                history: vec![("user".into(), prompt.clone())],
+            });
+        }
+        let compare = &mut self.playground.compare;
+        compare.asked = prompt;
+        compare.replies = [None, None];
+        compare.sent = None;
+        for request in requests {
+            let slot = request.slot;
+            match chat::start(request, self.playground.cache.clone(), self.jobs.waker()) {
+                Ok(handle) => self.playground.compare.running[slot] = Some(Streaming::new(handle)),
+                Err(e) => self.playground.compare.replies[slot] = Some(Err(e.to_string())),
+            }
+        }
+        self.playground.error = None;
+    }
+
+    /// The two answers become one preference item in the rating queue.
+    fn compare_to_rating(&mut self) {
+        let compare = &self.playground.compare;
+        let (Some(Ok(a)), Some(Ok(b))) = (&compare.replies[0], &compare.replies[1]) else {
+            return;
+        };
+        if compare.sent.is_some() {
+            return;
+        }
+        let prompt = compare.asked.clone();
+        let (a, b) = (
+            (a.text.clone(), a.meta.model.clone()),
+            (b.text.clone(), b.meta.model.clone()),
+        );
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        let added = workspace.store_mut().add_preference_item(
+            &prompt,
+            "playground",
+            &[(a.0.as_str(), a.1.as_str()), (b.0.as_str(), b.1.as_str())],
+        );
+        match added {
+            Ok(id) => {
+                self.playground.compare.sent = Some(id);
+                // The rating queue reads the new item when it shows next.
+                self.rating.loaded = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.playground.error = Some(format!("{e:#}")),
+        }
+    }
+
+    fn start_batch(&mut self) {
+        if self.playground.batch.job.is_some() {
+            return;
+        }
+        let form = self.playground.batch.form.clone();
+        let prompts = chat::prompts_of(&form.prompts);
+        if prompts.is_empty() {
+            self.playground.error = Some(self.i18n.tr("play-batch-needs"));
+            return;
+        }
+        let dir = self.run_dir_of(form.model.run);
+        let (workspace, run_dir, run_name) = match self.run_for(dir.as_deref()) {
+            Ok(r) => r,
+            Err(e) => {
+                self.playground.error = Some(e);
+                return;
+            }
+        };
+        let mut settings = self.playground.settings.clone();
+        settings.run = dir;
+        settings.checkpoint.clone_from(&form.model.checkpoint);
+        if form.mode != BatchMode::Plain && settings.rag.corpus.is_empty() {
+            self.playground.error = Some(self.i18n.tr("play-rag-needs-index"));
+            return;
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let out = workspace
+            .join(crate::core::workspace::Folder::Exports.dir_name())
+            .join(format!("batch-{stamp}.jsonl"));
+        let request = chat::Request {
+            slot: 0,
+            workspace,
+            run_dir,
+            run_name,
+            settings,
+            history: Vec::new(),
+        };
+        let slot = self.playground.batch.slot.clone();
+        let cache = self.playground.cache.clone();
+        let label = self
+            .i18n
+            .tr_args("job-play-batch", &[("count", prompts.len().into())]);
+        let spawned = self.jobs.spawn(&label, move |ctx| {
+            let rows = chat::run_batch(
+                &request,
+                &prompts,
+                form.mode,
+                &cache,
+                &|done, total| ctx.progress(done, Some(total)),
+                &|| ctx.is_cancelled(),
+            )?;
+            chat::write_batch(&out, &rows).map_err(|e| format!("{}: {e}", out.display()))?;
+            let summary = format!("{} outputs → {}", rows.len(), out.display());
+            slot.put(Ok((rows, out)));
+            Ok(summary)
+        });
+        match spawned {
+            Ok(job) => {
+                let batch = &mut self.playground.batch;
+                batch.job = Some(job);
+                batch.rows.clear();
+                batch.out = None;
+                batch.sent_rating = None;
+                batch.sent_sft = None;
+                self.playground.error = None;
+            }
+            Err(e) => self.playground.error = Some(e.to_string()),
+        }
+    }
+
+    fn batch_to_rating(&mut self) {
+        let items = chat::batch_pairs(&self.playground.batch.rows);
+        if items.is_empty() {
+            self.playground.error = Some(self.i18n.tr("play-batch-no-pairs"));
+            return;
+        }
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        match workspace
+            .store_mut()
+            .add_preference_items(&items, "playground-batch", 1)
+        {
+            Ok(n) => {
+                self.playground.batch.sent_rating = Some(n);
+                self.rating.loaded = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.playground.error = Some(format!("{e:#}")),
+        }
+    }
+
+    /// Each output becomes a draft SFT example to review and correct.
+    fn batch_to_sft(&mut self) {
+        let author =
+            (!self.state.annotator.trim().is_empty()).then(|| self.state.annotator.clone());
+        let examples: Vec<NewSftExample> = self
+            .playground
+            .batch
+            .rows
+            .iter()
+            .filter(|r| !r.output.is_empty())
+            .map(|r| NewSftExample {
+                system_prompt: String::new(),
+                messages: vec![
+                    Message {
+                        role: "user".into(),
+                        content: r.prompt.clone(),
+                    },
+                    Message {
+                        role: "assistant".into(),
+                        content: r.output.clone(),
+                    },
+                ],
+                tags: vec!["playground".into(), r.mode.clone()],
+                domain: String::new(),
+                provenance: "model-generated".into(),
+                status: "draft".into(),
+                author: author.clone(),
+            })
+            .collect();
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        match workspace.store_mut().add_sft_examples(&examples) {
+            Ok(ids) => {
+                self.playground.batch.sent_sft = Some(ids.len());
+                self.sft.loaded = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.playground.error = Some(format!("{e:#}")),
+        }
+    }
+
+    fn build_index(&mut self, corpus: &str) {
+        if self.playground.index_job.is_some() {
+            return;
+        }
+        let WorkspaceSlot::Open {
+            workspace,
+            snapshot,
+        } = &self.workspace
+        else {
+            return;
+        };
+        let Some(row) = snapshot.corpora.iter().find(|c| c.name == corpus) else {
+            return;
+        };
+        let root = workspace.root().to_owned();
+        let (name, path) = (row.name.clone(), row.path.clone());
+        let settings = self.playground.index_form.clone();
+        let label = self
+            .i18n
+            .tr_args("job-play-index", &[("name", name.as_str().into())]);
+        let spawned = self.jobs.spawn(&label, move |ctx| {
+            let meta = rag::build(
+                &root,
+                &name,
+                &path,
+                &settings,
+                &|done, total| ctx.progress(done, Some(total)),
+                &|| ctx.is_cancelled(),
+            )?;
+            Ok(format!(
+                "{}: {} passages ({} articles)",
+                meta.corpus, meta.passages, meta.articles
+            ))
+        });
+        match spawned {
+            Ok(job) => self.playground.index_job = Some((job, corpus.to_owned())),
+            Err(e) => self.playground.error = Some(e.to_string()),
+        }
+    }
+
+    fn search_index(&mut self, corpus: String, text: String) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let hits = if text.trim().is_empty() || corpus.is_empty() {
+            Ok(Vec::new())
+        } else {
+            rag::Retriever::open_corpus(workspace.root(), &corpus)
+                .and_then(|r| r.search(&text, self.playground.settings.rag.k.max(1)))
+                .map_err(|e| e.to_string())
+        };
+        self.playground.search = text;
+        self.playground.search_corpus = corpus;
+        match hits {
+            Ok(hits) => {
+                self.playground.search_hits = hits;
+                self.playground.search_error = None;
+            }
+            Err(e) => {
+                self.playground.search_hits.clear();
+                self.playground.search_error = Some(e);
+            }
+        }
+    }
+
+    /// After a job ends: a finished index is listed, a finished batch shown.
+    pub(crate) fn playground_job_finished(&mut self, id: JobId) {
+        if self
+            .playground
+            .index_job
+            .as_ref()
+            .is_some_and(|(j, _)| *j == id)
+            && let Some((_, corpus)) = self.playground.index_job.take()
+        {
+            if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
+                self.playground.indexes = rag::list(workspace.root());
+            }
+            if self.playground.indexes.iter().any(|m| m.corpus == corpus) {
+                if self.playground.settings.rag.corpus.is_empty() {
+                    self.playground.settings.rag.corpus.clone_from(&corpus);
+                }
+                if self.playground.search_corpus.is_empty() {
+                    self.playground.search_corpus = corpus;
+                }
+            }
+        }
+        if self.playground.batch.job == Some(id) {
+            self.playground.batch.job = None;
+            match self.playground.batch.slot.take() {
+                Some(Ok((rows, out))) => {
+                    self.playground.batch.rows = rows;
+                    self.playground.batch.out = Some(out);
+                }
+                Some(Err(e)) => self.playground.error = Some(e),
+                None => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+//! The Playground area in the window: build a search index, chat with a checkpoint with
+//! retrieval on (the answer streams and both messages are stored), compare two checkpoints
+//! and send the pair to the rating queue, and run a batch — in Azerbaijani and in English.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use dezgah::app::DezgahApp;
+use dezgah::app::command::Command;
+use dezgah::app::playground::PlayTab;
+use dezgah::app::state::Area;
+use dezgah::core::chat::BatchMode;
+use dezgah::core::store::Store;
+use dezgah::i18n::{I18n, Lang};
+use egui::Key;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+use crate::common::{look, sample_workspace, settle};
+
+/// The app on `workspace`. A tiny model writes any bytes its tokenizer can make, emoji too, and
+/// the window draws what the fonts lack as boxes (as the app does) instead of failing the test.
+fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
+    let options = dezgah::app::StartOptions {
+        workspace: Some(workspace.to_owned()),
+        area: None,
+        lang: Some(lang),
+        train_exe: Some(Path::new(env!("CARGO_BIN_EXE_dezgah")).to_owned()),
+    };
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .allow_missing_glyphs()
+        .with_context_setup(dezgah::app::theme::install_fonts)
+        .build_eframe(move |cc| DezgahApp::new(cc, options))
+}
+
+fn wait(harness: &mut Harness<'_, DezgahApp>, what: &str, done: impl Fn(&DezgahApp) -> bool) {
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while !done(harness.state()) {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    settle(harness);
+}
+
+fn store(ws: &Path) -> Store {
+    Store::open(&ws.join("dezgah.db"))
+        .expect("a second connection")
+        .0
+}
+
+fn chat_and_compare(lang: Lang) {
+    let (_tmp, ws) = sample_workspace();
+    crate::common::tiny_run(&ws, "tiny");
+    let i18n = I18n::new(lang);
+    let mut harness = harness(&ws, lang);
+    harness.state_mut().push(Command::Open(Area::Playground));
+    settle(&mut harness);
+
+    // Index the sample rules from the Index tab.
+    harness.get_by_label(&i18n.tr("play-tab-index")).click();
+    settle(&mut harness);
+    // The rows follow the corpora's order (by name): elm, nesr, qaydalar.
+    let build = i18n.tr("play-index-build");
+    let buttons: Vec<_> = harness.get_all_by_label(&build).collect();
+    assert_eq!(buttons.len(), 3);
+    buttons[2].click();
+    settle(&mut harness);
+    wait(&mut harness, "indexing", |app| {
+        app.playground.index_job.is_none() && !app.playground.indexes.is_empty()
+    });
+    assert_eq!(harness.state().playground.indexes[0].corpus, "qaydalar");
+    assert_eq!(harness.state().playground.indexes[0].articles, 14);
+    // A question typed into the search box finds the article.
+    harness.state_mut().push(Command::PlaySearch(
+        "qaydalar".into(),
+        "Kitab evə neçə günə verilir?".into(),
+    ));
+    settle(&mut harness);
+    assert_eq!(
+        harness.state().playground.search_hits[0].article.as_deref(),
+        Some("5")
+    );
+    look(&mut harness, &format!("playground-index-{}", lang.code()));
+
+    // Chat with retrieval on: short answers keep the test quick.
+    harness.get_by_label(&i18n.tr("play-tab-chat")).click();
+    settle(&mut harness);
+    let mut settings = harness.state().playground.settings.clone();
+    assert!(settings.run.is_some(), "the newest run is chosen");
+    settings.sampling.max_tokens = 12;
+    settings.rag.k = 2;
+    harness
+        .state_mut()
+        .push(Command::PlaySettings(Box::new(settings)));
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr("play-rag")).click();
+    settle(&mut harness);
+    assert!(harness.state().playground.settings.rag.enabled);
+    assert_eq!(harness.state().playground.settings.rag.corpus, "qaydalar");
+    harness.get_by_label(&i18n.tr("play-input")).focus();
+    settle(&mut harness);
+    harness.event(egui::Event::Text("Kitab neçə günə verilir?".into()));
+    settle(&mut harness);
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    // The question is stored at once, before any answer.
+    let conversations = store(&ws).conversations().expect("conversations");
+    assert_eq!(conversations.len(), 1);
+    let id = conversations[0].id;
+    let rows = store(&ws).chat_messages(id).expect("messages");
+    assert_eq!(rows[0].content, "Kitab neçə günə verilir?");
+    assert_eq!(harness.state().playground.input, "", "the field is cleared");
+    wait(&mut harness, "the answer", |app| {
+        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+    });
+    assert_eq!(harness.state().playground.error, None);
+    let rows = store(&ws).chat_messages(id).expect("messages");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1].role, "assistant");
+    let meta: dezgah::core::chat::TurnMeta = serde_json::from_str(&rows[1].meta).expect("meta");
+    assert_eq!(meta.passages.len(), 2);
+    assert!(meta.passages[0].label.starts_with("Maddə 5"), "{meta:?}");
+    assert!(meta.model.starts_with("tiny@"));
+    look(&mut harness, &format!("playground-chat-{}", lang.code()));
+
+    // Regenerate: the answer is replaced, with the next seed.
+    let seed = harness.state().playground.settings.sampling.seed;
+    harness.get_by_label(&i18n.tr("play-regenerate")).click();
+    settle(&mut harness);
+    wait(&mut harness, "the regenerated answer", |app| {
+        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+    });
+    let rows = store(&ws).chat_messages(id).expect("messages");
+    assert_eq!(rows.len(), 2);
+    let meta: dezgah::core::chat::TurnMeta = serde_json::from_str(&rows[1].meta).expect("meta");
+    assert_eq!(meta.seed, seed + 1);
+
+    // Side by side: best against last, then the pair goes to the rating queue.
+    harness.get_by_label(&i18n.tr("play-tab-compare")).click();
+    settle(&mut harness);
+    let mut form = harness.state().playground.compare.form.clone();
+    form.b.checkpoint = "last".into();
+    form.prompt = "Oxu zalında nə qadağandır?".into();
+    harness
+        .state_mut()
+        .push(Command::PlayCompareForm(Box::new(form)));
+    settle(&mut harness);
+    let items_before = store(&ws).preference_items_full().expect("items").len();
+    harness.get_by_label(&i18n.tr("play-compare-run")).click();
+    settle(&mut harness);
+    wait(&mut harness, "both answers", |app| {
+        !app.playground.compare.busy() && app.playground.compare.replies.iter().all(Option::is_some)
+    });
+    assert_eq!(harness.state().playground.error, None);
+    look(&mut harness, &format!("playground-compare-{}", lang.code()));
+    harness.get_by_label(&i18n.tr("play-to-rating")).click();
+    settle(&mut harness);
+    let items = store(&ws).preference_items_full().expect("items");
+    assert_eq!(items.len(), items_before + 1);
+    let item = items.last().expect("the new item");
+    assert_eq!(item.prompt, "Oxu zalında nə qadağandır?");
+    assert_eq!(item.source, "playground");
+    assert_eq!(item.responses.len(), 2);
+    assert!(item.responses[0].origin.ends_with("@best"));
+    assert!(item.responses[1].origin.ends_with("@last"));
+    assert_eq!(harness.state().playground.compare.sent, Some(item.id));
+    // The rating queue shows it.
+    harness
+        .state_mut()
+        .push(Command::SetAnnotator("Aysel".into()));
+    harness.state_mut().push(Command::Open(Area::Rating));
+    settle(&mut harness);
+    assert!(
+        harness.state().rating.items.iter().any(|i| i.id == item.id),
+        "the pair is in the rating queue"
+    );
+}
+
+#[test]
+fn chat_with_retrieval_and_send_a_comparison_to_rating_in_azerbaijani() {
+    chat_and_compare(Lang::Az);
+}
+
+#[test]
+fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
+    let (_tmp, ws) = sample_workspace();
+    crate::common::tiny_run(&ws, "tiny");
+    dezgah::core::rag::build(
+        &ws,
+        "qaydalar",
+        "corpora/qaydalar.jsonl",
+        &dezgah::core::rag::IndexSettings::default(),
+        &|_, _| {},
+        &|| false,
+    )
+    .expect("index");
+    let i18n = I18n::new(Lang::En);
+    let mut harness = harness(&ws, Lang::En);
+    harness.state_mut().push(Command::Open(Area::Playground));
+    harness.state_mut().push(Command::PlayTab(PlayTab::Batch));
+    settle(&mut harness);
+    let mut form = harness.state().playground.batch.form.clone();
+    assert!(form.model.run.is_some());
+    form.prompts = "Kitab neçə günə verilir?\nCərimə nə qədərdir?\n".into();
+    form.mode = BatchMode::Both;
+    harness
+        .state_mut()
+        .push(Command::PlayBatchForm(Box::new(form)));
+    let mut settings = harness.state().playground.settings.clone();
+    settings.sampling.max_tokens = 10;
+    settings.sampling.temperature = 1.0;
+    harness
+        .state_mut()
+        .push(Command::PlaySettings(Box::new(settings)));
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr("play-batch-run")).click();
+    settle(&mut harness);
+    wait(&mut harness, "the batch", |app| {
+        app.playground.batch.job.is_none() && app.playground.batch.out.is_some()
+    });
+    let batch = &harness.state().playground.batch;
+    assert_eq!(batch.rows.len(), 4);
+    let out = batch.out.clone().expect("saved");
+    assert!(out.starts_with(ws.join("exports")));
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("file").lines().count(),
+        4
+    );
+    look(&mut harness, "playground-batch-en");
+    let pairs = dezgah::core::chat::batch_pairs(&harness.state().playground.batch.rows).len();
+    let before = store(&ws).preference_items_full().expect("items").len();
+    harness.get_by_label(&i18n.tr("play-batch-to-sft")).click();
+    settle(&mut harness);
+    assert_eq!(harness.state().playground.batch.sent_sft, Some(4));
+    if pairs > 0 {
+        harness
+            .get_by_label(&i18n.tr("play-batch-to-rating"))
+            .click();
+        settle(&mut harness);
+        assert_eq!(
+            store(&ws).preference_items_full().expect("items").len(),
+            before + pairs
+        );
+    }
+    let drafts = store(&ws)
+        .sft_examples_full()
+        .expect("examples")
+        .into_iter()
+        .filter(|e| e.provenance == "model-generated" && e.tags.contains(&"playground".into()))
+        .count();
+    assert_eq!(drafts, 4);
+}
