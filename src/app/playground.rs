@@ -10,7 +10,7 @@ use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::chat::{self, BatchMode, BatchRow, ChatSettings, ModelCache, Reply, TurnMeta};
 use crate::core::jobs::{JobId, Slot};
 use crate::core::rag::{self, Hit, IndexMeta, IndexSettings};
-use crate::core::store::{ChatMessageRow, ConversationRow, Message, NewSftExample};
+use crate::core::store::{ChatMessageRow, ConversationRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PlayTab {
@@ -613,7 +613,7 @@ impl DezgahApp {
         };
         let added = workspace.store_mut().add_preference_item(
             &prompt,
-            "playground",
+            chat::COMPARE_SOURCE,
             &[(a.0.as_str(), a.1.as_str()), (b.0.as_str(), b.1.as_str())],
         );
         match added {
@@ -710,7 +710,7 @@ impl DezgahApp {
         };
         match workspace
             .store_mut()
-            .add_preference_items(&items, "playground-batch", 1)
+            .add_preference_items(&items, chat::BATCH_SOURCE, 1)
         {
             Ok(n) => {
                 self.playground.batch.sent_rating = Some(n);
@@ -725,31 +725,7 @@ impl DezgahApp {
     fn batch_to_sft(&mut self) {
         let author =
             (!self.state.annotator.trim().is_empty()).then(|| self.state.annotator.clone());
-        let examples: Vec<NewSftExample> = self
-            .playground
-            .batch
-            .rows
-            .iter()
-            .filter(|r| !r.output.is_empty())
-            .map(|r| NewSftExample {
-                system_prompt: String::new(),
-                messages: vec![
-                    Message {
-                        role: "user".into(),
-                        content: r.prompt.clone(),
-                    },
-                    Message {
-                        role: "assistant".into(),
-                        content: r.output.clone(),
-                    },
-                ],
-                tags: vec!["playground".into(), r.mode.clone()],
-                domain: String::new(),
-                provenance: "model-generated".into(),
-                status: "draft".into(),
-                author: author.clone(),
-            })
-            .collect();
+        let examples = chat::batch_sft_examples(&self.playground.batch.rows, author.as_deref());
         let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
             return;
         };

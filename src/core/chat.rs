@@ -553,6 +553,40 @@ pub fn write_batch(path: &Path, rows: &[BatchRow]) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Where preference items made in the playground say they came from.
+pub const COMPARE_SOURCE: &str = "playground";
+pub const BATCH_SOURCE: &str = "playground-batch";
+
+/// Each non-empty output of a batch as a draft SFT example to review and correct, marked as
+/// model-generated and tagged with its mode.
+pub fn batch_sft_examples(
+    rows: &[BatchRow],
+    author: Option<&str>,
+) -> Vec<crate::core::store::NewSftExample> {
+    use crate::core::store::{Message as StoredMessage, NewSftExample};
+    rows.iter()
+        .filter(|r| !r.output.is_empty())
+        .map(|r| NewSftExample {
+            system_prompt: String::new(),
+            messages: vec![
+                StoredMessage {
+                    role: "user".into(),
+                    content: r.prompt.clone(),
+                },
+                StoredMessage {
+                    role: "assistant".into(),
+                    content: r.output.clone(),
+                },
+            ],
+            tags: vec!["playground".into(), r.mode.clone()],
+            domain: String::new(),
+            provenance: "model-generated".into(),
+            status: "draft".into(),
+            author: author.map(str::to_owned),
+        })
+        .collect()
+}
+
 /// Preference items from a batch run both ways: each prompt with its plain and its retrieval
 /// answer, when the two differ.
 pub fn batch_pairs(rows: &[BatchRow]) -> Vec<(String, Vec<(String, String)>)> {
