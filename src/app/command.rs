@@ -195,6 +195,8 @@ pub enum Command {
     /// Starts a new conversation (stored with its first message).
     PlayNew,
     PlayOpen(i64),
+    /// Asks to delete a conversation (a second click confirms); `None` takes it back.
+    PlayAskDelete(Option<i64>),
     PlayDelete(i64),
     /// The open conversation's model, sampling and retrieval settings (saved with it).
     PlaySettings(Box<ChatSettings>),

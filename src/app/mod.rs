@@ -406,6 +406,7 @@ impl DezgahApp {
             | Command::PlayNew
             | Command::PlayOpen(_)
             | Command::PlayDelete(_)
+            | Command::PlayAskDelete(_)
             | Command::PlaySettings(_)
             | Command::PlayInput(_)
             | Command::PlaySend

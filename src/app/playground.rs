@@ -137,6 +137,8 @@ pub struct PlaygroundView {
     /// Checkpoint steps of each run folder, read when the run is chosen.
     pub steps: std::collections::HashMap<String, Vec<u64>>,
     pub error: Option<String>,
+    /// The conversation whose deletion waits for a second click.
+    pub confirm_delete: Option<i64>,
     pub cache: ModelCache,
 }
 
@@ -151,7 +153,11 @@ impl DezgahApp {
                 self.playground.error = None;
             }
             Command::PlayOpen(id) => self.open_conversation(id),
-            Command::PlayDelete(id) => self.delete_conversation(id),
+            Command::PlayDelete(id) => {
+                self.playground.confirm_delete = None;
+                self.delete_conversation(id);
+            }
+            Command::PlayAskDelete(id) => self.playground.confirm_delete = id,
             Command::PlaySettings(settings) => self.set_chat_settings(*settings),
             Command::PlayInput(text) => self.playground.input = text,
             Command::PlaySend => self.send_message(),

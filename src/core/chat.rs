@@ -372,7 +372,12 @@ pub fn answer(
             cancel,
         )
         .map_err(|e| format!("{}: {e}", request.run_name))?;
-    let text = generation.text.trim().to_owned();
+    // A byte sequence cut off by the end of generation decodes as U+FFFD: not part of the answer.
+    let text = generation
+        .text
+        .trim_end_matches('\u{FFFD}')
+        .trim()
+        .to_owned();
     let used = rag::passages_used(&text, &hits);
     Ok(Reply {
         meta: TurnMeta {

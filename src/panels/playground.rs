@@ -132,8 +132,9 @@ fn checkpoint_picker_ui(
         .on_hover_text(i18n.tr("sft-checkpoint-hint"));
 }
 
-/// Model, sampling, system prompt and retrieval of the open conversation.
-fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+/// Model, sampling, system prompt and retrieval of the open conversation. `with_model` is false
+/// where the form picks its own models (side by side).
+fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     let mut s: ChatSettings = play.settings.clone();
@@ -144,52 +145,81 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         .filter(|r| r.last_step > 0)
         .collect();
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label(i18n.tr("play-model"));
-        let name = s
-            .run
-            .as_deref()
-            .and_then(|d| runs.iter().find(|r| r.dir == d))
-            .map_or_else(|| i18n.tr("sft-model-none"), |r| r.name.clone());
-        egui::ComboBox::from_id_salt("play_run")
-            .selected_text(name)
+        if with_model {
+            model_row_ui(ui, play, i18n, &runs, &mut s);
+        }
+        ui.checkbox(&mut s.completion, i18n.tr("play-completion"))
+            .on_hover_text(i18n.tr("play-completion-hint"));
+        ui.separator();
+        rag_row_ui(ui, play, i18n, &mut s, out);
+    });
+    sampling_ui(ui, i18n, &mut s);
+    if s != play.settings {
+        out.push(Command::PlaySettings(Box::new(s)));
+    }
+}
+
+fn model_row_ui(
+    ui: &mut egui::Ui,
+    play: &PlaygroundView,
+    i18n: &I18n,
+    runs: &[&crate::core::store::RunRow],
+    s: &mut ChatSettings,
+) {
+    let label = ui.label(i18n.tr("play-model"));
+    let name = s
+        .run
+        .as_deref()
+        .and_then(|d| runs.iter().find(|r| r.dir == d))
+        .map_or_else(|| i18n.tr("sft-model-none"), |r| r.name.clone());
+    egui::ComboBox::from_id_salt("play_run")
+        .selected_text(name)
+        .show_ui(ui, |ui| {
+            for r in runs {
+                ui.selectable_value(&mut s.run, Some(r.dir.clone()), &r.name);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    let run = s.run.clone();
+    checkpoint_picker_ui(ui, play, i18n, "play", run.as_deref(), &mut s.checkpoint);
+}
+
+fn rag_row_ui(
+    ui: &mut egui::Ui,
+    play: &PlaygroundView,
+    i18n: &I18n,
+    s: &mut ChatSettings,
+    out: &mut Vec<Command>,
+) {
+    ui.checkbox(&mut s.rag.enabled, i18n.tr("play-rag"))
+        .on_hover_text(i18n.tr("play-rag-hint"));
+    if s.rag.enabled {
+        let label = ui.label(i18n.tr("play-rag-corpus"));
+        let shown = if s.rag.corpus.is_empty() {
+            i18n.tr("play-rag-none")
+        } else {
+            s.rag.corpus.clone()
+        };
+        egui::ComboBox::from_id_salt("play_rag_corpus")
+            .selected_text(shown)
             .show_ui(ui, |ui| {
-                for r in &runs {
-                    ui.selectable_value(&mut s.run, Some(r.dir.clone()), &r.name);
+                for meta in &play.indexes {
+                    ui.selectable_value(&mut s.rag.corpus, meta.corpus.clone(), &meta.corpus);
                 }
             })
             .response
             .labelled_by(label.id);
-        let run = s.run.clone();
-        checkpoint_picker_ui(ui, play, i18n, "play", run.as_deref(), &mut s.checkpoint);
-        ui.checkbox(&mut s.completion, i18n.tr("play-completion"))
-            .on_hover_text(i18n.tr("play-completion-hint"));
-        ui.separator();
-        ui.checkbox(&mut s.rag.enabled, i18n.tr("play-rag"))
-            .on_hover_text(i18n.tr("play-rag-hint"));
-        if s.rag.enabled {
-            let label = ui.label(i18n.tr("play-rag-corpus"));
-            let shown = if s.rag.corpus.is_empty() {
-                i18n.tr("play-rag-none")
-            } else {
-                s.rag.corpus.clone()
-            };
-            egui::ComboBox::from_id_salt("play_rag_corpus")
-                .selected_text(shown)
-                .show_ui(ui, |ui| {
-                    for meta in &play.indexes {
-                        ui.selectable_value(&mut s.rag.corpus, meta.corpus.clone(), &meta.corpus);
-                    }
-                })
-                .response
-                .labelled_by(label.id);
-            let label = ui.label(i18n.tr("play-rag-k"));
-            ui.add(egui::DragValue::new(&mut s.rag.k).range(1..=20))
-                .labelled_by(label.id);
-            if play.indexes.is_empty() && ui.link(i18n.tr("play-rag-build")).clicked() {
-                out.push(Command::PlayTab(PlayTab::Index));
-            }
+        let label = ui.label(i18n.tr("play-rag-k"));
+        ui.add(egui::DragValue::new(&mut s.rag.k).range(1..=20))
+            .labelled_by(label.id);
+        if play.indexes.is_empty() && ui.link(i18n.tr("play-rag-build")).clicked() {
+            out.push(Command::PlayTab(PlayTab::Index));
         }
-    });
+    }
+}
+
+fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
     egui::CollapsingHeader::new(i18n.tr("play-sampling"))
         .id_salt("play_sampling")
         .show(ui, |ui| {
@@ -245,9 +275,6 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .on_hover_text(i18n.tr("play-template-hint"));
             }
         });
-    if s != play.settings {
-        out.push(Command::PlaySettings(Box::new(s)));
-    }
 }
 
 fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
@@ -258,9 +285,29 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         .default_size(220.0)
         .min_size(160.0)
         .show(ui, |ui| {
-            if ui.button(i18n.tr("play-new")).clicked() {
-                out.push(Command::PlayNew);
-            }
+            ui.horizontal(|ui| {
+                if ui.button(i18n.tr("play-new")).clicked() {
+                    out.push(Command::PlayNew);
+                }
+                if let Some(id) = play.current {
+                    if play.confirm_delete == Some(id) {
+                        if ui.button(i18n.tr("play-delete-yes")).clicked() {
+                            out.push(Command::PlayDelete(id));
+                        }
+                        if ui.button(i18n.tr("play-delete-no")).clicked() {
+                            out.push(Command::PlayAskDelete(None));
+                        }
+                    } else if ui
+                        .add_enabled(
+                            play.streaming.is_none(),
+                            egui::Button::new(i18n.tr("play-delete")),
+                        )
+                        .clicked()
+                    {
+                        out.push(Command::PlayAskDelete(Some(id)));
+                    }
+                }
+            });
             ui.add_space(4.0);
             egui::ScrollArea::vertical()
                 .id_salt("play_conversation_list")
@@ -289,7 +336,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 });
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        settings_ui(ui, view, out);
+        settings_ui(ui, view, true, out);
         ui.separator();
         egui::Panel::bottom("play_input").show(ui, |ui| input_ui(ui, view, out));
         egui::CentralPanel::default().show(ui, |ui| {
@@ -402,7 +449,7 @@ fn turn_ui(ui: &mut egui::Ui, i18n: &I18n, turn: &Turn) {
         ui.label(&turn.row.content);
         if !user {
             let m = &turn.meta;
-            let finish = m.finish.map(|f| format!("{f:?}")).unwrap_or_default();
+            let finish = m.finish.map(|f| i18n.tr(finish_key(f))).unwrap_or_default();
             ui.label(
                 egui::RichText::new(i18n.tr_args(
                     "play-answer-meta",
@@ -422,6 +469,18 @@ fn turn_ui(ui: &mut egui::Ui, i18n: &I18n, turn: &Turn) {
             }
         }
     });
+}
+
+/// Why an answer ended, in the user's words.
+fn finish_key(finish: crate::core::model::generate::Finish) -> &'static str {
+    use crate::core::model::generate::Finish;
+    match finish {
+        Finish::MaxTokens => "play-finish-max-tokens",
+        Finish::EndToken => "play-finish-end",
+        Finish::StopString => "play-finish-stop-string",
+        Finish::ContextFull => "play-finish-context-full",
+        Finish::Cancelled => "play-finish-cancelled",
+    }
 }
 
 fn streaming_ui(ui: &mut egui::Ui, i18n: &I18n, s: &Streaming) {
@@ -514,7 +573,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         ui.separator();
         model_picker_ui(ui, view, "play_b", "rating-model-b", &mut form.b);
     });
-    settings_ui(ui, view, out);
+    settings_ui(ui, view, false, out);
     let label = ui.label(i18n.tr("play-prompt"));
     ui.add(
         egui::TextEdit::multiline(&mut form.prompt)
@@ -624,6 +683,12 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .color(theme::weak_color(ui)),
         );
     }
+    // The chat's sampling settings (and its retrieval corpus) answer the batch too.
+    let mut settings = play.settings.clone();
+    sampling_ui(ui, i18n, &mut settings);
+    if settings != play.settings {
+        out.push(Command::PlaySettings(Box::new(settings)));
+    }
     let label = ui.label(i18n.tr("play-batch-prompts"));
     ui.add(
         egui::TextEdit::multiline(&mut form.prompts)
@@ -696,7 +761,11 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             |ui| {
                 for row in &batch.rows {
                     ui.label(crate::panels::preview(&row.prompt, 40));
-                    ui.label(&row.mode);
+                    ui.label(i18n.tr(if row.mode == "rag" {
+                        "play-batch-rag"
+                    } else {
+                        "play-batch-plain"
+                    }));
                     ui.add(egui::Label::new(&row.output).wrap());
                     ui.end_row();
                 }

@@ -166,6 +166,16 @@ fn chat_and_compare(lang: Lang) {
     assert!(item.responses[0].origin.ends_with("@best"));
     assert!(item.responses[1].origin.ends_with("@last"));
     assert_eq!(harness.state().playground.compare.sent, Some(item.id));
+    // A conversation is deleted only on a second click.
+    harness.get_by_label(&i18n.tr("play-tab-chat")).click();
+    settle(&mut harness);
+    harness.get_by_label(&i18n.tr("play-delete")).click();
+    settle(&mut harness);
+    assert_eq!(store(&ws).conversations().expect("conversations").len(), 1);
+    harness.get_by_label(&i18n.tr("play-delete-yes")).click();
+    settle(&mut harness);
+    assert!(store(&ws).conversations().expect("conversations").is_empty());
+    assert!(store(&ws).chat_messages(id).expect("messages").is_empty());
     // The rating queue shows it.
     harness
         .state_mut()
@@ -230,10 +240,19 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
     );
     look(&mut harness, "playground-batch-en");
     let pairs = dezgah::core::chat::batch_pairs(&harness.state().playground.batch.rows).len();
+    // An empty answer (a tiny model may end at once) makes no example.
+    let answered = harness
+        .state()
+        .playground
+        .batch
+        .rows
+        .iter()
+        .filter(|r| !r.output.is_empty())
+        .count();
     let before = store(&ws).preference_items_full().expect("items").len();
     harness.get_by_label(&i18n.tr("play-batch-to-sft")).click();
     settle(&mut harness);
-    assert_eq!(harness.state().playground.batch.sent_sft, Some(4));
+    assert_eq!(harness.state().playground.batch.sent_sft, Some(answered));
     if pairs > 0 {
         harness
             .get_by_label(&i18n.tr("play-batch-to-rating"))
@@ -250,5 +269,6 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
         .into_iter()
         .filter(|e| e.provenance == "model-generated" && e.tags.contains(&"playground".into()))
         .count();
-    assert_eq!(drafts, 4);
+    assert_eq!(drafts, answered);
+    assert!(answered > 0);
 }
