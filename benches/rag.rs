@@ -25,6 +25,71 @@ const QUESTIONS: &[(&str, &str, &str)] = &[
     ("Əmək müqaviləsinə xitam verilməsi", "Əmək", ""),
 ];
 
+/// The same passages under tantivy's default analyzer (split on non-alphanumerics, lower-case
+/// with Unicode's rules, so `I` becomes `i` and `İ` becomes `i̇`) and its query parser: the
+/// baseline an Azerbaijani-blind setup gets. Returns (first, top 3, median ms).
+fn baseline(ws: &std::path::Path, corpus: &str) -> (usize, usize, f64) {
+    use tantivy::schema::{STORED, Schema, TEXT, Value as _};
+    let mut b = Schema::builder();
+    let label = b.add_text_field("label", TEXT | STORED);
+    let article = b.add_text_field("article", tantivy::schema::STRING | STORED);
+    let text = b.add_text_field("text", TEXT);
+    let index = tantivy::Index::create_in_ram(b.build());
+    let mut writer = index
+        .writer::<tantivy::TantivyDocument>(100_000_000)
+        .expect("writer");
+    let reader =
+        dezgah::core::corpus::read::DocumentReader::open(&ws.join(corpus), ReadOptions::default())
+            .expect("corpus");
+    for (n, doc) in (0u64..).zip(reader) {
+        let doc = doc.expect("doc");
+        let id = doc
+            .id
+            .as_str()
+            .map_or_else(|| doc.id.to_string(), str::to_owned);
+        for p in rag::chunk(n, &id, &doc.text, &IndexSettings::default()) {
+            let mut d = tantivy::TantivyDocument::default();
+            d.add_text(label, &p.label);
+            d.add_text(article, p.article.as_deref().unwrap_or(""));
+            d.add_text(text, &p.text);
+            writer.add_document(d).expect("add");
+        }
+    }
+    writer.commit().expect("commit");
+    let searcher = index.reader().expect("reader").searcher();
+    let parser = tantivy::query::QueryParser::for_index(&index, vec![label, text]);
+    let (mut first, mut top3, mut times) = (0, 0, Vec::new());
+    for (question, code, wanted) in QUESTIONS {
+        let t = Instant::now();
+        let (query, _) = parser.parse_query_lenient(question);
+        let top = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(3).order_by_score(),
+            )
+            .expect("search");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        let hits: Vec<(String, String)> = top
+            .iter()
+            .map(|(_, a)| {
+                let d: tantivy::TantivyDocument = searcher.doc(*a).expect("doc");
+                let get = |f| {
+                    d.get_first(f)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                (get(label), get(article))
+            })
+            .collect();
+        let ok = |(l, a): &(String, String)| l.contains(code) && (wanted.is_empty() || a == wanted);
+        first += usize::from(hits.first().is_some_and(ok));
+        top3 += usize::from(hits.iter().any(ok));
+    }
+    times.sort_by(f64::total_cmp);
+    (first, top3, times[times.len() / 2])
+}
+
 fn main() {
     let base = std::env::var_os("DEZGAH_SHARED").map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared"),
@@ -57,6 +122,11 @@ fn main() {
         dezgah::core::corpus::import::import_corpus(&ws, &files, "qanunlar", &read, None)
             .expect("import");
     let path = format!("corpora/{name}.jsonl");
+    let (first, top3, median) = baseline(&ws, &path);
+    let n = QUESTIONS.len();
+    println!(
+        "tantivy's default analyzer: query median {median:.2} ms; answering article first {first}/{n}, in top 3 {top3}/{n}"
+    );
     for stem in [true, false] {
         let settings = IndexSettings {
             stem,
@@ -78,6 +148,12 @@ fn main() {
                         && (article.is_empty() || h.article.as_deref() == Some(*article))
                 };
                 first += usize::from(hits.first().is_some_and(ok));
+                if !hits.first().is_some_and(ok) && times.len() <= QUESTIONS.len() {
+                    eprintln!(
+                        "  stem={stem}: {question} → {:?}",
+                        hits.iter().take(3).map(|h| &h.label).collect::<Vec<_>>()
+                    );
+                }
                 top3 += usize::from(hits.iter().take(3).any(ok));
             }
         }

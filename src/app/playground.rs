@@ -170,10 +170,18 @@ impl DezgahApp {
                 }
             }
             Command::PlayRegenerate => self.regenerate(),
-            Command::PlayCompareForm(form) => self.playground.compare.form = *form,
+            Command::PlayCompareForm(form) => {
+                for run in [form.a.run, form.b.run] {
+                    self.ensure_steps(run);
+                }
+                self.playground.compare.form = *form;
+            }
             Command::PlayCompare => self.start_compare(),
             Command::PlayCompareToRating => self.compare_to_rating(),
-            Command::PlayBatchForm(form) => self.playground.batch.form = *form,
+            Command::PlayBatchForm(form) => {
+                self.ensure_steps(form.model.run);
+                self.playground.batch.form = *form;
+            }
             Command::PlayBatch => self.start_batch(),
             Command::PlayBatchToRating => self.batch_to_rating(),
             Command::PlayBatchToSft => self.batch_to_sft(),
@@ -198,6 +206,9 @@ impl DezgahApp {
             self.open_conversation(id);
         }
         let runs = self.finished_runs();
+        for (_, dir) in &runs {
+            self.read_steps(dir.clone());
+        }
         // Start on the newest run with a checkpoint.
         if self.playground.settings.run.is_none()
             && let Some((_, dir)) = runs.first()
@@ -306,6 +317,15 @@ impl DezgahApp {
         }
         self.playground.settings = settings;
         self.save_conversation_settings();
+    }
+
+    /// Reads the checkpoint steps of a run (by id) not read yet, e.g. one that finished since.
+    fn ensure_steps(&mut self, run: Option<i64>) {
+        if let Some(dir) = self.run_dir_of(run)
+            && !self.playground.steps.contains_key(&dir)
+        {
+            self.read_steps(dir);
+        }
     }
 
     /// Reads a run's checkpoint steps for the checkpoint menu.

@@ -24,9 +24,10 @@ pub enum RagCommand {
         /// Words a window repeats from the one before
         #[arg(long, default_value_t = 30)]
         overlap: usize,
-        /// Index whole words, without stripping Azerbaijani endings
+        /// Also strip Azerbaijani case, possessive and plural endings in the main fields (more
+        /// recall of inflected forms, less precision; off by default, see the README)
         #[arg(long)]
-        no_stem: bool,
+        stem: bool,
     },
     /// Print the passages that answer a question best; with --run, stream a checkpoint's
     /// answer built on them
@@ -149,7 +150,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
             corpus,
             chunk_words,
             overlap,
-            no_stem,
+            stem,
         } => {
             let corpora = ws.store().corpora()?;
             let Some(row) = corpora.iter().find(|c| c.name == *corpus) else {
@@ -166,7 +167,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
             let settings = IndexSettings {
                 chunk_words: *chunk_words,
                 overlap_words: *overlap,
-                stem: !no_stem,
+                stem: *stem,
             };
             let path = row.path.clone();
             let name = row.name.clone();

