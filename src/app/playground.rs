@@ -41,6 +41,8 @@ impl Default for ModelChoice {
 #[derive(Debug)]
 pub struct Streaming {
     handle: chat::Handle,
+    /// Where the answer goes, whichever conversation is open when it ends.
+    conversation: Option<i64>,
     pub text: String,
     pub passages: Vec<Hit>,
     pub started: Instant,
@@ -49,9 +51,10 @@ pub struct Streaming {
 }
 
 impl Streaming {
-    fn new(handle: chat::Handle) -> Self {
+    fn new(handle: chat::Handle, conversation: Option<i64>) -> Self {
         Self {
             handle,
+            conversation,
             text: String::new(),
             passages: Vec::new(),
             started: Instant::now(),
@@ -140,6 +143,15 @@ pub struct PlaygroundView {
     /// The conversation whose deletion waits for a second click.
     pub confirm_delete: Option<i64>,
     pub cache: ModelCache,
+}
+
+impl PlaygroundView {
+    /// The answer being written into the open conversation, if any.
+    pub fn streaming_here(&self) -> Option<&Streaming> {
+        self.streaming
+            .as_ref()
+            .filter(|s| s.conversation == self.current)
+    }
 }
 
 impl DezgahApp {
@@ -292,7 +304,12 @@ impl DezgahApp {
     }
 
     fn delete_conversation(&mut self, id: i64) {
-        if self.playground.streaming.is_some() && self.playground.current == Some(id) {
+        if self
+            .playground
+            .streaming
+            .as_ref()
+            .is_some_and(|s| s.conversation == Some(id))
+        {
             return;
         }
         let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
@@ -473,7 +490,7 @@ impl DezgahApp {
         };
         match chat::start(request, self.playground.cache.clone(), self.jobs.waker()) {
             Ok(handle) => {
-                self.playground.streaming = Some(Streaming::new(handle));
+                self.playground.streaming = Some(Streaming::new(handle, self.playground.current));
                 self.playground.error = None;
             }
             Err(e) => self.playground.error = Some(e.to_string()),
@@ -526,8 +543,9 @@ impl DezgahApp {
                 }
             }
             if let Some(result) = done {
+                let conversation = streaming.conversation;
                 self.playground.streaming = None;
-                self.finish_reply(result);
+                self.finish_reply(conversation, result);
             }
         }
         let compare = &mut self.playground.compare;
@@ -552,8 +570,8 @@ impl DezgahApp {
         }
     }
 
-    fn finish_reply(&mut self, result: Result<Reply, String>) {
-        let Some(conversation) = self.playground.current else {
+    fn finish_reply(&mut self, conversation: Option<i64>, result: Result<Reply, String>) {
+        let Some(conversation) = conversation else {
             return;
         };
         match result {
@@ -571,7 +589,10 @@ impl DezgahApp {
                     self.playground.error = Some(format!("{e:#}"));
                 }
                 self.reload_conversations();
-                self.open_conversation(conversation);
+                // Show the answer only where its conversation is still the open one.
+                if self.playground.current == Some(conversation) {
+                    self.open_conversation(conversation);
+                }
             }
             Err(e) => self.playground.error = Some(e),
         }
@@ -613,7 +634,9 @@ impl DezgahApp {
         for request in requests {
             let slot = request.slot;
             match chat::start(request, self.playground.cache.clone(), self.jobs.waker()) {
-                Ok(handle) => self.playground.compare.running[slot] = Some(Streaming::new(handle)),
+                Ok(handle) => {
+                    self.playground.compare.running[slot] = Some(Streaming::new(handle, None));
+                }
                 Err(e) => self.playground.compare.replies[slot] = Some(Err(e.to_string())),
             }
         }

@@ -345,7 +345,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .auto_shrink([false, false])
                 .stick_to_bottom(true)
                 .show(ui, |ui| {
-                    if play.turns.is_empty() && play.streaming.is_none() {
+                    if play.turns.is_empty() && play.streaming_here().is_none() {
                         ui.label(
                             egui::RichText::new(i18n.tr("play-start-hint"))
                                 .color(theme::weak_color(ui)),
@@ -354,7 +354,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     for turn in &play.turns {
                         turn_ui(ui, i18n, turn);
                     }
-                    if let Some(s) = &play.streaming {
+                    if let Some(s) = play.streaming_here() {
                         streaming_ui(ui, i18n, s);
                     }
                 });

@@ -216,6 +216,28 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
     let i18n = I18n::new(Lang::En);
     let mut harness = harness(&ws, Lang::En);
     harness.state_mut().push(Command::Open(Area::Playground));
+    settle(&mut harness);
+    // A new conversation started while an answer streams does not take the answer: it goes to
+    // the conversation it was asked in.
+    harness
+        .state_mut()
+        .push(Command::PlayInput("Salam!".into()));
+    harness.state_mut().push(Command::PlaySend);
+    harness.state_mut().push(Command::PlayNew);
+    settle(&mut harness);
+    wait(&mut harness, "the answer", |app| {
+        app.playground.streaming.is_none()
+    });
+    assert_eq!(harness.state().playground.current, None);
+    let conversations = store(&ws).conversations().expect("conversations");
+    assert_eq!(conversations.len(), 1);
+    let rows = store(&ws)
+        .chat_messages(conversations[0].id)
+        .expect("messages");
+    assert_eq!(
+        rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        ["user", "assistant"]
+    );
     harness.state_mut().push(Command::PlayTab(PlayTab::Batch));
     settle(&mut harness);
     let mut form = harness.state().playground.batch.form.clone();
