@@ -253,7 +253,7 @@ const QUESTION_WORDS: &[&str] = &[
     "necə",
     "nədir",
     "hansı",
-    "hansı",
+    "hansılardır",
     "üçün",
     "ki",
     "bir",
@@ -273,7 +273,7 @@ const QUESTION_WORDS: &[&str] = &[
     "mi",
     "mu",
     "mü",
-    "və ya",
+    "ya",
     "yoxsa",
     "neçə",
 ];
