@@ -546,6 +546,7 @@ play-finish-context-full = kontekst pəncərəsi doldu
 play-finish-cancelled = dayandırıldı
 play-speed = saniyədə { $speed } token
 play-passages = Parçalar: { $count }, istifadə olunub: { $used }
+play-passages-dropped = Tapılan { $found } parçadan { $dropped } modelin { $context } tokenlik kontekstinə (cavab üçün yer saxlanmaqla) sığmadı: daha qısa şablon, daha az parça və ya daha az maksimum token daha çox yer açır.
 play-passage-score = bal { $score } · cavab sözlərinin { $overlap }%-i
 play-passage-used = istifadə olunub
 play-retrieved = Tapılan parçalar: { $count }

@@ -558,6 +558,7 @@ play-finish-context-full = the context window is full
 play-finish-cancelled = stopped
 play-speed = { $speed } tokens/s
 play-passages = Passages: { $count }, used: { $used }
+play-passages-dropped = { $dropped } of { $found } passages found did not fit the model's context of { $context } tokens (with room for the answer): a shorter template, fewer passages or fewer max tokens leave more room.
 play-passage-score = score { $score } · { $overlap }% of the answer's words
 play-passage-used = used
 play-retrieved = Retrieved passages: { $count }

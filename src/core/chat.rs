@@ -205,6 +205,10 @@ pub struct TurnMeta {
     pub tokens_per_sec: f64,
     pub finish: Option<Finish>,
     pub passages: Vec<UsedPassage>,
+    /// Passages retrieval found; more than `passages` when some did not fit the context.
+    pub retrieved: usize,
+    /// The model's context window, in tokens.
+    pub context: usize,
     /// Why generation failed, when it did.
     pub error: Option<String>,
 }
@@ -366,6 +370,7 @@ pub fn answer(
     let model = cache
         .get(&request.run_dir, &settings.checkpoint)
         .map_err(|e| format!("{}: {e}", request.run_name))?;
+    let retrieved = hits.len();
     let hits = fit_passages(&model, settings, &request.history, hits)
         .map_err(|e| format!("{}: {e}", request.run_name))?;
     if settings.rag.enabled {
@@ -414,6 +419,8 @@ pub fn answer(
                     text: h.text.clone(),
                 })
                 .collect(),
+            retrieved,
+            context: model.context(),
             error: None,
         },
         text,

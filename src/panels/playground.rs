@@ -464,6 +464,20 @@ fn turn_ui(ui: &mut egui::Ui, i18n: &I18n, turn: &Turn) {
                 .small()
                 .color(theme::weak_color(ui)),
             );
+            if m.retrieved > m.passages.len() {
+                ui.label(
+                    egui::RichText::new(i18n.tr_args(
+                        "play-passages-dropped",
+                        &[
+                            ("dropped", (m.retrieved - m.passages.len()).into()),
+                            ("found", m.retrieved.into()),
+                            ("context", m.context.into()),
+                        ],
+                    ))
+                    .small()
+                    .color(theme::warn_color(ui)),
+                );
+            }
             if !m.passages.is_empty() {
                 passages_ui(ui, i18n, turn.row.id, &m.passages);
             }

@@ -173,6 +173,13 @@ fn the_cli_indexes_answers_from_passages_and_runs_batches() {
     assert_eq!(v["passages"].as_array().map(Vec::len), Some(2), "{v}");
     let given = v["meta"]["passages"].as_array().expect("passages");
     assert_eq!(given.len(), 1, "{v}");
+    assert_eq!(
+        (
+            v["meta"]["retrieved"].as_u64(),
+            v["meta"]["context"].as_u64()
+        ),
+        (Some(2), Some(64))
+    );
     assert!(
         given[0]["label"]
             .as_str()
