@@ -12,9 +12,21 @@ use tokenizers::Tokenizer;
 
 use crate::core::jobs::Waker;
 use crate::core::model::generate::{Finish, Generation, SamplingConfig};
-use crate::core::rag::{self, Hit};
+use crate::core::rag::{self, Hit, RagError};
 use crate::core::train::TrainError;
 use crate::core::train::data::{self, Message, Role};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChatError {
+    #[error(transparent)]
+    Rag(#[from] RagError),
+    /// Loading the checkpoint or generating failed; `run` names the run.
+    #[error("{run}: {source}")]
+    Model {
+        run: String,
+        source: Box<TrainError>,
+    },
+}
 
 /// A checkpoint loaded with its tokenizer, ready to answer on the CPU (the playground here,
 /// drafts in `sft`, rating candidates in `prefs`).
@@ -348,8 +360,12 @@ pub fn answer(
     cache: &ModelCache,
     on_event: &mut dyn FnMut(Event),
     cancel: &dyn Fn() -> bool,
-) -> Result<Reply, String> {
+) -> Result<Reply, ChatError> {
     let slot = request.slot;
+    let model_err = |source| ChatError::Model {
+        run: request.run_name.clone(),
+        source: Box::new(source),
+    };
     let settings = &request.settings;
     let question = request
         .history
@@ -359,20 +375,16 @@ pub fn answer(
         .map(|(_, t)| t.clone())
         .unwrap_or_default();
     let hits = if settings.rag.enabled {
-        let retriever = rag::Retriever::open_corpus(&request.workspace, &settings.rag.corpus)
-            .map_err(|e| e.to_string())?;
-        retriever
-            .search(&question, settings.rag.k.max(1))
-            .map_err(|e| e.to_string())?
+        rag::Retriever::open_corpus(&request.workspace, &settings.rag.corpus)?
+            .search(&question, settings.rag.k.max(1))?
     } else {
         Vec::new()
     };
     let model = cache
         .get(&request.run_dir, &settings.checkpoint)
-        .map_err(|e| format!("{}: {e}", request.run_name))?;
+        .map_err(model_err)?;
     let retrieved = hits.len();
-    let hits = fit_passages(&model, settings, &request.history, hits)
-        .map_err(|e| format!("{}: {e}", request.run_name))?;
+    let hits = fit_passages(&model, settings, &request.history, hits).map_err(model_err)?;
     if settings.rag.enabled {
         // What the model is given, after fitting: the passages the answer can have used.
         on_event(Event::Passages {
@@ -393,7 +405,7 @@ pub fn answer(
             },
             cancel,
         )
-        .map_err(|e| format!("{}: {e}", request.run_name))?;
+        .map_err(model_err)?;
     // A byte sequence cut off by the end of generation decodes as U+FFFD: not part of the answer.
     let text = generation
         .text
@@ -517,10 +529,12 @@ pub fn start(request: Request, cache: ModelCache, waker: Option<Waker>) -> std::
                 wake();
             };
             let stop = Arc::clone(&flag);
+            // The window shows the error as text; a panic is reported, not propagated.
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 answer(&request, &cache, &mut send, &|| {
                     stop.load(Ordering::Relaxed)
                 })
+                .map_err(|e| e.to_string())
             }))
             .unwrap_or_else(|_| Err("generation stopped unexpectedly (a bug: see the log)".into()));
             send(Event::Done { slot, result });
@@ -577,7 +591,7 @@ pub fn run_batch(
     cache: &ModelCache,
     progress: &dyn Fn(u64, u64),
     cancel: &dyn Fn() -> bool,
-) -> Result<Vec<BatchRow>, String> {
+) -> Result<Vec<BatchRow>, ChatError> {
     let modes: &[bool] = match mode {
         BatchMode::Plain => &[false],
         BatchMode::Rag => &[true],
