@@ -62,6 +62,22 @@ impl Streaming {
         }
     }
 
+    /// Takes what the thread sent since the last frame; the outcome once the answer is done.
+    fn absorb(&mut self) -> Option<Result<Reply, String>> {
+        let mut done = None;
+        for event in self.handle.drain() {
+            match event {
+                chat::Event::Passages { hits, .. } => self.passages = hits,
+                chat::Event::Text { piece, .. } => {
+                    self.text.push_str(&piece);
+                    self.pieces += 1;
+                }
+                chat::Event::Done { result, .. } => done = Some(result),
+            }
+        }
+        done
+    }
+
     pub fn tokens_per_sec(&self) -> f64 {
         self.pieces as f64 / self.started.elapsed().as_secs_f64().max(1e-3)
     }
@@ -136,6 +152,8 @@ pub struct PlaygroundView {
     pub search: String,
     pub search_corpus: String,
     pub search_hits: Vec<Hit>,
+    /// The index the search box last opened, kept so each keystroke does not open it again.
+    pub(crate) searcher: Option<rag::Retriever>,
     pub search_error: Option<String>,
     /// Checkpoint steps of each run folder, read when the run is chosen.
     pub steps: std::collections::HashMap<String, Vec<u64>>,
@@ -253,9 +271,7 @@ impl DezgahApp {
             return Vec::new();
         };
         let mut runs: Vec<_> = snapshot
-            .runs
-            .iter()
-            .filter(|r| r.last_step > 0)
+            .trained_runs()
             .map(|r| (r.id, r.dir.clone()))
             .collect();
         runs.sort_by_key(|r| std::cmp::Reverse(r.0));
@@ -530,42 +546,20 @@ impl DezgahApp {
 
     /// Takes what the generation threads sent since the last frame.
     pub(crate) fn tick_playground(&mut self) {
-        if let Some(streaming) = &mut self.playground.streaming {
-            let mut done = None;
-            for event in streaming.handle.drain() {
-                match event {
-                    chat::Event::Passages { hits, .. } => streaming.passages = hits,
-                    chat::Event::Text { piece, .. } => {
-                        streaming.text.push_str(&piece);
-                        streaming.pieces += 1;
-                    }
-                    chat::Event::Done { result, .. } => done = Some(result),
-                }
-            }
-            if let Some(result) = done {
-                let conversation = streaming.conversation;
-                self.playground.streaming = None;
-                self.finish_reply(conversation, result);
-            }
+        if let Some(streaming) = &mut self.playground.streaming
+            && let Some(result) = streaming.absorb()
+        {
+            let conversation = streaming.conversation;
+            self.playground.streaming = None;
+            self.finish_reply(conversation, result);
         }
         let compare = &mut self.playground.compare;
         for slot in 0..2 {
-            let Some(streaming) = &mut compare.running[slot] else {
-                continue;
-            };
-            for event in streaming.handle.drain() {
-                match event {
-                    chat::Event::Passages { hits, .. } => streaming.passages = hits,
-                    chat::Event::Text { piece, .. } => {
-                        streaming.text.push_str(&piece);
-                        streaming.pieces += 1;
-                    }
-                    chat::Event::Done { result, .. } => {
-                        compare.replies[slot] = Some(result);
-                        compare.running[slot] = None;
-                        break;
-                    }
-                }
+            if let Some(streaming) = &mut compare.running[slot]
+                && let Some(result) = streaming.absorb()
+            {
+                compare.replies[slot] = Some(result);
+                compare.running[slot] = None;
             }
         }
     }
@@ -832,11 +826,21 @@ impl DezgahApp {
         let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
             return;
         };
+        let k = self.playground.settings.rag.k.max(1);
         let hits = if text.trim().is_empty() || corpus.is_empty() {
             Ok(Vec::new())
         } else {
-            rag::Retriever::open_corpus(workspace.root(), &corpus)
-                .and_then(|r| r.search(&text, self.playground.settings.rag.k.max(1)))
+            let cached = &mut self.playground.searcher;
+            let opened = match cached.take() {
+                Some(r) if r.meta.corpus == corpus => Ok(r),
+                _ => rag::Retriever::open_corpus(workspace.root(), &corpus),
+            };
+            opened
+                .and_then(|r| {
+                    let hits = r.search(&text, k);
+                    *cached = Some(r);
+                    hits
+                })
                 .map_err(|e| e.to_string())
         };
         self.playground.search = text;
@@ -862,6 +866,8 @@ impl DezgahApp {
             .is_some_and(|(j, _)| *j == id)
             && let Some((_, corpus)) = self.playground.index_job.take()
         {
+            // A rebuilt index replaces the folder the open one reads.
+            self.playground.searcher = None;
             if let WorkspaceSlot::Open { workspace, .. } = &self.workspace {
                 self.playground.indexes = rag::list(workspace.root());
             }

@@ -485,7 +485,6 @@ fn fit_passages(
 /// A generation running on its own thread.
 #[derive(Debug)]
 pub struct Handle {
-    pub slot: usize,
     events: crossbeam_channel::Receiver<Event>,
     cancel: Arc<AtomicBool>,
 }
@@ -539,11 +538,7 @@ pub fn start(request: Request, cache: ModelCache, waker: Option<Waker>) -> std::
             .unwrap_or_else(|_| Err("generation stopped unexpectedly (a bug: see the log)".into()));
             send(Event::Done { slot, result });
         })?;
-    Ok(Handle {
-        slot,
-        events: rx,
-        cancel,
-    })
+    Ok(Handle { events: rx, cancel })
 }
 
 // ---------------------------------------------------------------------------------------------

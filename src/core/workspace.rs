@@ -65,6 +65,13 @@ pub struct Snapshot {
     pub annotators: Vec<String>,
 }
 
+impl Snapshot {
+    /// Runs that have saved a checkpoint: the ones a model can be loaded from.
+    pub fn trained_runs(&self) -> impl Iterator<Item = &RunRow> {
+        self.runs.iter().filter(|r| r.last_step > 0)
+    }
+}
+
 /// How many rows a snapshot lists per table; the counts stay exact.
 const SNAPSHOT_ROWS: usize = 500;
 

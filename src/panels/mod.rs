@@ -105,6 +105,12 @@ pub struct AreaView<'a> {
     pub annotator: &'a str,
 }
 
+/// A label and its widget, the label naming the widget for screen readers and kittest.
+pub fn labelled(ui: &mut egui::Ui, text: String, widget: impl egui::Widget) -> egui::Response {
+    let label = ui.label(text);
+    ui.add(widget).labelled_by(label.id)
+}
+
 /// One line under the heading: what this area is for.
 pub fn about_ui(ui: &mut egui::Ui, i18n: &I18n, key: &str) {
     ui.label(egui::RichText::new(i18n.tr(key)).color(theme::weak_color(ui)));

@@ -8,11 +8,11 @@ use crate::app::playground::{
     BatchForm, CompareForm, ModelChoice, PlayTab, PlaygroundView, Streaming, Turn,
 };
 use crate::app::theme;
-use crate::core::chat::{BatchMode, ChatSettings, UsedPassage};
+use crate::core::chat::{BatchMode, ChatSettings, TurnMeta, UsedPassage};
 use crate::core::rag::Hit;
 use crate::core::workspace::Folder;
 use crate::i18n::I18n;
-use crate::panels::{AreaView, about_ui, empty_state_ui};
+use crate::panels::{AreaView, about_ui, empty_state_ui, labelled};
 
 pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -34,7 +34,7 @@ pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
         ui.colored_label(theme::error_color(ui), error);
     }
     ui.separator();
-    let has_models = view.snapshot.runs.iter().any(|r| r.last_step > 0);
+    let has_models = view.snapshot.trained_runs().next().is_some();
     if !has_models && play.tab != PlayTab::Index {
         egui::ScrollArea::vertical().show(ui, |ui| {
             empty_state_ui(
@@ -80,12 +80,7 @@ fn model_picker_ui(
     choice: &mut ModelChoice,
 ) {
     let i18n = view.i18n;
-    let runs: Vec<_> = view
-        .snapshot
-        .runs
-        .iter()
-        .filter(|r| r.last_step > 0)
-        .collect();
+    let runs: Vec<_> = view.snapshot.trained_runs().collect();
     let label = ui.label(i18n.tr(label_key));
     let name = choice
         .run
@@ -138,15 +133,9 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &m
     let i18n = view.i18n;
     let play = view.playground;
     let mut s: ChatSettings = play.settings.clone();
-    let runs: Vec<_> = view
-        .snapshot
-        .runs
-        .iter()
-        .filter(|r| r.last_step > 0)
-        .collect();
     ui.horizontal_wrapped(|ui| {
         if with_model {
-            model_row_ui(ui, play, i18n, &runs, &mut s);
+            model_row_ui(ui, view, &mut s);
         }
         ui.checkbox(&mut s.completion, i18n.tr("play-completion"))
             .on_hover_text(i18n.tr("play-completion-hint"));
@@ -159,13 +148,9 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &m
     }
 }
 
-fn model_row_ui(
-    ui: &mut egui::Ui,
-    play: &PlaygroundView,
-    i18n: &I18n,
-    runs: &[&crate::core::store::RunRow],
-    s: &mut ChatSettings,
-) {
+fn model_row_ui(ui: &mut egui::Ui, view: &AreaView<'_>, s: &mut ChatSettings) {
+    let (play, i18n) = (view.playground, view.i18n);
+    let runs: Vec<_> = view.snapshot.trained_runs().collect();
     let label = ui.label(i18n.tr("play-model"));
     let name = s
         .run
@@ -210,9 +195,11 @@ fn rag_row_ui(
             })
             .response
             .labelled_by(label.id);
-        let label = ui.label(i18n.tr("play-rag-k"));
-        ui.add(egui::DragValue::new(&mut s.rag.k).range(1..=20))
-            .labelled_by(label.id);
+        labelled(
+            ui,
+            i18n.tr("play-rag-k"),
+            egui::DragValue::new(&mut s.rag.k).range(1..=20),
+        );
         if play.indexes.is_empty() && ui.link(i18n.tr("play-rag-build")).clicked() {
             out.push(Command::PlayTab(PlayTab::Index));
         }
@@ -225,53 +212,55 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 let sp = &mut s.sampling;
-                let label = ui.label(i18n.tr("sft-temperature"));
-                ui.add(
+                labelled(
+                    ui,
+                    i18n.tr("sft-temperature"),
                     egui::DragValue::new(&mut sp.temperature)
                         .range(0.0..=2.0)
                         .speed(0.05),
-                )
-                .labelled_by(label.id);
-                let label = ui.label(i18n.tr("play-top-k"));
-                ui.add(egui::DragValue::new(&mut sp.top_k).range(0..=1000))
-                    .labelled_by(label.id);
-                let label = ui.label(i18n.tr("play-top-p"));
-                ui.add(
+                );
+                labelled(
+                    ui,
+                    i18n.tr("play-top-k"),
+                    egui::DragValue::new(&mut sp.top_k).range(0..=1000),
+                );
+                labelled(
+                    ui,
+                    i18n.tr("play-top-p"),
                     egui::DragValue::new(&mut sp.top_p)
                         .range(0.0..=1.0)
                         .speed(0.01),
-                )
-                .labelled_by(label.id);
-                let label = ui.label(i18n.tr("play-repetition"));
-                ui.add(
+                );
+                labelled(
+                    ui,
+                    i18n.tr("play-repetition"),
                     egui::DragValue::new(&mut sp.repetition_penalty)
                         .range(1.0..=2.0)
                         .speed(0.01),
-                )
-                .labelled_by(label.id);
-                let label = ui.label(i18n.tr("sft-max-tokens"));
-                ui.add(egui::DragValue::new(&mut sp.max_tokens).range(1..=4096))
-                    .labelled_by(label.id);
-                let label = ui.label(i18n.tr("sft-seed"));
-                ui.add(egui::DragValue::new(&mut sp.seed))
-                    .labelled_by(label.id);
+                );
+                labelled(
+                    ui,
+                    i18n.tr("sft-max-tokens"),
+                    egui::DragValue::new(&mut sp.max_tokens).range(1..=4096),
+                );
+                labelled(ui, i18n.tr("sft-seed"), egui::DragValue::new(&mut sp.seed));
             });
-            let label = ui.label(i18n.tr("play-system"));
-            ui.add(
+            labelled(
+                ui,
+                i18n.tr("play-system"),
                 egui::TextEdit::multiline(&mut s.system)
                     .desired_rows(2)
                     .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
+            );
             if s.rag.enabled {
-                let label = ui.label(i18n.tr("play-template"));
-                ui.add(
+                labelled(
+                    ui,
+                    i18n.tr("play-template"),
                     egui::TextEdit::multiline(&mut s.rag.template)
                         .desired_rows(3)
                         .desired_width(f32::INFINITY)
                         .font(egui::TextStyle::Monospace),
                 )
-                .labelled_by(label.id)
                 .on_hover_text(i18n.tr("play-template-hint"));
             }
         });
@@ -367,15 +356,14 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let play = view.playground;
     ui.add_space(4.0);
     let mut input = play.input.clone();
-    let label = ui.label(i18n.tr("play-input"));
-    let response = ui
-        .add(
-            egui::TextEdit::multiline(&mut input)
-                .desired_rows(2)
-                .desired_width(f32::INFINITY)
-                .hint_text(i18n.tr("play-input-hint")),
-        )
-        .labelled_by(label.id);
+    let response = labelled(
+        ui,
+        i18n.tr("play-input"),
+        egui::TextEdit::multiline(&mut input)
+            .desired_rows(2)
+            .desired_width(f32::INFINITY)
+            .hint_text(i18n.tr("play-input-hint")),
+    );
     // Enter sends; Shift+Enter is a new line.
     let enter = response.has_focus()
         && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Enter));
@@ -439,48 +427,53 @@ fn bubble(ui: &mut egui::Ui, user: bool, add: impl FnOnce(&mut egui::Ui)) {
 }
 
 fn turn_ui(ui: &mut egui::Ui, i18n: &I18n, turn: &Turn) {
-    let user = turn.row.role == "user";
-    bubble(ui, user, |ui| {
+    if turn.row.role == "user" {
+        bubble(ui, true, |ui| {
+            ui.label(egui::RichText::new(i18n.tr("play-you")).small().strong());
+            ui.label(&turn.row.content);
+        });
+    } else {
+        answer_ui(ui, i18n, turn.row.id, &turn.row.content, &turn.meta);
+    }
+}
+
+/// An answer with its record: model, speed, seed, why it ended, the passages it was given.
+/// `id` keeps each answer's passage list apart.
+fn answer_ui(ui: &mut egui::Ui, i18n: &I18n, id: i64, text: &str, m: &TurnMeta) {
+    bubble(ui, false, |ui| {
+        ui.label(egui::RichText::new(i18n.tr("play-model")).small().strong());
+        ui.label(text);
+        let finish = m.finish.map(|f| i18n.tr(finish_key(f))).unwrap_or_default();
         ui.label(
-            egui::RichText::new(i18n.tr(if user { "play-you" } else { "play-model" }))
-                .small()
-                .strong(),
+            egui::RichText::new(i18n.tr_args(
+                "play-answer-meta",
+                &[
+                    ("model", m.model.as_str().into()),
+                    ("tokens", m.tokens.into()),
+                    ("speed", format!("{:.1}", m.tokens_per_sec).into()),
+                    ("seed", m.seed.into()),
+                    ("finish", finish.into()),
+                ],
+            ))
+            .small()
+            .color(theme::weak_color(ui)),
         );
-        ui.label(&turn.row.content);
-        if !user {
-            let m = &turn.meta;
-            let finish = m.finish.map(|f| i18n.tr(finish_key(f))).unwrap_or_default();
+        if m.retrieved > m.passages.len() {
             ui.label(
                 egui::RichText::new(i18n.tr_args(
-                    "play-answer-meta",
+                    "play-passages-dropped",
                     &[
-                        ("model", m.model.as_str().into()),
-                        ("tokens", m.tokens.into()),
-                        ("speed", format!("{:.1}", m.tokens_per_sec).into()),
-                        ("seed", m.seed.into()),
-                        ("finish", finish.into()),
+                        ("dropped", (m.retrieved - m.passages.len()).into()),
+                        ("found", m.retrieved.into()),
+                        ("context", m.context.into()),
                     ],
                 ))
                 .small()
-                .color(theme::weak_color(ui)),
+                .color(theme::warn_color(ui)),
             );
-            if m.retrieved > m.passages.len() {
-                ui.label(
-                    egui::RichText::new(i18n.tr_args(
-                        "play-passages-dropped",
-                        &[
-                            ("dropped", (m.retrieved - m.passages.len()).into()),
-                            ("found", m.retrieved.into()),
-                            ("context", m.context.into()),
-                        ],
-                    ))
-                    .small()
-                    .color(theme::warn_color(ui)),
-                );
-            }
-            if !m.passages.is_empty() {
-                passages_ui(ui, i18n, turn.row.id, &m.passages);
-            }
+        }
+        if !m.passages.is_empty() {
+            passages_ui(ui, i18n, id, &m.passages);
         }
     });
 }
@@ -588,13 +581,13 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         model_picker_ui(ui, view, "play_b", "rating-model-b", &mut form.b);
     });
     settings_ui(ui, view, false, out);
-    let label = ui.label(i18n.tr("play-prompt"));
-    ui.add(
+    labelled(
+        ui,
+        i18n.tr("play-prompt"),
         egui::TextEdit::multiline(&mut form.prompt)
             .desired_rows(3)
             .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label.id);
+    );
     if form != compare.form {
         out.push(Command::PlayCompareForm(Box::new(form.clone())));
     }
@@ -648,16 +641,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
             match &compare.replies[slot] {
                 Some(Ok(reply)) => {
-                    let turn = Turn {
-                        row: crate::core::store::ChatMessageRow {
-                            id: -1 - slot as i64,
-                            role: "assistant".into(),
-                            content: reply.text.clone(),
-                            meta: String::new(),
-                        },
-                        meta: reply.meta.clone(),
-                    };
-                    turn_ui(col, i18n, &turn);
+                    answer_ui(col, i18n, -1 - slot as i64, &reply.text, &reply.meta);
                 }
                 Some(Err(e)) => {
                     col.colored_label(theme::error_color(col), e);
@@ -703,13 +687,13 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     if settings != play.settings {
         out.push(Command::PlaySettings(Box::new(settings)));
     }
-    let label = ui.label(i18n.tr("play-batch-prompts"));
-    ui.add(
+    labelled(
+        ui,
+        i18n.tr("play-batch-prompts"),
         egui::TextEdit::multiline(&mut form.prompts)
             .desired_rows(6)
             .desired_width(f32::INFINITY),
-    )
-    .labelled_by(label.id);
+    );
     if form != batch.form {
         out.push(Command::PlayBatchForm(Box::new(form.clone())));
     }
@@ -794,12 +778,16 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     ui.label(egui::RichText::new(i18n.tr("play-index-about")).color(theme::weak_color(ui)));
     let mut form = play.index_form.clone();
     ui.horizontal_wrapped(|ui| {
-        let label = ui.label(i18n.tr("play-index-chunk"));
-        ui.add(egui::DragValue::new(&mut form.chunk_words).range(20..=2000))
-            .labelled_by(label.id);
-        let label = ui.label(i18n.tr("play-index-overlap"));
-        ui.add(egui::DragValue::new(&mut form.overlap_words).range(0..=500))
-            .labelled_by(label.id);
+        labelled(
+            ui,
+            i18n.tr("play-index-chunk"),
+            egui::DragValue::new(&mut form.chunk_words).range(20..=2000),
+        );
+        labelled(
+            ui,
+            i18n.tr("play-index-overlap"),
+            egui::DragValue::new(&mut form.overlap_words).range(0..=500),
+        );
         ui.checkbox(&mut form.stem, i18n.tr("play-index-stem"))
             .on_hover_text(i18n.tr("play-index-stem-hint"));
     });
@@ -874,13 +862,13 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             })
             .response
             .labelled_by(label.id);
-        let label = ui.label(i18n.tr("play-search"));
-        ui.add(
+        labelled(
+            ui,
+            i18n.tr("play-search"),
             egui::TextEdit::singleline(&mut text)
                 .desired_width(f32::INFINITY)
                 .hint_text(i18n.tr("play-search-hint")),
-        )
-        .labelled_by(label.id);
+        );
     });
     if text != play.search || corpus != play.search_corpus {
         out.push(Command::PlaySearch(corpus, text));

@@ -764,12 +764,7 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 )
                 .labelled_by(label.id);
             }
-            let runs: Vec<_> = view
-                .snapshot
-                .runs
-                .iter()
-                .filter(|r| r.last_step > 0)
-                .collect();
+            let runs: Vec<_> = view.snapshot.trained_runs().collect();
             ui.horizontal_wrapped(|ui| {
                 for (slot, key, temp) in [
                     (&mut form.model_a, "rating-model-a", &mut form.temperature_a),

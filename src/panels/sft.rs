@@ -894,12 +894,7 @@ fn assist_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             );
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label(i18n.tr("sft-model"));
-                let runs: Vec<_> = view
-                    .snapshot
-                    .runs
-                    .iter()
-                    .filter(|r| r.last_step > 0)
-                    .collect();
+                let runs: Vec<_> = view.snapshot.trained_runs().collect();
                 let name = form
                     .run
                     .and_then(|id| runs.iter().find(|r| r.id == id))

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use dezgah::core::store::Store;
 
-fn dezgah() -> Command {
+/// The built binary, quiet: tests read its stdout and its one-line errors.
+pub fn dezgah() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_dezgah"));
     cmd.env("RUST_LOG", "off");
     cmd

@@ -8,13 +8,8 @@ use std::process::Command;
 use dezgah::core::chat::{self, BatchMode, ChatSettings, ModelCache, Request};
 use dezgah::core::rag::{self, IndexSettings, Retriever};
 
+use crate::cli::dezgah;
 use crate::common::sample_workspace;
-
-fn dezgah() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dezgah"));
-    cmd.env("RUST_LOG", "off");
-    cmd
-}
 
 fn corpus_path(ws: &Path, name: &str) -> String {
     dezgah::core::workspace::Workspace::open(ws)
