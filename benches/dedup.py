@@ -8,6 +8,7 @@ scored with the bench's own evaluation (common.evaluate) and timed the way its r
 BENCH_DIR is a writable copy of ../shared/bench with its corpora generated (see its README).
 Run the references there (bench_datasketch.py, bench_rensa.py) on the same corpus to compare.
 With --exact it benchmarks exact deduplication instead; compare with bench_exact.py there.
+With --exact --find-only no output corpus is written (only the report), as bench_exact.py does.
 """
 import argparse
 import json
@@ -29,6 +30,8 @@ def main():
     ap.add_argument("--ngram", default="5")
     ap.add_argument("--extra", default="", help="more arguments for dezgah corpus dedup")
     ap.add_argument("--exact", action="store_true", help="exact duplicates only (dedup --exact)")
+    ap.add_argument("--find-only", action="store_true",
+                    help="with --exact: find the duplicates without writing a corpus (no --out)")
     args = ap.parse_args()
 
     sys.path.insert(0, args.bench_dir)
@@ -39,8 +42,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out.jsonl")
         report_path = os.path.join(tmp, "report.json")
-        cmd = ["/usr/bin/time", "-v", args.bin, "corpus", "dedup", corpus, "--out", out,
-               "--report", report_path]
+        cmd = ["/usr/bin/time", "-v", args.bin, "corpus", "dedup", corpus, "--report", report_path]
+        if not args.find_only:
+            cmd += ["--out", out]
         if args.exact:
             cmd.append("--exact")
         else:
@@ -58,7 +62,8 @@ def main():
     scores = evaluate(removed, load_gt(gt))
     size_mb = os.path.getsize(corpus) / 1e6
     print(json.dumps({
-        "tool": "dezgah" + (" --exact" if args.exact else ""), "corpus": corpus,
+        "tool": "dezgah" + (" --exact" if args.exact else "") + (" (find only)" if args.find_only else ""),
+        "corpus": corpus,
         "input_mb": round(size_mb, 1),
         "wall": wall, "cpu_percent": int(cpu), "max_rss_mb": rss_kb // 1024,
         "bands_rows": None if args.exact else f"{report['bands']}x{report['rows']}",

@@ -236,9 +236,10 @@ pub struct DedupArgs {
     /// Input files: .jsonl with `text` and optional `id` (else file:line is the id), or .txt lines
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<PathBuf>,
-    /// Output JSONL: one document of each duplicate cluster, with its original id and fields
-    #[arg(long, value_name = "OUT.jsonl")]
-    pub out: PathBuf,
+    /// Output JSONL: one document of each duplicate cluster, with its original id and fields.
+    /// With --exact it may be left out to only find the duplicates (for --report)
+    #[arg(long, value_name = "OUT.jsonl", required_unless_present = "report")]
+    pub out: Option<PathBuf>,
     /// Jaccard similarity at which two documents are near duplicates
     #[arg(long, default_value_t = 0.8)]
     pub threshold: f64,
@@ -791,16 +792,18 @@ fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
         crate::core::corpus::exact::Match::Normalised
     };
     let (report, problems) = run_job("exact deduplication", move |ctx| {
-        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, &out, mode, Some(ctx))
+        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, out.as_deref(), mode, Some(ctx))
     })?;
-    record_provenance(
-        inputs,
-        &args.out,
-        "dedup",
-        serde_json::json!({"exact": true, "match": mode, "hash": "xxh3-128"}),
-        (report.documents_in as u64, report.documents_out as u64),
-        serde_json::json!({"clusters": report.clusters.len(), "bad_lines": report.bad_lines}),
-    )?;
+    if let Some(out) = &args.out {
+        record_provenance(
+            inputs,
+            out,
+            "dedup",
+            serde_json::json!({"exact": true, "match": mode, "hash": "xxh3-128"}),
+            (report.documents_in as u64, report.documents_out as u64),
+            serde_json::json!({"clusters": report.clusters.len(), "bad_lines": report.bad_lines}),
+        )?;
+    }
     for problem in problems.iter().take(20) {
         eprintln!("{problem} (skipped)");
     }
@@ -808,8 +811,13 @@ fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
         crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    let written = if args.out.is_some() {
+        "out"
+    } else {
+        "distinct (no corpus written)"
+    };
     println!(
-        "{} documents in, {} out: {} exact duplicates removed in {} clusters ({:.2} s; deciding pass {:.0} MB/s)",
+        "{} documents in, {} {written}: {} exact duplicates in {} clusters ({:.2} s; pass {:.0} MB/s)",
         report.documents_in,
         report.documents_out,
         report.removed,
@@ -858,17 +866,20 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
         ..read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
-    let out = args.out.clone();
     if args.exact {
         return exact_dedup(args, &inputs);
     }
+    let Some(out) = args.out.clone() else {
+        anyhow::bail!("--out is needed: only --exact can run with --report alone");
+    };
     let job_inputs = inputs.clone();
+    let job_out = out.clone();
     let report = run_job("deduplicating", move |ctx| {
-        dedup::dedup_files(&job_inputs, &out, &config, policy, &options, Some(ctx))
+        dedup::dedup_files(&job_inputs, &job_out, &config, policy, &options, Some(ctx))
     })?;
     record_provenance(
         &inputs,
-        &args.out,
+        &out,
         "dedup",
         serde_json::json!({"config": config, "keep": policy, "bands": report.bands, "rows": report.rows}),
         (report.documents_in as u64, report.documents_out as u64),

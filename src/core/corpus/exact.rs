@@ -12,20 +12,24 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::core::corpus::clean::CleanError;
-use crate::core::corpus::dedup::{normalise_into, normalise_json_fast};
 use crate::core::corpus::read::LineError;
+use crate::core::corpus::wide::normalise_for_hash;
 use crate::core::jobs::JobCtx;
 
-/// Bytes read at a time; lines are cut at the last newline of each block.
+/// Bytes read at a time when a file cannot be mapped; lines are cut at the last newline of
+/// each block.
 const BLOCK: usize = 32 << 20;
-/// Lines handed to one parallel task.
-const LINES_PER_TASK: usize = 512;
+/// Bytes of a mapped file decided at a time (progress and cancel come between them).
+const SEGMENT: usize = 16 << 20;
+/// Bytes handed to one parallel task, cut at a line end.
+const PIECE: usize = 1 << 20;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ExactReport {
     pub matching: Match,
     pub inputs: Vec<PathBuf>,
-    pub output: PathBuf,
+    /// `None` when only the duplicates were looked for.
+    pub output: Option<PathBuf>,
     pub documents_in: usize,
     pub documents_out: usize,
     pub removed: usize,
@@ -33,11 +37,16 @@ pub struct ExactReport {
     pub bytes: u64,
     /// `{"kept": id, "removed": [ids]}` per group of identical documents.
     pub clusters: Vec<crate::core::corpus::dedup::ClusterIds>,
+    /// The pass over the input: reading, hashing, deciding and writing the kept lines.
     pub hash_secs: f64,
+    /// Of `hash_secs`, the time spent handing kept lines to the output file.
+    pub write_secs: f64,
     pub total_secs: f64,
-    /// Input megabytes per second: reading, hashing and writing the kept lines (everything but
-    /// the final sync and the report's ids).
+    /// Input megabytes per second of the pass (everything but the final sync and the report's
+    /// ids).
     pub hash_mb_per_s: f64,
+    /// Input megabytes per second of deciding alone: the pass without its writes.
+    pub decide_mb_per_s: f64,
 }
 
 #[derive(serde::Deserialize)]
@@ -52,36 +61,116 @@ struct IdOnly {
     id: serde_json::Value,
 }
 
-/// Per line of a block: the hash of its normalised text, or `None` for a blank or bad line.
-fn hash_lines(block: &[u8], lines: &[(usize, usize)], mode: Match) -> Vec<Option<u128>> {
-    lines
-        .par_chunks(LINES_PER_TASK)
-        .flat_map_iter(|chunk| {
-            let mut buf = Vec::with_capacity(4096);
-            let mut scratch = Vec::with_capacity(4096);
-            chunk
-                .iter()
-                .map(|&(start, end)| {
-                    let line = &block[start..end];
-                    if mode == Match::Raw {
-                        // The text exactly as it is: escapes decoded only where there are some.
-                        return text_of(line, &mut scratch)
-                            .map(|text| xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
-                    }
-                    // Fast: normalise the JSON string as written, escapes and all.
-                    if let Some((raw, _)) = text_field(line)
-                        && simdutf8::basic::from_utf8(raw).is_ok()
-                        && normalise_json_fast(raw, &mut buf)
-                    {
-                        return Some(xxhash_rust::xxh3::xxh3_128(&buf));
-                    }
-                    let text = text_of(line, &mut scratch)?;
-                    normalise_into(&text, &mut buf);
-                    Some(xxhash_rust::xxh3::xxh3_128(&buf))
-                })
-                .collect::<Vec<_>>()
+/// A line of a block: its span (newline excluded) and the hash of its text, `None` for a blank
+/// or bad line.
+type Line = (usize, usize, Option<u128>);
+
+/// The hash of one JSONL line's text.
+fn line_hash(line: &[u8], mode: Match, buf: &mut Vec<u8>, scratch: &mut Vec<u8>) -> Option<u128> {
+    if mode == Match::Raw {
+        // The text exactly as it is: escapes decoded only where there are some.
+        return text_of(line, scratch).map(|text| xxhash_rust::xxh3::xxh3_128(text.as_bytes()));
+    }
+    // Fast: normalise the JSON string as written, escapes and all.
+    if let Some((raw, _)) = text_field(line)
+        && let Some(n) = normalise_for_hash(raw, true, buf)
+    {
+        return Some(xxhash_rust::xxh3::xxh3_128(&buf[..n]));
+    }
+    let text = text_of(line, scratch)?;
+    let n = normalise_for_hash(text.as_bytes(), false, buf)?;
+    Some(xxhash_rust::xxh3::xxh3_128(&buf[..n]))
+}
+
+/// The lines of `block` with their hashes, on all cores: the block is cut into pieces at line
+/// ends and each piece finds its own lines (in order, one list per piece).
+fn hash_block(block: &[u8], mode: Match, spare: &Spare, piece: usize) -> Vec<Vec<Line>> {
+    let mut cuts = vec![0];
+    let mut at = 0;
+    while at + piece < block.len() {
+        match memchr::memchr(b'\n', &block[at + piece..]) {
+            Some(j) => {
+                at += piece + j + 1;
+                cuts.push(at);
+            }
+            None => break,
+        }
+    }
+    if *cuts.last().unwrap_or(&0) < block.len() {
+        cuts.push(block.len());
+    }
+    thread_local! {
+        /// The normaliser's buffers, kept by each thread from block to block: fresh ones would
+        /// be fresh pages, zeroed by the kernel, every time.
+        static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const {
+            std::cell::RefCell::new((Vec::new(), Vec::new()))
+        };
+    }
+    cuts.par_windows(2)
+        .map(|w| {
+            BUFFERS.with_borrow_mut(|(buf, scratch)| {
+                let piece = &block[w[0]..w[1]];
+                let mut lines = spare.take();
+                let mut start = 0;
+                let mut push = |start: usize, end: usize| {
+                    let hash = line_hash(&piece[start..end], mode, buf, scratch);
+                    lines.push((w[0] + start, w[0] + end, hash));
+                };
+                for nl in memchr::memchr_iter(b'\n', piece) {
+                    push(start, nl);
+                    start = nl + 1;
+                }
+                if start < piece.len() {
+                    push(start, piece.len());
+                }
+                lines
+            })
         })
         .collect()
+}
+
+/// Line lists handed back after a block is decided, for the next block's pieces: memory that
+/// is freed and allocated anew comes back as fresh pages the kernel must zero.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<Line>>>);
+
+impl Spare {
+    fn take(&self) -> Vec<Line> {
+        let mut lines = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut spare| spare.pop())
+            .unwrap_or_default();
+        lines.clear();
+        lines
+    }
+
+    fn give(&self, lists: Vec<Vec<Line>>) {
+        if let Ok(mut spare) = self.0.lock() {
+            spare.extend(lists);
+        }
+    }
+}
+
+/// The map's key is already a good hash: its low half is used as it is.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u128(&mut self, i: u128) {
+        self.0 = i as u64;
+    }
 }
 
 /// The `text` of a JSONL line. Fast path: a top-level `"text"` string without escapes is
@@ -172,6 +261,17 @@ fn text_field(line: &[u8]) -> Option<(&[u8], bool)> {
 
 /// [`text_field`] as a byte range of the line.
 fn text_span(line: &[u8]) -> Option<(usize, usize, bool)> {
+    let (start, end, escaped) = field_span(line, b"text")?;
+    if line.get(start) != Some(&b'"') {
+        return None;
+    }
+    Some((start + 1, end - 1, escaped))
+}
+
+/// Where the value of the top-level `key` of a JSON object line starts and ends, and whether it
+/// is a string with escapes. `None` when the line is not that simple or has no such key
+/// (serde_json then decides).
+fn field_span(line: &[u8], key: &[u8]) -> Option<(usize, usize, bool)> {
     let mut i = skip_ws(line, 0);
     if line.get(i) != Some(&b'{') {
         return None;
@@ -183,20 +283,21 @@ fn text_span(line: &[u8]) -> Option<(usize, usize, bool)> {
             return None;
         }
         let (key_end, key_escaped) = string_end(line, i)?;
-        let key = &line[i + 1..key_end - 1];
+        let this = &line[i + 1..key_end - 1];
         i = skip_ws(line, key_end);
         if line.get(i) != Some(&b':') {
             return None;
         }
         i = skip_ws(line, i + 1);
-        if key == b"text" && !key_escaped {
-            if line.get(i) != Some(&b'"') {
-                return None;
-            }
-            let (end, escaped) = string_end(line, i)?;
-            return Some((i + 1, end - 1, escaped));
+        let (end, escaped) = if line.get(i) == Some(&b'"') {
+            string_end(line, i)?
+        } else {
+            (value_end(line, i)?, false)
+        };
+        if this == key && !key_escaped {
+            return Some((i, end, escaped));
         }
-        i = skip_ws(line, value_end(line, i)?);
+        i = skip_ws(line, end);
         match line.get(i) {
             Some(b',') => i += 1,
             _ => return None,
@@ -214,23 +315,11 @@ pub enum Match {
     Raw,
 }
 
-/// Line spans of `block` (without their newlines).
-fn line_spans(block: &[u8], out: &mut Vec<(usize, usize)>) {
-    out.clear();
-    let mut start = 0;
-    for nl in memchr::memchr_iter(b'\n', block) {
-        out.push((start, nl));
-        start = nl + 1;
-    }
-    if start < block.len() {
-        out.push((start, block.len()));
-    }
-}
-
-/// Streams `path` in blocks cut at line ends, calling `each(block, line spans)`.
+/// Streams `path` in blocks cut at line ends, calling `each(block)`: for a file that cannot be
+/// mapped.
 fn for_each_block(
     path: &Path,
-    mut each: impl FnMut(&[u8], &[(usize, usize)]) -> Result<(), CleanError>,
+    mut each: impl FnMut(&[u8]) -> Result<(), CleanError>,
 ) -> Result<(), CleanError> {
     let io = |source| {
         CleanError::Read(crate::core::corpus::read::ReadError::Io {
@@ -240,7 +329,6 @@ fn for_each_block(
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
     let mut block: Vec<u8> = Vec::with_capacity(BLOCK + (1 << 20));
-    let mut spans = Vec::new();
     let mut carry: Vec<u8> = Vec::new();
     loop {
         block.clear();
@@ -275,60 +363,137 @@ fn for_each_block(
         };
         carry.extend_from_slice(&block[cut..]);
         block.truncate(cut);
-        line_spans(&block, &mut spans);
-        each(&block, &spans)?;
+        each(&block)?;
         if at_end && carry.is_empty() {
             return Ok(());
         }
     }
 }
 
-/// A block of whole lines read ahead by the reader thread.
-struct Block {
-    input: usize,
-    /// Byte offset of the block in its file.
-    offset: u64,
-    bytes: Vec<u8>,
-    spans: Vec<(usize, usize)>,
-}
-
-/// Reads every input in blocks on a named thread, one block ahead of the hashing.
-fn spawn_reader(
+/// What the pass has decided so far.
+struct Decider {
     inputs: Vec<PathBuf>,
-    tx: crossbeam_channel::Sender<Result<Block, CleanError>>,
-) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new()
-        .name("dezgah-exact-reader".into())
-        .spawn(move || {
-            for (n, input) in inputs.iter().enumerate() {
-                let mut offset = 0u64;
-                let result = for_each_block(input, |bytes, spans| {
-                    let block = Block {
-                        input: n,
-                        offset,
-                        bytes: bytes.to_vec(),
-                        spans: spans.to_vec(),
-                    };
-                    offset += bytes.len() as u64;
-                    tx.send(Ok(block)).map_err(|_| CleanError::Cancelled {
-                        path: input.clone(),
-                    })
-                });
-                if let Err(e) = result {
-                    let _ = tx.send(Err(e));
-                    return;
-                }
-            }
-        })
+    out: Option<crate::core::corpus::write::JsonlSink>,
+    /// First occurrence of each normalised text: its document number, input and line offset
+    /// (to read its id back if a copy turns up).
+    first_of: HashMap<u128, (u32, u32, u64), std::hash::BuildHasherDefault<Prehashed>>,
+    /// Removed documents grouped by the one kept: kept doc → (its place, removed ids).
+    groups: std::collections::BTreeMap<u32, ((u32, u64), Vec<serde_json::Value>)>,
+    problems: Vec<LineError>,
+    line_nos: Vec<u64>,
+    documents: u32,
+    kept: usize,
+    write_secs: f64,
 }
 
-/// Exact deduplication of JSONL files whose text is in the `text` field, in one pass: a reader
-/// thread reads ahead, all cores hash a block, and its kept lines are written in order.
+impl Decider {
+    /// Decides the lines of one block (at `offset` of input `input`) in order, and writes each
+    /// run of kept lines to the output in one piece.
+    fn block(
+        &mut self,
+        input: usize,
+        offset: u64,
+        bytes: &[u8],
+        lines: &[Vec<Line>],
+    ) -> Result<(), CleanError> {
+        // The kept lines not yet written: from the start of the first to the end of the last.
+        let mut run: Option<(usize, usize)> = None;
+        for &(start, end, hash) in lines.iter().flatten() {
+            let line_no = &mut self.line_nos[input];
+            *line_no += 1;
+            let line = &bytes[start..end];
+            let kept = match hash {
+                None => {
+                    if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                        self.problems.push(LineError {
+                            path: self.inputs[input].clone(),
+                            line: *line_no,
+                            message: "not a JSON object with a string \"text\"".into(),
+                        });
+                    }
+                    false
+                }
+                Some(hash) => {
+                    let doc = self.documents;
+                    self.documents += 1;
+                    let place = (doc, input as u32, offset + start as u64);
+                    let (original, first_input, first_offset) =
+                        *self.first_of.entry(hash).or_insert(place);
+                    if original == doc {
+                        self.kept += 1;
+                        true
+                    } else {
+                        let id = id_of(line).unwrap_or_else(|| (doc + 1).into());
+                        self.groups
+                            .entry(original)
+                            .or_insert_with(|| ((first_input, first_offset), Vec::new()))
+                            .1
+                            .push(id);
+                        false
+                    }
+                }
+            };
+            run = match (kept, run) {
+                (true, Some((from, _))) => Some((from, end)),
+                (true, None) => Some((start, end)),
+                (false, Some(span)) => {
+                    self.write(&bytes[span.0..span.1])?;
+                    None
+                }
+                (false, None) => None,
+            };
+        }
+        if let Some((from, to)) = run {
+            self.write(&bytes[from..to])?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, lines: &[u8]) -> Result<(), CleanError> {
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        out.write_raw_line(lines)?;
+        self.write_secs += started.elapsed().as_secs_f64();
+        Ok(())
+    }
+}
+
+/// Maps `path` when it is a regular file (a read-only view of its pages, no copy).
+#[allow(unsafe_code)]
+fn map(path: &Path) -> Option<memmap2::Mmap> {
+    let file = std::fs::File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    // SAFETY: the map is only read. Were the file changed by another process while mapped, the
+    // bytes read could change under us (or the process get SIGBUS if it shrank); that is the
+    // usual trade of mapped reading, made here for speed on multi-gigabyte corpora.
+    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()
+}
+
+/// Exact deduplication of JSONL files whose text is in the `text` field, in one pass: each file
+/// is mapped (or, failing that, read in blocks), all cores hash its lines, and the first of each
+/// text is kept, its line copied to the output byte for byte. Without an output only the
+/// duplicates are found (the report).
 pub fn exact_dedup_jsonl(
     inputs: &[PathBuf],
-    output: &Path,
+    output: Option<&Path>,
     mode: Match,
     ctx: Option<&JobCtx>,
+) -> Result<(ExactReport, Vec<LineError>), CleanError> {
+    exact_dedup_sized(inputs, output, mode, ctx, (SEGMENT, PIECE))
+}
+
+/// [`exact_dedup_jsonl`] with the segment and piece sizes of mapped files given (small ones in
+/// tests, to cross many of their borders).
+fn exact_dedup_sized(
+    inputs: &[PathBuf],
+    output: Option<&Path>,
+    mode: Match,
+    ctx: Option<&JobCtx>,
+    sizes: (usize, usize),
 ) -> Result<(ExactReport, Vec<LineError>), CleanError> {
     let started = std::time::Instant::now();
     let total: u64 = inputs
@@ -337,98 +502,133 @@ pub fn exact_dedup_jsonl(
         .map(|m| m.len())
         .sum();
     let cancelled = || ctx.is_some_and(JobCtx::is_cancelled);
-    let write_err = |source| CleanError::Write {
-        path: output.to_owned(),
-        source,
+    let mut decider = Decider {
+        inputs: inputs.to_vec(),
+        out: output
+            .map(crate::core::corpus::write::JsonlSink::create)
+            .transpose()?,
+        // Sized for documents of a kilobyte and more up front: growing it means rehashing.
+        first_of: HashMap::with_capacity_and_hasher(
+            (total / 1024).min(1 << 24) as usize,
+            std::hash::BuildHasherDefault::default(),
+        ),
+        groups: std::collections::BTreeMap::new(),
+        problems: Vec::new(),
+        line_nos: vec![0; inputs.len()],
+        documents: 0,
+        kept: 0,
+        write_secs: 0.0,
     };
-    let mut out = crate::core::corpus::write::JsonlSink::create(output)?;
-
-    let (tx, rx) = crossbeam_channel::bounded::<Result<Block, CleanError>>(1);
-    let reader = spawn_reader(inputs.to_vec(), tx).map_err(write_err)?;
-    // First occurrence of each normalised text: its document number, input and line offset
-    // (to read its id back if a copy turns up).
-    let mut first_of: HashMap<u128, (u32, u32, u64)> = HashMap::new();
-    // Removed documents grouped by the one kept: kept doc → (its place, removed ids).
-    let mut groups: std::collections::BTreeMap<u32, ((u32, u64), Vec<serde_json::Value>)> =
-        std::collections::BTreeMap::new();
-    let mut problems = Vec::new();
-    let mut line_nos = vec![0u64; inputs.len()];
-    let (mut documents, mut kept) = (0u32, 0usize);
     let mut done = 0u64;
-    for block in rx {
-        let block = block?;
-        let hashes = hash_lines(&block.bytes, &block.spans, mode);
-        for (&(start, end), hash) in block.spans.iter().zip(hashes) {
-            let line_no = &mut line_nos[block.input];
-            *line_no += 1;
-            let line = &block.bytes[start..end];
-            let Some(hash) = hash else {
-                if line.iter().any(|b| !b.is_ascii_whitespace()) {
-                    problems.push(LineError {
-                        path: inputs[block.input].clone(),
-                        line: *line_no,
-                        message: "not a JSON object with a string \"text\"".into(),
-                    });
-                }
-                continue;
-            };
-            let doc = documents;
-            documents += 1;
-            let place = (doc, block.input as u32, block.offset + start as u64);
-            let (original, input, offset) = *first_of.entry(hash).or_insert(place);
-            if original == doc {
-                out.write_raw_line(line)?;
-                kept += 1;
-            } else {
-                let id = id_of(line).unwrap_or_else(|| (doc + 1).into());
-                groups
-                    .entry(original)
-                    .or_insert_with(|| ((input, offset), Vec::new()))
-                    .1
-                    .push(id);
-            }
-        }
-        done += block.bytes.len() as u64;
+    let mut step = |bytes: u64| {
+        done += bytes;
         if let Some(ctx) = ctx {
             ctx.progress(done, Some(total));
         }
         if cancelled() {
-            drop(reader);
             return Err(CleanError::Cancelled {
-                path: output.to_owned(),
+                path: output
+                    .or(inputs.first().map(PathBuf::as_path))
+                    .unwrap_or(Path::new(""))
+                    .to_owned(),
             });
         }
+        Ok(())
+    };
+    let spare = Spare::default();
+    // Kept to the end: the ids of kept documents are read back from them.
+    let mut maps = Vec::with_capacity(inputs.len());
+    for (n, input) in inputs.iter().enumerate() {
+        maps.push(map(input));
+        let Some(map) = maps[n].as_deref() else {
+            let mut offset = 0u64;
+            for_each_block(input, |bytes| {
+                let lines = hash_block(bytes, mode, &spare, PIECE);
+                decider.block(n, offset, bytes, &lines)?;
+                spare.give(lines);
+                offset += bytes.len() as u64;
+                step(bytes.len() as u64)
+            })?;
+            continue;
+        };
+        // Segments cut at line ends; a line longer than a segment stays whole.
+        let mut segments = Vec::new();
+        let mut offset = 0usize;
+        while offset < map.len() {
+            let end = if offset + sizes.0 >= map.len() {
+                map.len()
+            } else {
+                memchr::memchr(b'\n', &map[offset + sizes.0..])
+                    .map_or(map.len(), |j| offset + sizes.0 + j + 1)
+            };
+            segments.push(offset..end);
+            offset = end;
+        }
+        // Each segment is decided (in order, on one thread) while the next is hashed.
+        let mut hashed: Option<(std::ops::Range<usize>, Vec<Vec<Line>>)> = None;
+        for range in segments.into_iter().map(Some).chain([None]) {
+            let (next, outcome) = rayon::join(
+                || range.map(|r| (r.clone(), hash_block(&map[r], mode, &spare, sizes.1))),
+                || match hashed.take() {
+                    Some((r, lines)) => {
+                        let result = decider.block(n, r.start as u64, &map[r.clone()], &lines);
+                        spare.give(lines);
+                        result.map(|()| r.len() as u64)
+                    }
+                    None => Ok(0),
+                },
+            );
+            step(outcome?)?;
+            hashed = next;
+        }
     }
-    let _ = reader.join();
+    let Decider {
+        out,
+        first_of,
+        groups,
+        problems,
+        documents,
+        kept,
+        write_secs,
+        ..
+    } = decider;
     drop(first_of);
     let hash_secs = started.elapsed().as_secs_f64();
-    out.finish()?;
+    if let Some(out) = out {
+        out.finish()?;
+    }
 
     // The ids of the kept documents that had copies, read back from their lines.
     let mut files: Vec<Option<std::fs::File>> = inputs.iter().map(|_| None).collect();
     let mut clusters = Vec::with_capacity(groups.len());
     for (original, ((input, offset), removed)) in groups {
-        let file = &mut files[input as usize];
-        if file.is_none() {
-            *file = std::fs::File::open(&inputs[input as usize]).ok();
-        }
-        let id = file
-            .as_mut()
-            .and_then(|f| read_line_at(f, offset))
-            .and_then(|line| id_of(&line))
-            .unwrap_or_else(|| (original + 1).into());
+        let input = input as usize;
+        let id = if let Some(map) = &maps[input] {
+            map.get(offset as usize..)
+                .and_then(|rest| rest.split(|&b| b == b'\n').next())
+                .and_then(id_of)
+        } else {
+            let file = &mut files[input];
+            if file.is_none() {
+                *file = std::fs::File::open(&inputs[input]).ok();
+            }
+            file.as_mut()
+                .and_then(|f| read_line_at(f, offset))
+                .and_then(|line| id_of(&line))
+        };
         clusters.push(crate::core::corpus::dedup::ClusterIds {
-            kept: id,
+            kept: id.unwrap_or_else(|| (original + 1).into()),
             removed,
             exact: true,
         });
     }
     let total_secs = started.elapsed().as_secs_f64();
     let documents = documents as usize;
+    let megabytes = total as f64 / 1e6;
     let report = ExactReport {
         matching: mode,
         inputs: inputs.to_vec(),
-        output: output.to_owned(),
+        output: output.map(Path::to_path_buf),
         documents_in: documents,
         documents_out: kept,
         removed: documents - kept,
@@ -436,14 +636,22 @@ pub fn exact_dedup_jsonl(
         bytes: total,
         clusters,
         hash_secs,
+        write_secs,
         total_secs,
-        hash_mb_per_s: total as f64 / 1e6 / hash_secs.max(1e-9),
+        hash_mb_per_s: megabytes / hash_secs.max(1e-9),
+        decide_mb_per_s: megabytes / (hash_secs - write_secs).max(1e-9),
     };
     Ok((report, problems))
 }
 
 /// The `id` of a JSONL line, if it has one.
 fn id_of(line: &[u8]) -> Option<serde_json::Value> {
+    // Fast: parse only the id's value, found by scanning the line.
+    if let Some((start, end, _)) = field_span(line, b"id")
+        && let Ok(id) = serde_json::from_slice::<serde_json::Value>(&line[start..end])
+    {
+        return Some(id).filter(|id| !id.is_null());
+    }
     serde_json::from_slice::<IdOnly>(line)
         .ok()
         .map(|r| r.id)
@@ -513,11 +721,12 @@ mod tests {
         .expect("write");
         let out = dir.path().join("out.jsonl");
         let (report, _) =
-            exact_dedup_jsonl(std::slice::from_ref(&input), &out, Match::Raw, None).expect("raw");
+            exact_dedup_jsonl(std::slice::from_ref(&input), Some(&out), Match::Raw, None)
+                .expect("raw");
         assert_eq!(report.documents_out, 2);
         assert_eq!(report.clusters[0].removed, vec![serde_json::json!(2)]);
         let (report, _) =
-            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("normalised");
+            exact_dedup_jsonl(&[input], Some(&out), Match::Normalised, None).expect("normalised");
         assert_eq!(report.documents_out, 1);
     }
 
@@ -539,7 +748,7 @@ mod tests {
         .expect("write");
         let out = dir.path().join("out.jsonl");
         let (report, problems) =
-            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("dedup");
+            exact_dedup_jsonl(&[input], Some(&out), Match::Normalised, None).expect("dedup");
         assert_eq!((report.documents_in, report.documents_out), (4, 2));
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].line, 3);
@@ -555,6 +764,63 @@ mod tests {
     }
 
     #[test]
+    fn small_segments_and_pieces_decide_the_same_and_finding_alone_writes_nothing() {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("in.jsonl");
+        let mut data = String::new();
+        for i in 0..400 {
+            // Every fifth document repeats an earlier one in other case and punctuation.
+            let text = if i % 5 == 4 {
+                format!("SƏNƏD, NÖMRƏ {}!", (i * 7) % 60)
+            } else {
+                format!("sənəd nömrə {}", i % 60 + (i / 60) * 1000)
+            };
+            writeln!(data, "{{\"id\": {i}, \"text\": \"{text}\"}}").expect("write");
+        }
+        std::fs::write(&input, &data).expect("write");
+        let whole = dir.path().join("whole.jsonl");
+        let (expected, _) = exact_dedup_jsonl(
+            std::slice::from_ref(&input),
+            Some(&whole),
+            Match::Normalised,
+            None,
+        )
+        .expect("whole");
+        assert!(expected.removed > 50, "{}", expected.removed);
+        for sizes in [(100, 40), (1000, 1), (37, 5000)] {
+            let out = dir.path().join("small.jsonl");
+            let (report, _) = exact_dedup_sized(
+                std::slice::from_ref(&input),
+                Some(&out),
+                Match::Normalised,
+                None,
+                sizes,
+            )
+            .expect("small");
+            assert_eq!(report.removed, expected.removed, "{sizes:?}");
+            assert_eq!(
+                serde_json::to_value(&report.clusters).expect("json"),
+                serde_json::to_value(&expected.clusters).expect("json"),
+                "{sizes:?}"
+            );
+            assert_eq!(
+                std::fs::read(&out).expect("out"),
+                std::fs::read(&whole).expect("whole"),
+                "{sizes:?}"
+            );
+        }
+        let before: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+        let (found, _) = exact_dedup_jsonl(&[input], None, Match::Normalised, None).expect("find");
+        assert_eq!(found.removed, expected.removed);
+        assert_eq!(found.output, None);
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("dir").count(),
+            before.len()
+        );
+    }
+
+    #[test]
     fn a_file_without_a_final_newline_is_read_whole_across_tasks() {
         let dir = tempfile::tempdir().expect("tempdir");
         let input = dir.path().join("in.jsonl");
@@ -565,15 +831,16 @@ mod tests {
         data.pop();
         std::fs::write(&input, &data).expect("write");
         let mut lines = 0;
-        for_each_block(&input, |_, spans| {
-            lines += spans.len();
+        for_each_block(&input, |bytes| {
+            let lists = hash_block(bytes, Match::Normalised, &Spare::default(), PIECE);
+            lines += lists.iter().map(Vec::len).sum::<usize>();
             Ok(())
         })
         .expect("blocks");
         assert_eq!(lines, 3000);
         let out = dir.path().join("out.jsonl");
         let (report, _) =
-            exact_dedup_jsonl(&[input], &out, Match::Normalised, None).expect("dedup");
+            exact_dedup_jsonl(&[input], Some(&out), Match::Normalised, None).expect("dedup");
         assert_eq!(report.documents_out, 1000);
     }
 }

@@ -17,4 +17,5 @@ pub mod split_words;
 pub mod stats;
 pub mod text;
 pub mod tokens;
+pub mod wide;
 pub mod write;
