@@ -204,13 +204,12 @@ pub fn build_shards(
     let mut documents = 0u64;
     let mut read_bytes = 0u64;
     let mut batch: Vec<String> = Vec::with_capacity(1024);
+    let fast = crate::core::tokenizer::fast::Fast::new(tokenizer);
     let mut flush = |batch: &mut Vec<String>, documents: &mut u64| -> Result<(), TrainError> {
         let encoded: Result<Vec<Vec<u32>>, String> = batch
             .par_iter()
             .map(|t| {
-                tokenizer
-                    .encode(t.as_str(), false)
-                    .map(|e| e.get_ids().to_vec())
+                crate::core::tokenizer::ids_of(tokenizer, fast.as_ref(), t)
                     .map_err(|e| e.to_string())
             })
             .collect();
