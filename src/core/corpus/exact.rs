@@ -463,14 +463,25 @@ impl Decider {
 /// Maps `path` when it is a regular file (a read-only view of its pages, no copy).
 #[allow(unsafe_code)]
 fn map(path: &Path) -> Option<memmap2::Mmap> {
+    /// Files up to this size are read into the map at once (fewer page faults); larger ones
+    /// page in as the pass reaches them, so a file beyond memory is never held whole.
+    const POPULATE: u64 = 1 << 30;
     let file = std::fs::File::open(path).ok()?;
-    if !file.metadata().ok()?.is_file() {
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() {
         return None;
+    }
+    let mut options = memmap2::MmapOptions::new();
+    if meta.len() <= POPULATE {
+        options.populate();
     }
     // SAFETY: the map is only read. Were the file changed by another process while mapped, the
     // bytes read could change under us (or the process get SIGBUS if it shrank); that is the
     // usual trade of mapped reading, made here for speed on multi-gigabyte corpora.
-    unsafe { memmap2::MmapOptions::new().populate().map(&file) }.ok()
+    let map = unsafe { options.map(&file) }.ok()?;
+    // Read once, front to back: the kernel reads ahead and may drop pages behind.
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
 }
 
 /// Exact deduplication of JSONL files whose text is in the `text` field, in one pass: each file
