@@ -63,7 +63,7 @@ pub fn normalise(text: &str) -> String {
 }
 
 /// What [`normalise`] does to one ASCII byte: its lower case, or 0 for a separator.
-const ASCII_NORMAL: [u8; 128] = {
+pub(super) const ASCII_NORMAL: [u8; 128] = {
     let mut table = [0u8; 128];
     let mut b = 0;
     while b < 128 {

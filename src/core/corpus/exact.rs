@@ -39,14 +39,10 @@ pub struct ExactReport {
     pub clusters: Vec<crate::core::corpus::dedup::ClusterIds>,
     /// The pass over the input: reading, hashing, deciding and writing the kept lines.
     pub hash_secs: f64,
-    /// Of `hash_secs`, the time spent handing kept lines to the output file.
-    pub write_secs: f64,
     pub total_secs: f64,
     /// Input megabytes per second of the pass (everything but the final sync and the report's
     /// ids).
     pub hash_mb_per_s: f64,
-    /// Input megabytes per second of deciding alone: the pass without its writes.
-    pub decide_mb_per_s: f64,
 }
 
 #[derive(serde::Deserialize)]
@@ -383,7 +379,6 @@ struct Decider {
     line_nos: Vec<u64>,
     documents: u32,
     kept: usize,
-    write_secs: f64,
 }
 
 impl Decider {
@@ -450,13 +445,10 @@ impl Decider {
     }
 
     fn write(&mut self, lines: &[u8]) -> Result<(), CleanError> {
-        let Some(out) = &mut self.out else {
-            return Ok(());
-        };
-        let started = std::time::Instant::now();
-        out.write_raw_line(lines)?;
-        self.write_secs += started.elapsed().as_secs_f64();
-        Ok(())
+        match &mut self.out {
+            Some(out) => out.write_raw_line(lines),
+            None => Ok(()),
+        }
     }
 }
 
@@ -528,7 +520,6 @@ fn exact_dedup_sized(
         line_nos: vec![0; inputs.len()],
         documents: 0,
         kept: 0,
-        write_secs: 0.0,
     };
     let mut done = 0u64;
     let mut step = |bytes: u64| {
@@ -600,7 +591,6 @@ fn exact_dedup_sized(
         problems,
         documents,
         kept,
-        write_secs,
         ..
     } = decider;
     drop(first_of);
@@ -647,10 +637,8 @@ fn exact_dedup_sized(
         bytes: total,
         clusters,
         hash_secs,
-        write_secs,
         total_secs,
         hash_mb_per_s: megabytes / hash_secs.max(1e-9),
-        decide_mb_per_s: megabytes / (hash_secs - write_secs).max(1e-9),
     };
     Ok((report, problems))
 }

@@ -15,23 +15,7 @@
 //! check.
 #![allow(unsafe_code)]
 
-/// What `normalise` does to an ASCII byte: its lower case, or 0 for a separator.
-const ASCII_NORMAL: [u8; 128] = {
-    let mut table = [0u8; 128];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        table[b] = if c.is_ascii_digit() || c.is_ascii_lowercase() {
-            c
-        } else if c.is_ascii_uppercase() {
-            c.to_ascii_lowercase()
-        } else {
-            0
-        };
-        b += 1;
-    }
-    table
-};
+use super::dedup::ASCII_NORMAL;
 
 /// Bytes the output buffer needs for `len` input bytes: lower-casing grows a character at most
 /// threefold, and the vector path writes 8 bytes past its end.
