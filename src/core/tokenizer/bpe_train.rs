@@ -44,13 +44,23 @@ impl PartialOrd for Merge {
 
 /// Word counts kept across batches: each parallel task takes one, counts its documents into
 /// it and gives it back, so counts are merged once at the end rather than after every batch.
-type Counts = MixMap<Vec<u8>, u64>;
+pub(super) type Counts = MixMap<Vec<u8>, u64>;
+
+/// How documents are cut into words before counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Split {
+    /// The GPT-2 pattern of byte-level BPE.
+    Gpt2,
+    /// Metaspace (`▁` before each word), as Unigram pipelines cut.
+    Metaspace,
+}
 
 /// Counts the pre-tokenized words (as raw UTF-8 bytes) of a batch of documents into `pool`.
-fn count_words(
+pub(super) fn count_words(
     texts: &[String],
     norm: Norm,
     normalizer: Option<&tokenizers::NormalizerWrapper>,
+    split: Split,
     pool: &std::sync::Mutex<Vec<Counts>>,
 ) {
     texts.par_chunks(256).for_each(|chunk| {
@@ -60,6 +70,7 @@ fn count_words(
             .and_then(|mut p| p.pop())
             .unwrap_or_default();
         let mut normalised = String::new();
+        let mut word = Vec::new();
         for text in chunk {
             if !fast::normalise_with(norm, text, &mut normalised) {
                 // Characters NFC may change: the crate's own normaliser.
@@ -69,19 +80,45 @@ fn count_words(
                 }
                 n.get().clone_into(&mut normalised);
             }
-            fast::gpt2_words(&normalised, |w| {
-                if let Some(c) = counts.get_mut(w.as_bytes()) {
+            let mut count = |w: &[u8]| {
+                if let Some(c) = counts.get_mut(w) {
                     *c += 1;
                 } else {
-                    counts.insert(w.as_bytes().to_vec(), 1);
+                    counts.insert(w.to_vec(), 1);
                 }
                 true
-            });
+            };
+            match split {
+                Split::Gpt2 => {
+                    fast::gpt2_words(&normalised, |w| count(w.as_bytes()));
+                }
+                Split::Metaspace => {
+                    fast::metaspace_words(&normalised, &mut word, count);
+                }
+            }
         }
         if let Ok(mut p) = pool.lock() {
             p.push(counts);
         }
     });
+}
+
+/// Merges the per-task word counts of [`count_words`] into one map (the largest takes in the
+/// others).
+pub(super) fn merge_counts(pool: std::sync::Mutex<Vec<Counts>>) -> Counts {
+    let mut maps = pool.into_inner().unwrap_or_default();
+    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    let mut counts = if maps.is_empty() {
+        MixMap::default()
+    } else {
+        maps.swap_remove(0)
+    };
+    for map in maps {
+        for (w, c) in map {
+            *counts.entry(w).or_default() += c;
+        }
+    }
+    counts
 }
 
 /// Merges `(a, b)` into `new` throughout `word`, left to right, and lists the pair counts that
@@ -127,24 +164,18 @@ pub(super) fn train(
     let cancelled = || ctx.is_some_and(JobCtx::is_cancelled);
     let pool = std::sync::Mutex::new(Vec::new());
     for batch in batches {
-        count_words(&batch, settings.norm, settings.normalizer.as_ref(), &pool);
+        count_words(
+            &batch,
+            settings.norm,
+            settings.normalizer.as_ref(),
+            Split::Gpt2,
+            &pool,
+        );
         if cancelled() {
             return Err(TokenizerError::Cancelled);
         }
     }
-    // The largest map takes in the others.
-    let mut maps = pool.into_inner().unwrap_or_default();
-    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
-    let mut counts = if maps.is_empty() {
-        MixMap::default()
-    } else {
-        maps.swap_remove(0)
-    };
-    for map in maps {
-        for (w, c) in map {
-            *counts.entry(w).or_default() += c;
-        }
-    }
+    let counts = merge_counts(pool);
 
     // Special tokens, then the alphabet (all 256 byte characters) by code point.
     let mut id_to_word: Vec<String> = Vec::new();
