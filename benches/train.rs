@@ -38,12 +38,19 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+#[allow(unsafe_code)]
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
+    let dtype = arg(&args, "--dtype").unwrap_or_else(|| "f32".into());
+    // As the binary does for a CPU f32 run.
+    if dtype == "f32" {
+        // SAFETY: no other thread exists yet.
+        unsafe { dezgah::core::model::set_cpu_defaults() };
+        dezgah::core::model::join_compute_pool();
+    }
     if args.iter().any(|a| a == "--split") {
         return split();
     }
-    let dtype = arg(&args, "--dtype").unwrap_or_else(|| "f32".into());
     // `cargo bench` passes --bench; `cargo test --all-targets` runs a two-step smoke test.
     let benching = args.iter().any(|a| a == "--bench");
     let steps: usize =

@@ -4,16 +4,24 @@ use std::process::ExitCode;
 
 use clap::Parser as _;
 use dezgah::app::{DezgahApp, StartOptions};
-use dezgah::cli::Cli;
+use dezgah::cli::{Cli, Commands};
 
 /// Training allocates and frees parameter-sized buffers every step; mimalloc reuses them where
 /// glibc's allocator returns them to the kernel and faults fresh zeroed pages back in.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[allow(unsafe_code)]
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = Cli::parse();
+    if let Some(Commands::Train(args)) = &cli.command
+        && dezgah::cli::train::is_cpu_f32(args)
+    {
+        // SAFETY: nothing so far has started a thread (parsing and reading a config do not).
+        unsafe { dezgah::core::model::set_cpu_defaults() };
+        dezgah::core::model::join_compute_pool();
+    }
     let result = match &cli.command {
         Some(command) => dezgah::cli::run(&cli, command),
         None => run_gui(&cli),

@@ -6,7 +6,7 @@ mod export;
 mod prefs;
 mod rag;
 mod sft;
-mod train;
+pub mod train;
 
 use std::path::{Path, PathBuf};
 

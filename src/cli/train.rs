@@ -234,6 +234,34 @@ fn print_event(event: &Event) {
     }
 }
 
+/// Whether the run these arguments start or resume computes in f32 on the CPU, the case the
+/// process-wide CPU settings of [`crate::core::model::set_cpu_defaults`] were measured for (in
+/// bf16 on a CPU without bf16 they cost time). Unreadable configurations say no; the run itself
+/// reports them.
+pub fn is_cpu_f32(args: &TrainArgs) -> bool {
+    let from_file = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| RunConfig::from_toml(&text, path).ok())
+            .map(|cfg| (cfg.device, cfg.dtype))
+    };
+    let setting = if let Some(dir) = &args.resume {
+        from_file(&dir.join("config.toml"))
+    } else if let Some(path) = &args.config {
+        from_file(path)
+    } else {
+        args.stage.as_ref().map(|stage| match stage {
+            TrainStage::Pretrain(a)
+            | TrainStage::Continue(a)
+            | TrainStage::Sft(a)
+            | TrainStage::Dpo(a) => (a.device.clone(), a.dtype.clone()),
+        })
+    };
+    setting.is_some_and(|(device, dtype)| {
+        matches!(device.trim(), "" | "cpu") && matches!(dtype.trim(), "" | "f32")
+    })
+}
+
 pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let stop = stop_flag()?;
     let mut sink = |e: &Event| print_event(e);

@@ -496,6 +496,23 @@ impl Llama {
         Ok((loss, aux))
     }
 
+    /// [`Self::loss`] for a training step: on CPU in f32 the head and cross-entropy run as one
+    /// op that computes its gradients in the forward pass (see [`super::lm_head`]), so call it
+    /// only when a backward pass follows.
+    pub fn train_loss(&self, ids: &Tensor, targets: &[u32]) -> Result<(Tensor, Option<Tensor>)> {
+        let (hidden, aux) = self.hidden(ids, None, false)?;
+        if !super::lm_head::usable(&hidden, &self.lm_head) {
+            return self.loss(ids, targets);
+        }
+        let rows = hidden.dim(0)?;
+        if targets.len() != rows {
+            candle_core::bail!("{} targets for {rows} positions", targets.len());
+        }
+        let block = (LOGITS_BLOCK_ELEMS / self.config.vocab_size.max(1)).clamp(1, rows.max(1));
+        let loss = super::lm_head::loss(&hidden, &self.lm_head, targets, block)?;
+        Ok((loss, aux))
+    }
+
     /// The final normalised hidden states (rows, width) and the MoE balance loss.
     fn hidden(
         &self,

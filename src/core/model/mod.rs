@@ -12,6 +12,7 @@
 pub mod config;
 pub mod generate;
 pub mod llama;
+pub mod lm_head;
 pub mod ops;
 pub mod rng;
 
@@ -19,6 +20,48 @@ pub use config::{ModelConfig, Preset};
 pub use llama::{KvCache, Llama, LoraConfig, Weights};
 
 use candle_core::{DType, Device};
+
+/// Machines with at most this many threads run candle's element-wise ops on one thread.
+const SMALL_MACHINE_THREADS: usize = 4;
+
+/// Candle runs element-wise ops on its own pool of `CANDLE_NUM_THREADS − 1` workers, which spin
+/// for a while after each op, beside rayon's pool running the matmuls. On a small machine the
+/// spinning takes a core away from the matmul that follows: 7% of a training step on 2 cores,
+/// and training ran 5–8% faster with one thread for those ops (measured with the train
+/// benchmark). Larger machines keep candle's default; an explicit `CANDLE_NUM_THREADS` wins.
+///
+/// # Safety
+/// It may set an environment variable, so no other thread may exist yet (call it first in
+/// `main`).
+#[allow(unsafe_code)]
+pub unsafe fn set_cpu_defaults() {
+    let threads = std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1);
+    if std::env::var_os("CANDLE_NUM_THREADS").is_none() && threads <= SMALL_MACHINE_THREADS {
+        // SAFETY: the caller guarantees no other thread exists, so nothing reads the
+        // environment concurrently.
+        unsafe { std::env::set_var("CANDLE_NUM_THREADS", "1") };
+    }
+}
+
+/// Makes the calling thread worker 0 of rayon's global pool, so a training process runs exactly
+/// as many threads as cores: otherwise the thread driving the loop is one more, and while it runs
+/// the serial parts of a step the pool's idle workers spin and yield on the cores it needs
+/// (5% of a step in `sched_yield` on 2 cores). Call it before anything uses rayon; later calls
+/// do nothing.
+pub fn join_compute_pool() {
+    let built = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .thread_name(|i| format!("dezgah-compute-{i}"))
+        .build_global();
+    if let Err(e) = built {
+        log::debug!("rayon's pool was already set up: {e}");
+    }
+}
 
 /// Parses the device field of a run config: `cpu`, `cuda`, `cuda:N` or `metal`.
 pub fn device_from_name(name: &str) -> candle_core::Result<Device> {

@@ -248,14 +248,14 @@ fn rows_cols(l: &Layout) -> (usize, usize) {
 }
 
 /// Rows per rayon task, so tiny rows don't drown in scheduling overhead.
-fn min_rows(d: usize) -> usize {
+pub(super) fn min_rows(d: usize) -> usize {
     (4096 / d.max(1)).max(1)
 }
 
 /// Branch-free Cephes-style `exp` (about 1 ulp). Unlike libm `expf` it inlines, so the row
 /// loops vectorise. Inputs are clamped to the normal range; NaN propagates.
 #[inline]
-fn fast_exp(x: f32) -> f32 {
+pub(super) fn fast_exp(x: f32) -> f32 {
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
     // 1.5 * 2^23: adding it rounds to the nearest integer, which then sits in the low bits.
@@ -323,7 +323,7 @@ fn sum_exp(v: &[f32], m: f32) -> f32 {
     acc.iter().sum::<f32>() + rest.iter().map(|&x| fast_exp(x - m)).sum::<f32>()
 }
 
-fn log_sum_exp(row: &[f32]) -> f32 {
+pub(super) fn log_sum_exp(row: &[f32]) -> f32 {
     let m = row_max(row);
     m + sum_exp(row, m).ln()
 }

@@ -837,18 +837,23 @@ impl Trainer {
         out
     }
 
-    /// Loss of one batch of sequences through `model` (+ the MoE balance loss).
+    /// Loss of one batch of sequences through `model` (+ the MoE balance loss); `train`: a
+    /// backward pass follows (the head then computes its gradients as it goes).
     fn lm_loss(
         &self,
         ids: Vec<u32>,
         targets: &[u32],
         b: usize,
         t: usize,
+        train: bool,
     ) -> Result<(Tensor, Option<Tensor>), TrainError> {
         let input = self.ids_tensor(ids, b, t)?;
-        self.model
-            .loss(&input, targets)
-            .map_err(model_err("forward pass"))
+        if train {
+            self.model.train_loss(&input, targets)
+        } else {
+            self.model.loss(&input, targets)
+        }
+        .map_err(model_err("forward pass"))
     }
 
     /// Summed log-probabilities of each sequence's trained tokens: (rows) f32.
@@ -914,7 +919,7 @@ impl Trainer {
                 let mut total = 0.0;
                 for _ in 0..self.cfg.eval_batches.max(1) {
                     let (ids, targets) = data::window_batch(val, b, t, &mut rng)?;
-                    let (loss, _) = self.lm_loss(ids, &targets, b, t)?;
+                    let (loss, _) = self.lm_loss(ids, &targets, b, t, false)?;
                     total += f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
                 }
                 Ok(Some(total / self.cfg.eval_batches.max(1) as f64))
@@ -928,7 +933,7 @@ impl Trainer {
                     let refs: Vec<&Sequence> = chunk.iter().collect();
                     let n: usize = chunk.iter().map(Sequence::trained_tokens).sum();
                     let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
-                    let (loss, _) = self.lm_loss(ids, &targets, chunk.len(), t)?;
+                    let (loss, _) = self.lm_loss(ids, &targets, chunk.len(), t, false)?;
                     weighted +=
                         f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?) * n as f64;
                     count += n;
@@ -1300,7 +1305,7 @@ impl Trainer {
         let (b, t) = (self.cfg.optim.batch_size, self.cfg.optim.seq_len);
         if let Batches::Windows { train, .. } = &self.batches {
             let (ids, targets) = data::window_batch(train, b, t, &mut self.state.rng)?;
-            let (loss, aux) = self.lm_loss(ids, &targets, b, t)?;
+            let (loss, aux) = self.lm_loss(ids, &targets, b, t, true)?;
             return Ok((loss, aux, (b * t) as u64, None));
         }
         let seqs = self.next_sequences();
@@ -1312,7 +1317,7 @@ impl Trainer {
         let refs: Vec<&Sequence> = seqs.iter().collect();
         let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
         let tokens = seqs.iter().map(|s| s.ids.len() as u64).sum();
-        let (loss, aux) = self.lm_loss(ids, &targets, seqs.len(), t)?;
+        let (loss, aux) = self.lm_loss(ids, &targets, seqs.len(), t, true)?;
         Ok((loss, aux, tokens, None))
     }
 
