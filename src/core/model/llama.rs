@@ -462,6 +462,16 @@ impl Llama {
     /// × a 32k vocabulary would be 1 GB, and its gradient as much again.
     pub fn loss(&self, ids: &Tensor, targets: &[u32]) -> Result<(Tensor, Option<Tensor>)> {
         let (hidden, aux) = self.hidden(ids, None, false)?;
+        self.head_loss(&hidden, aux, targets)
+    }
+
+    /// The blockwise head and cross-entropy of [`Self::loss`] over given hidden states.
+    fn head_loss(
+        &self,
+        hidden: &Tensor,
+        aux: Option<Tensor>,
+        targets: &[u32],
+    ) -> Result<(Tensor, Option<Tensor>)> {
         let rows = hidden.dim(0)?;
         if targets.len() != rows {
             candle_core::bail!("{} targets for {rows} positions", targets.len());
@@ -502,7 +512,7 @@ impl Llama {
     pub fn train_loss(&self, ids: &Tensor, targets: &[u32]) -> Result<(Tensor, Option<Tensor>)> {
         let (hidden, aux) = self.hidden(ids, None, false)?;
         if !super::lm_head::usable(&hidden, &self.lm_head) {
-            return self.loss(ids, targets);
+            return self.head_loss(&hidden, aux, targets);
         }
         let rows = hidden.dim(0)?;
         if targets.len() != rows {
