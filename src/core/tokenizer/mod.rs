@@ -306,7 +306,17 @@ pub fn train(
                 let batch: Vec<String> = texts.by_ref().take(4096).collect();
                 (!batch.is_empty()).then_some(batch)
             });
-            let trained = unigram_train::train(batches, &settings, ctx).map_err(|e| match e {
+            let trained = unigram_train::train(batches, &settings, ctx);
+            // A file that failed to read explains an empty vocabulary better than the trainer.
+            if let Some(error) = texts.error.take() {
+                return Err(error);
+            }
+            if texts.documents == 0 {
+                return Err(TokenizerError::Invalid(
+                    "no documents to train on".to_owned(),
+                ));
+            }
+            let trained = trained.map_err(|e| match e {
                 TokenizerError::Invalid(m) if config.byte_fallback => TokenizerError::Invalid(
                     format!("{m} (with byte fallback, 256 of the vocabulary are byte pieces)"),
                 ),

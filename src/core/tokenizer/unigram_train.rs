@@ -566,13 +566,19 @@ fn e_step(words: &Words, lattices: &Lattices, pieces: &Pieces) -> Vec<f64> {
             }
             expected
         })
-        .reduce_with(|mut a, b| {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
-            }
-            a
-        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .reduce(add_into)
         .unwrap_or_else(|| vec![0.0; pieces.len()])
+}
+
+/// `a += b`, element-wise. Partial sums are added in range order, not in whatever order
+/// threads finish, so the same text always gives the same scores.
+fn add_into(mut a: Vec<f64>, b: Vec<f64>) -> Vec<f64> {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x += y;
+    }
+    a
 }
 
 /// The digamma function (asymptotic series after shifting `x` up to 7).
@@ -706,12 +712,9 @@ fn prune(
             }
             freq
         })
-        .reduce_with(|mut a, b| {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
-            }
-            a
-        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .reduce(add_into)
         .unwrap_or_else(|| vec![0.0; n]);
     let word_total: f64 = words.counts.iter().sum();
     let sum: f64 = freq.iter().sum();
