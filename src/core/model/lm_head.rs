@@ -120,16 +120,6 @@ struct LmHeadLoss {
     grads: Mutex<Option<(Vec<f32>, Vec<f32>)>>,
 }
 
-fn f32_slice<'a>(s: &'a CpuStorage, l: &Layout) -> Result<&'a [f32]> {
-    let CpuStorage::F32(data) = s else {
-        bail!("lm-head: expected f32 operands");
-    };
-    let Some((from, to)) = l.contiguous_offsets() else {
-        bail!("lm-head: operands must be contiguous");
-    };
-    Ok(&data[from..to])
-}
-
 impl CustomOp2 for LmHeadLoss {
     fn name(&self) -> &'static str {
         "lm-head-loss"
@@ -142,8 +132,8 @@ impl CustomOp2 for LmHeadLoss {
         s2: &CpuStorage,
         l2: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let hidden = f32_slice(s1, l1)?;
-        let weight = f32_slice(s2, l2)?;
+        let hidden = ops::f32_data(s1, l1, self.name())?;
+        let weight = ops::f32_data(s2, l2, self.name())?;
         let (&[rows, h], &[v, h2]) = (l1.dims(), l2.dims()) else {
             bail!(
                 "lm-head: expected (rows, h) and (V, h), got {:?} and {:?}",

@@ -221,7 +221,7 @@ fn check_targets(logits: &Tensor, targets: &Tensor, op: &str) -> Result<()> {
 }
 
 /// Contiguous f32 view of a custom-op input (the public wrappers guarantee contiguity).
-fn f32_data<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
+pub(super) fn f32_data<'a>(s: &'a CpuStorage, l: &Layout, op: &str) -> Result<&'a [f32]> {
     let CpuStorage::F32(v) = s else {
         bail!("{op}: expected f32 storage");
     };

@@ -193,6 +193,14 @@ impl Iterator for Texts<'_> {
     }
 }
 
+impl Texts<'_> {
+    /// The next batch of documents for a trainer's parallel word count (`None` at the end).
+    fn batch(&mut self) -> Option<Vec<String>> {
+        let batch: Vec<String> = self.by_ref().take(4096).collect();
+        (!batch.is_empty()).then_some(batch)
+    }
+}
+
 fn tok_err(path: &Path, e: impl std::fmt::Display) -> TokenizerError {
     TokenizerError::Tokenizers {
         path: path.to_owned(),
@@ -242,6 +250,14 @@ pub fn train(
         ctx,
         error: None,
     };
+    // What both trainers' fast word counting does (the crate's normaliser being the fallback).
+    let norm = if config.normalize_az {
+        fast::Norm::Az {
+            lowercase: config.lowercase,
+        }
+    } else {
+        fast::Norm::None
+    };
     let tokenizer: Tokenizer = match config.kind {
         Kind::Bpe => {
             // Our own trainer (the crate's merges, 3× faster): see `bpe_train`.
@@ -250,18 +266,9 @@ pub fn train(
                 min_frequency: config.min_frequency,
                 special: &special,
                 normalizer: normalizer.clone(),
-                norm: if config.normalize_az {
-                    fast::Norm::Az {
-                        lowercase: config.lowercase,
-                    }
-                } else {
-                    fast::Norm::None
-                },
+                norm,
             };
-            let batches = std::iter::from_fn(|| {
-                let batch: Vec<String> = texts.by_ref().take(4096).collect();
-                (!batch.is_empty()).then_some(batch)
-            });
+            let batches = std::iter::from_fn(|| texts.batch());
             let (vocab, merges) = bpe_train::train(batches, &settings, ctx)?;
             let mut tokenizer = TokenizerBuilder::new()
                 .with_model(bpe_train::model(&vocab, &merges)?)
@@ -294,18 +301,9 @@ pub fn train(
                 unk: "<unk>",
                 max_piece_length: config.max_piece_length,
                 normalizer: normalizer.clone(),
-                norm: if config.normalize_az {
-                    fast::Norm::Az {
-                        lowercase: config.lowercase,
-                    }
-                } else {
-                    fast::Norm::None
-                },
+                norm,
             };
-            let batches = std::iter::from_fn(|| {
-                let batch: Vec<String> = texts.by_ref().take(4096).collect();
-                (!batch.is_empty()).then_some(batch)
-            });
+            let batches = std::iter::from_fn(|| texts.batch());
             let trained = unigram_train::train(batches, &settings, ctx);
             // A file that failed to read explains an empty vocabulary better than the trainer.
             if let Some(error) = texts.error.take() {
