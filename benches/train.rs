@@ -6,6 +6,8 @@
 //!
 //!     RAYON_NUM_THREADS=2 cargo bench --bench train -- [--dtype bf16] [--steps 30] [--data FILE]
 //!
+//! On a GPU build: `cargo bench --features cuda --bench train -- --device cuda:0 [--dtype bf16]`.
+//!
 //! Prints tokens/s over the timed steps (after 3 warm-up steps), ms/step and peak RSS. Goal
 //! (training engine issue): tokens/s ≥ 1.0× PyTorch fp32 on the same threads.
 
@@ -42,8 +44,9 @@ fn peak_rss_mb() -> f64 {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let dtype = arg(&args, "--dtype").unwrap_or_else(|| "f32".into());
+    let device = arg(&args, "--device").unwrap_or_else(|| "cpu".into());
     // As the binary does for a CPU f32 run.
-    if dtype == "f32" {
+    if dtype == "f32" && device == "cpu" {
         // SAFETY: no other thread exists yet.
         unsafe { dezgah::core::model::set_cpu_defaults() };
         dezgah::core::model::join_compute_pool();
@@ -84,6 +87,7 @@ fn main() -> anyhow::Result<()> {
     cfg.tokenizer = tokenizer;
     cfg.model = Some(preset.config(8192));
     cfg.dtype.clone_from(&dtype);
+    cfg.device.clone_from(&device);
     cfg.optim.max_steps = warmup + steps;
     cfg.optim.batch_size = batch;
     cfg.optim.seq_len = 128;
@@ -114,7 +118,7 @@ fn main() -> anyhow::Result<()> {
     let tokens = (steps * batch * 128) as f64;
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all".into());
     println!(
-        "dezgah llama {dtype} threads={threads}: {:.0} tokens/s, {:.0} ms/step, loss {:.2}->{:.2}, peak RSS {:.0} MB ({} params)",
+        "dezgah llama {dtype} {device} threads={threads}: {:.0} tokens/s, {:.0} ms/step, loss {:.2}->{:.2}, peak RSS {:.0} MB ({} params)",
         tokens / secs,
         secs * 1000.0 / steps as f64,
         marks[0].2,

@@ -29,8 +29,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            // One line, with the whole chain of causes.
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", dezgah::error_line(&*err));
             ExitCode::FAILURE
         }
     }

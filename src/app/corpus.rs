@@ -714,11 +714,11 @@ impl DezgahApp {
         };
         match workspace.store().clusters(id) {
             Ok(clusters) => self.corpus.steps.clusters = clusters,
-            Err(e) => self.corpus.steps.found = Some(Err(format!("{e:#}"))),
+            Err(e) => self.corpus.steps.found = Some(Err(crate::error_line(&e))),
         }
         match workspace.store().lineage(id) {
             Ok(lineage) => self.corpus.steps.lineage = lineage,
-            Err(e) => log::error!("{e:#}"),
+            Err(e) => log::error!("{}", crate::error_line(&e)),
         }
         self.refresh_dup_status();
     }
@@ -810,7 +810,7 @@ impl DezgahApp {
         };
         let by = (!annotator.trim().is_empty()).then_some(annotator.trim());
         if let Err(e) = workspace.store_mut().decide_cluster(id, keep, decision, by) {
-            self.corpus.steps.found = Some(Err(format!("{e:#}")));
+            self.corpus.steps.found = Some(Err(crate::error_line(&e)));
         }
         let compare = self.corpus.steps.compare;
         self.reload_clusters();
@@ -842,7 +842,7 @@ impl DezgahApp {
             return;
         };
         if let Err(e) = workspace.store_mut().apply_policy(&keeps) {
-            self.corpus.steps.found = Some(Err(format!("{e:#}")));
+            self.corpus.steps.found = Some(Err(crate::error_line(&e)));
         }
         self.reload_clusters();
     }

@@ -51,11 +51,11 @@ pub enum WorkspaceSlot {
 
 impl WorkspaceSlot {
     fn open(path: &Path) -> Self {
-        let opened = Workspace::open(path).map_err(|e| format!("{e:#}"));
+        let opened = Workspace::open(path).map_err(|e| crate::error_line(&e));
         match opened.and_then(|ws| {
             ws.snapshot()
                 .map(|snapshot| (ws, snapshot))
-                .map_err(|e| format!("{e:#}"))
+                .map_err(|e| crate::error_line(&e))
         }) {
             Ok((workspace, snapshot)) => Self::Open {
                 workspace: Box::new(workspace),
@@ -629,7 +629,7 @@ impl DezgahApp {
             match result {
                 Ok(fresh) => **snapshot = fresh,
                 Err(e) => {
-                    let error = format!("{e:#}");
+                    let error = crate::error_line(&e);
                     log::error!("{error}");
                     self.workspace = WorkspaceSlot::Failed {
                         path: workspace.root().to_owned(),

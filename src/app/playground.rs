@@ -284,7 +284,7 @@ impl DezgahApp {
         };
         match workspace.store().conversations() {
             Ok(list) => self.playground.conversations = list,
-            Err(e) => self.playground.error = Some(format!("{e:#}")),
+            Err(e) => self.playground.error = Some(crate::error_line(&e)),
         }
     }
 
@@ -315,7 +315,7 @@ impl DezgahApp {
                 self.playground.current = Some(id);
                 self.playground.error = None;
             }
-            Err(e) => self.playground.error = Some(format!("{e:#}")),
+            Err(e) => self.playground.error = Some(crate::error_line(&e)),
         }
     }
 
@@ -332,7 +332,7 @@ impl DezgahApp {
             return;
         };
         if let Err(e) = workspace.store_mut().delete_conversation(id) {
-            self.playground.error = Some(format!("{e:#}"));
+            self.playground.error = Some(crate::error_line(&e));
             return;
         }
         if self.playground.current == Some(id) {
@@ -389,7 +389,7 @@ impl DezgahApp {
             .unwrap_or_default();
         let json = serde_json::to_string(&self.playground.settings).unwrap_or_default();
         if let Err(e) = workspace.store_mut().update_conversation(id, &title, &json) {
-            self.playground.error = Some(format!("{e:#}"));
+            self.playground.error = Some(crate::error_line(&e));
         } else if let Some(c) = self
             .playground
             .conversations
@@ -458,7 +458,7 @@ impl DezgahApp {
             {
                 Ok(id) => id,
                 Err(e) => {
-                    self.playground.error = Some(format!("{e:#}"));
+                    self.playground.error = Some(crate::error_line(&e));
                     return;
                 }
             }
@@ -468,7 +468,7 @@ impl DezgahApp {
             .store_mut()
             .add_chat_message(conversation, "user", &text, "{}")
         {
-            self.playground.error = Some(format!("{e:#}"));
+            self.playground.error = Some(crate::error_line(&e));
             return;
         }
         self.playground.input.clear();
@@ -533,7 +533,7 @@ impl DezgahApp {
                 .store_mut()
                 .truncate_conversation(conversation, id)
             {
-                self.playground.error = Some(format!("{e:#}"));
+                self.playground.error = Some(crate::error_line(&e));
                 return;
             }
         }
@@ -580,7 +580,7 @@ impl DezgahApp {
                     &reply.text,
                     &meta,
                 ) {
-                    self.playground.error = Some(format!("{e:#}"));
+                    self.playground.error = Some(crate::error_line(&e));
                 }
                 self.reload_conversations();
                 // Show the answer only where its conversation is still the open one.
@@ -666,7 +666,7 @@ impl DezgahApp {
                 self.rating.loaded = None;
                 self.refresh_snapshot();
             }
-            Err(e) => self.playground.error = Some(format!("{e:#}")),
+            Err(e) => self.playground.error = Some(crate::error_line(&e)),
         }
     }
 
@@ -760,7 +760,7 @@ impl DezgahApp {
                 self.rating.loaded = None;
                 self.refresh_snapshot();
             }
-            Err(e) => self.playground.error = Some(format!("{e:#}")),
+            Err(e) => self.playground.error = Some(crate::error_line(&e)),
         }
     }
 
@@ -778,7 +778,7 @@ impl DezgahApp {
                 self.sft.loaded = None;
                 self.refresh_snapshot();
             }
-            Err(e) => self.playground.error = Some(format!("{e:#}")),
+            Err(e) => self.playground.error = Some(crate::error_line(&e)),
         }
     }
 

@@ -224,7 +224,7 @@ impl DezgahApp {
                 self.rating.adjudications = snapshot.adjudications;
                 self.rating.error = None;
             }
-            Err(e) => self.rating.error = Some(format!("{e:#}")),
+            Err(e) => self.rating.error = Some(crate::error_line(&e)),
         }
         if self.rating.position >= self.rating.items.len() {
             self.rating.position = 0;
@@ -292,7 +292,7 @@ impl DezgahApp {
                         .store()
                         .set_meta(GUIDELINES_KEY, &self.rating.guidelines)
                 {
-                    self.rating.error = Some(format!("{e:#}"));
+                    self.rating.error = Some(crate::error_line(&e));
                 }
             }
             Command::RateEditGuidelines(on) => self.rating.editing_guidelines = on,
@@ -362,7 +362,7 @@ impl DezgahApp {
             return;
         };
         if let Err(e) = workspace.store_mut().submit_rating(&rating) {
-            self.rating.error = Some(format!("{e:#}"));
+            self.rating.error = Some(crate::error_line(&e));
             return;
         }
         self.rating.error = None;
@@ -418,7 +418,7 @@ impl DezgahApp {
                 self.sft.loaded = None;
                 self.refresh_snapshot();
             }
-            Err(e) => self.rating.error = Some(format!("{e:#}")),
+            Err(e) => self.rating.error = Some(crate::error_line(&e)),
         }
     }
 
@@ -431,7 +431,7 @@ impl DezgahApp {
             .store_mut()
             .set_adjudication(item, &verdict.to_db(), &adjudicator)
         {
-            self.rating.error = Some(format!("{e:#}"));
+            self.rating.error = Some(crate::error_line(&e));
             return;
         }
         self.reload_rating();

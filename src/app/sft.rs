@@ -440,7 +440,7 @@ impl DezgahApp {
                 self.sft.set_examples(examples);
                 self.sft.load_error = None;
             }
-            Err(e) => self.sft.load_error = Some(format!("{e:#}")),
+            Err(e) => self.sft.load_error = Some(crate::error_line(&e)),
         }
         self.sft.collect_choices();
         self.sft.refilter();
@@ -587,7 +587,7 @@ impl DezgahApp {
                         .tr_args("sft-save-gone", &[("id", session.id().into())]),
                 );
             }
-            Err(e) => self.sft.save_error = Some(format!("{e:#}")),
+            Err(e) => self.sft.save_error = Some(crate::error_line(&e)),
         }
     }
 
@@ -716,7 +716,7 @@ impl DezgahApp {
                 self.refresh_snapshot();
             }
             Ok(None) => {}
-            Err(e) => self.sft.save_error = Some(format!("{e:#}")),
+            Err(e) => self.sft.save_error = Some(crate::error_line(&e)),
         }
     }
 
@@ -754,7 +754,7 @@ impl DezgahApp {
             return;
         };
         if let Err(e) = workspace.store_mut().delete_sft_example(id) {
-            self.sft.save_error = Some(format!("{e:#}"));
+            self.sft.save_error = Some(crate::error_line(&e));
             return;
         }
         let position = self.sft.position();
@@ -795,7 +795,7 @@ impl DezgahApp {
                         context: self.sft.context.max(1),
                     });
                 }
-                Err(e) => self.sft.tokenizer_error = Some(format!("{e:#}")),
+                Err(e) => self.sft.tokenizer_error = Some(crate::error_line(&e)),
             }
         }
         self.sft.recount();

@@ -253,7 +253,7 @@ impl DezgahApp {
         {
             match workspace.snapshot() {
                 Ok(fresh) => **snapshot = fresh,
-                Err(e) => log::error!("{e:#}"),
+                Err(e) => log::error!("{}", crate::error_line(&e)),
             }
         }
     }

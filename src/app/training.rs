@@ -601,7 +601,7 @@ impl DezgahApp {
         let id = match workspace.store_mut().add_run(&record) {
             Ok(id) => id,
             Err(e) => {
-                view.error = Some(format!("{e:#}"));
+                view.error = Some(crate::error_line(&e));
                 return;
             }
         };
@@ -810,7 +810,7 @@ impl DezgahApp {
         if let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace
             && let Err(e) = workspace.store_mut().delete_run(id)
         {
-            self.training.error = Some(format!("{e:#}"));
+            self.training.error = Some(crate::error_line(&e));
         }
         self.training.live.remove(&id);
         self.training.tokenizer_cache.clear();
@@ -956,7 +956,7 @@ impl DezgahApp {
         if let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace
             && let Err(e) = workspace.store_mut().update_run(id, &progress)
         {
-            log::error!("{e:#}");
+            log::error!("{}", crate::error_line(&e));
         }
         self.refresh_snapshot();
     }
@@ -1102,7 +1102,7 @@ impl DezgahApp {
                 .and_then(|id| store.update_run(id, &progress))
             {
                 Ok(()) => added = true,
-                Err(e) => log::warn!("{}: {e:#}", dir.display()),
+                Err(e) => log::warn!("{}: {}", dir.display(), crate::error_line(&e)),
             }
             if added && let Ok(fresh) = workspace.snapshot() {
                 **snapshot = fresh;

@@ -127,6 +127,25 @@ fn pretraining_loss_falls_and_the_run_folder_is_complete() {
     assert_eq!(state.best_val_loss, summary.best_val_loss);
 }
 
+/// Half precision skips the fused CPU f32 kernels (attention softmax, RMSNorm, rotary, SwiGLU,
+/// the LM head, AdamW) for candle's own ops: the path every GPU run takes, so it must learn too.
+#[test]
+fn half_precision_training_takes_the_generic_path_and_learns() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    for dtype in ["bf16", "f16"] {
+        let dir = tmp.path().join(dtype);
+        let mut cfg = pretrain_config(&tok, 60);
+        cfg.dtype = dtype.into();
+        let (summary, metrics) = run(&dir, &cfg);
+        assert_eq!(summary.status, Status::Finished, "{dtype}");
+        let losses: Vec<f64> = metrics.iter().map(|m| m.loss).collect();
+        assert!(losses.iter().all(|l| l.is_finite()), "{dtype}: {losses:?}");
+        let (first, last) = (mean(&losses[..5]), mean(&losses[losses.len() - 5..]));
+        assert!(last < first - 0.5, "{dtype}: loss {first:.3} -> {last:.3}");
+    }
+}
+
 #[test]
 fn a_saved_checkpoint_loads_to_identical_logits() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -64,15 +64,69 @@ pub fn join_compute_pool() {
 }
 
 /// Parses the device field of a run config: `cpu`, `cuda`, `cuda:N` or `metal`.
+///
+/// A device this build or machine lacks is refused with what to do about it: candle's own
+/// errors are a driver code (and a backtrace when `RUST_BACKTRACE` is set).
 pub fn device_from_name(name: &str) -> candle_core::Result<Device> {
-    match name.trim() {
-        "" | "cpu" => Ok(Device::Cpu),
-        "cuda" => Device::new_cuda(0),
-        "metal" => Device::new_metal(0),
-        other => match other.strip_prefix("cuda:").map(str::parse::<usize>) {
-            Some(Ok(n)) => Device::new_cuda(n),
-            _ => candle_core::bail!("unknown device {other:?}: use cpu, cuda, cuda:N or metal"),
-        },
+    let name = name.trim();
+    let index = match name {
+        "" | "cpu" => return Ok(Device::Cpu),
+        "metal" => return open_metal(),
+        "cuda" => Some(0),
+        other => other
+            .strip_prefix("cuda:")
+            .and_then(|n| n.parse::<usize>().ok()),
+    };
+    match index {
+        Some(n) => open_cuda(n),
+        None => refuse(format!(
+            "unknown device {name:?}: use cpu, cuda, cuda:N or metal"
+        )),
+    }
+}
+
+fn open_cuda(n: usize) -> candle_core::Result<Device> {
+    if !cfg!(feature = "cuda") {
+        return refuse(format!(
+            "cuda:{n}: this build of Dəzgah has no CUDA support; build it with \
+             scripts/build-cuda.sh (cargo build --release --features cuda)"
+        ));
+    }
+    Device::new_cuda(n).map_err(|e| {
+        candle_core::Error::Msg(format!(
+            "cannot open CUDA device {n} ({}): is there an NVIDIA GPU with its driver, and \
+             does CUDA_VISIBLE_DEVICES show it?",
+            without_backtrace(e)
+        ))
+    })
+}
+
+fn open_metal() -> candle_core::Result<Device> {
+    if !cfg!(feature = "metal") {
+        return refuse(
+            "metal: this build of Dəzgah has no Metal support; build it on a Mac with \
+             cargo build --release --features metal"
+                .to_owned(),
+        );
+    }
+    Device::new_metal(0).map_err(|e| {
+        candle_core::Error::Msg(format!(
+            "cannot open the Metal device ({})",
+            without_backtrace(e)
+        ))
+    })
+}
+
+/// An error without the backtrace candle's `bail!` attaches when `RUST_BACKTRACE` is set: these
+/// are the user's mistakes, shown in the CLI and in `status.json`.
+fn refuse(message: String) -> candle_core::Result<Device> {
+    Err(candle_core::Error::Msg(message))
+}
+
+fn without_backtrace(e: candle_core::Error) -> String {
+    match e {
+        candle_core::Error::WithBacktrace { inner, .. } => inner.to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -113,4 +167,41 @@ pub fn activation_bytes(cfg: &ModelConfig, batch: usize, seq_len: usize) -> u64 
     let per_layer = b * t * (12 * h + 4 * i) + 2 * b * heads * t * t;
     let logits = (b * t * cfg.vocab_size as u64).min(llama::LOGITS_BLOCK_ELEMS as u64) * 3;
     4 * (per_layer * cfg.num_hidden_layers as u64 + logits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_names() {
+        for name in ["", "cpu", " cpu "] {
+            assert!(device_from_name(name).expect("cpu").is_cpu(), "{name:?}");
+        }
+        for name in ["gpu", "cuda:x", "cuda:-1", "CPU0"] {
+            let e = device_from_name(name).expect_err(name).to_string();
+            assert!(e.contains("unknown device") && e.contains("cuda:N"), "{e}");
+        }
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn cuda_on_a_cpu_build_says_how_to_get_it() {
+        for name in ["cuda", "cuda:1"] {
+            let e = device_from_name(name).expect_err(name).to_string();
+            assert!(e.contains("no CUDA support"), "{e}");
+            assert!(e.contains("scripts/build-cuda.sh"), "{e}");
+        }
+        assert_eq!(available_devices(), ["cpu"]);
+    }
+
+    #[cfg(not(feature = "metal"))]
+    #[test]
+    fn metal_on_a_build_without_it_says_so() {
+        let e = device_from_name("metal").expect_err("metal").to_string();
+        assert!(
+            e.contains("no Metal support") && e.contains("--features metal"),
+            "{e}"
+        );
+    }
 }
