@@ -127,6 +127,32 @@ fn pretraining_loss_falls_and_the_run_folder_is_complete() {
     assert_eq!(state.best_val_loss, summary.best_val_loss);
 }
 
+/// tokens/s is training throughput: evaluation (here several times a step's work) stays out of it.
+#[test]
+fn tokens_per_sec_leaves_out_evaluation() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let mut cfg = pretrain_config(&tok, 12);
+    cfg.eval_every = 1;
+    cfg.eval_batches = 24;
+    let (_, metrics) = run(&tmp.path().join("run"), &cfg);
+    assert_eq!(metrics.len(), 12);
+    let mut prev_tokens = 0;
+    let train_secs: f64 = metrics
+        .iter()
+        .map(|m| {
+            let window = (m.tokens - prev_tokens) as f64 / m.tokens_per_sec;
+            prev_tokens = m.tokens;
+            window
+        })
+        .sum();
+    let elapsed = metrics.last().expect("metrics").elapsed_secs;
+    assert!(
+        train_secs < 0.5 * elapsed,
+        "training {train_secs:.3} s of {elapsed:.3} s"
+    );
+}
+
 /// Half precision skips the fused CPU f32 kernels (attention softmax, RMSNorm, rotary, SwiGLU,
 /// the LM head, AdamW) for candle's own ops: the path every GPU run takes, so it must learn too.
 #[test]

@@ -1168,7 +1168,9 @@ impl Trainer {
         let session_start = Instant::now();
         let elapsed_before = self.state.elapsed_secs;
         let start_step = self.state.step;
-        let mut window_start = Instant::now();
+        // Training throughput: the window counts the steps' own time, not evaluation, samples
+        // or checkpoints, so tokens/s does not dip at every eval step.
+        let mut window_secs = 0.0f64;
         let mut window_tokens = 0u64;
         let mut last_loss = None;
         let mut last_saved = self.resumed_from;
@@ -1185,6 +1187,7 @@ impl Trainer {
                     last_loss,
                 });
             }
+            let step_start = Instant::now();
             let lr = optim::learning_rate(&cfg.optim, self.state.step as usize);
             let accum = cfg.optim.grad_accum;
             let mut grads: HashMap<String, Tensor> = HashMap::new();
@@ -1225,6 +1228,7 @@ impl Trainer {
                 .update(&grads, lr, &cfg.optim)
                 .map_err(model_err("optimizer step"))?;
             drop(grads);
+            window_secs += step_start.elapsed().as_secs_f64();
             self.state.step += 1;
             self.state.tokens += step_tokens;
             window_tokens += step_tokens;
@@ -1249,7 +1253,7 @@ impl Trainer {
             if cfg.log_every > 0
                 && (step.is_multiple_of(cfg.log_every as u64) || done || val_loss.is_some())
             {
-                let secs = window_start.elapsed().as_secs_f64().max(1e-9);
+                let secs = window_secs.max(1e-9);
                 let per_step =
                     session_start.elapsed().as_secs_f64() / (step - start_step).max(1) as f64;
                 let metrics = Metrics {
@@ -1272,7 +1276,7 @@ impl Trainer {
                     let _ = writeln!(self.metrics, "{line}");
                 }
                 sink(&Event::Metrics(metrics));
-                window_start = Instant::now();
+                window_secs = 0.0;
                 window_tokens = 0;
             }
             if cfg.sample_every > 0
