@@ -153,8 +153,9 @@ fn tokens_per_sec_leaves_out_evaluation() {
     );
 }
 
-/// Half precision skips the fused CPU f32 kernels (attention softmax, RMSNorm, rotary, SwiGLU,
-/// the LM head, AdamW) for candle's own ops: the path every GPU run takes, so it must learn too.
+/// Half precision skips the fused CPU f32 kernels of the model (attention softmax, RMSNorm,
+/// rotary, SwiGLU, the LM head with its loss) for candle's own ops: the path every GPU run takes
+/// (there AdamW's composed update too, checked against the fused one in `optim`), so it must learn.
 #[test]
 fn half_precision_training_takes_the_generic_path_and_learns() {
     let tmp = tempfile::tempdir().expect("tmp");
