@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context as _;
 
 use crate::core::model::generate::{self, SamplingConfig};
-use crate::core::model::{LoraConfig, Preset, device_from_name};
+use crate::core::model::{LoraConfig, Preset, device_from_name, dtype_from_name, is_cpu_name};
 use crate::core::train::{self, Event, RunConfig, Stage, Status, checkpoint, data};
 
 #[derive(Debug, clap::Args)]
@@ -258,7 +258,7 @@ pub fn is_cpu_f32(args: &TrainArgs) -> bool {
         })
     };
     setting.is_some_and(|(device, dtype)| {
-        matches!(device.trim(), "" | "cpu") && matches!(dtype.trim(), "" | "f32")
+        is_cpu_name(&device) && dtype_from_name(&dtype).is_ok_and(|d| d == candle_core::DType::F32)
     })
 }
 

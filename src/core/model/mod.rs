@@ -68,9 +68,11 @@ pub fn join_compute_pool() {
 /// A device this build or machine lacks is refused with what to do about it: candle's own
 /// errors are a driver code (and a backtrace when `RUST_BACKTRACE` is set).
 pub fn device_from_name(name: &str) -> candle_core::Result<Device> {
+    if is_cpu_name(name) {
+        return Ok(Device::Cpu);
+    }
     let name = name.trim();
     let index = match name {
-        "" | "cpu" => return Ok(Device::Cpu),
         "metal" => return open_metal(),
         "cuda" => Some(0),
         other => other
@@ -83,6 +85,11 @@ pub fn device_from_name(name: &str) -> candle_core::Result<Device> {
             "unknown device {name:?}: use cpu, cuda, cuda:N or metal"
         )),
     }
+}
+
+/// Whether a device field names the CPU, without opening any device.
+pub fn is_cpu_name(name: &str) -> bool {
+    matches!(name.trim(), "" | "cpu")
 }
 
 fn open_cuda(n: usize) -> candle_core::Result<Device> {
