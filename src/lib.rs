@@ -16,7 +16,8 @@ pub fn error_line(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = String::new();
     let mut next = Some(err);
     while let Some(cause) = next {
-        let text = cause.to_string();
+        // A candle error's backtrace (with RUST_BACKTRACE set) is for logs, not for users.
+        let text = crate::core::model::user_text(cause);
         if !text.is_empty() && !out.contains(&text) {
             if !out.is_empty() {
                 out.push_str(": ");

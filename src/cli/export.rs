@@ -73,12 +73,7 @@ pub struct CheckArgs {
 
 /// A finding in words (English, as every command-line message).
 pub fn describe(i18n: &I18n, f: &Finding) -> String {
-    let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> = f
-        .args
-        .iter()
-        .map(|(k, v)| (*k, v.as_str().into()))
-        .collect();
-    i18n.tr_args(f.key, &args)
+    f.say(i18n)
 }
 
 fn print_findings(findings: &[Finding]) {

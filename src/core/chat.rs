@@ -133,9 +133,9 @@ impl ChatModel {
             on_text,
             cancel,
         )
-        .map_err(|source| TrainError::Model {
+        .map_err(|error| TrainError::Model {
             context: "generating an answer".into(),
-            source,
+            error,
         })
     }
 }

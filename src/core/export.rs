@@ -27,10 +27,10 @@ pub enum ExportError {
     Train(#[from] TrainError),
     #[error("{0}")]
     Tokenizer(String),
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", crate::core::model::error_text(error))]
     Tensor {
         context: String,
-        source: candle_core::Error,
+        error: candle_core::Error,
     },
     #[error("{0}")]
     Refused(String),
@@ -44,9 +44,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
 }
 
 fn tensor_err(context: &str) -> impl FnOnce(candle_core::Error) -> ExportError + '_ {
-    move |source| ExportError::Tensor {
+    move |error| ExportError::Tensor {
         context: context.to_owned(),
-        source,
+        error,
     }
 }
 
@@ -199,6 +199,23 @@ pub struct Finding {
     pub level: Level,
     pub key: &'static str,
     pub args: Vec<(&'static str, String)>,
+}
+
+impl Finding {
+    /// The finding in English prose, as errors and the command line say it.
+    pub fn english(&self) -> String {
+        self.say(&crate::i18n::I18n::new(crate::i18n::Lang::En))
+    }
+
+    /// The finding in `i18n`'s language.
+    pub fn say(&self, i18n: &crate::i18n::I18n) -> String {
+        let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> = self
+            .args
+            .iter()
+            .map(|(k, v)| (*k, v.as_str().into()))
+            .collect();
+        i18n.tr_args(self.key, &args)
+    }
 }
 
 fn finding(level: Level, key: &'static str, args: &[(&'static str, String)]) -> Finding {
@@ -475,20 +492,18 @@ fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), ExportError>
 }
 
 fn refuse_unless_checked(src: &Source, target: Target) -> Result<(), ExportError> {
+    let i18n = crate::i18n::I18n::new(crate::i18n::Lang::En);
     let failed: Vec<String> = check(src, target)
         .into_iter()
         .filter(|f| f.level == Level::Fail)
-        .map(|f| {
-            let args: Vec<String> = f.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            format!("{} ({})", f.key, args.join(", "))
-        })
+        .map(|f| f.say(&i18n))
         .collect();
     if failed.is_empty() {
         Ok(())
     } else {
         Err(ExportError::Refused(format!(
-            "the pre-export check failed: {}; run `dezgah export check` for the explanations",
-            failed.join("; ")
+            "the pre-export check failed. {}",
+            failed.join(" ")
         )))
     }
 }

@@ -259,11 +259,32 @@ fn the_check_catches_a_broken_tokenizer_and_export_refuses() {
     assert!(missing.args[0].1.contains("<|end|>"), "{missing:?}");
     let out = tmp.path().join("never.gguf");
     let err = export::export_gguf(&src, &out, Precision::F16, "x").expect_err("refused");
+    // English prose, never a message id with `key=value` arguments.
+    let text = err.to_string();
+    assert!(text.contains("Special tokens missing: "), "{text}");
+    assert!(text.contains("<|end|>"), "{text}");
     assert!(
-        err.to_string().contains("export-check-vocab-too-big"),
-        "{err}"
+        !text.contains("export-check") && !text.contains("tokens="),
+        "{text}"
     );
     assert!(!out.exists(), "nothing is written when the check fails");
+    // The command line says the same.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_dezgah"))
+        .args(["export", "gguf", "--run"])
+        .arg(&run)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("dezgah export");
+    assert!(!cli.status.success());
+    let stderr = String::from_utf8_lossy(&cli.stderr);
+    assert!(stderr.contains("error: "), "{stderr}");
+    assert!(stderr.contains("Special tokens missing: "), "{stderr}");
+    assert!(
+        !stderr.contains("export-check") && !stderr.contains("tokens="),
+        "{stderr}"
+    );
+    assert!(!out.exists());
 }
 
 #[test]

@@ -103,7 +103,7 @@ fn open_cuda(n: usize) -> candle_core::Result<Device> {
         candle_core::Error::Msg(format!(
             "cannot open CUDA device {n} ({}): is there an NVIDIA GPU with its driver, and \
              does CUDA_VISIBLE_DEVICES show it?",
-            without_backtrace(e)
+            error_text(&e)
         ))
     })
 }
@@ -117,10 +117,7 @@ fn open_metal() -> candle_core::Result<Device> {
         );
     }
     Device::new_metal(0).map_err(|e| {
-        candle_core::Error::Msg(format!(
-            "cannot open the Metal device ({})",
-            without_backtrace(e)
-        ))
+        candle_core::Error::Msg(format!("cannot open the Metal device ({})", error_text(&e)))
     })
 }
 
@@ -130,11 +127,33 @@ fn refuse(message: String) -> candle_core::Result<Device> {
     Err(candle_core::Error::Msg(message))
 }
 
-fn without_backtrace(e: candle_core::Error) -> String {
+/// A candle error's message without the backtrace candle attaches when `RUST_BACKTRACE` is
+/// set, on one line: what a user reads. The full text (`to_string`) belongs in a run's log.
+pub fn error_text(e: &candle_core::Error) -> String {
+    use candle_core::Error;
     match e {
-        candle_core::Error::WithBacktrace { inner, .. } => inner.to_string(),
+        Error::WithBacktrace { inner, .. } => error_text(inner),
+        Error::Context { inner, context } => format!("{context}: {}", error_text(inner)),
+        Error::WithPath { inner, path } => format!("{}: {}", path.display(), error_text(inner)),
+        Error::WrappedContext { wrapped, context } => format!("{context}: {wrapped}"),
         other => other.to_string(),
     }
+}
+
+/// Whether the error carries a backtrace (worth writing to a log).
+pub fn has_backtrace(e: &candle_core::Error) -> bool {
+    use candle_core::Error;
+    match e {
+        Error::WithBacktrace { .. } => true,
+        Error::Context { inner, .. } | Error::WithPath { inner, .. } => has_backtrace(inner),
+        _ => false,
+    }
+}
+
+/// Any error's own message, a candle error's without its backtrace.
+pub fn user_text(e: &(dyn std::error::Error + 'static)) -> String {
+    e.downcast_ref::<candle_core::Error>()
+        .map_or_else(|| e.to_string(), error_text)
 }
 
 /// Parses the compute-precision field: `f32`, `bf16` or `f16`.
@@ -179,6 +198,41 @@ pub fn activation_bytes(cfg: &ModelConfig, batch: usize, seq_len: usize) -> u64 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What `bail!` makes when `RUST_BACKTRACE` is set, without depending on the variable.
+    fn with_backtrace(message: &str) -> candle_core::Error {
+        candle_core::Error::WithBacktrace {
+            inner: Box::new(candle_core::Error::Msg(message.into())),
+            backtrace: Box::new(std::backtrace::Backtrace::force_capture()),
+        }
+    }
+
+    #[test]
+    fn no_backtrace_reaches_the_user_text_of_an_error() {
+        let e = with_backtrace("shape mismatch in matmul");
+        let full = e.to_string();
+        assert!(
+            full.lines().count() > 3,
+            "the fixture has a backtrace: {full}"
+        );
+        assert_eq!(error_text(&e), "shape mismatch in matmul");
+        assert!(has_backtrace(&e));
+        let e = with_backtrace("out of memory").context("step 12");
+        assert_eq!(error_text(&e), "step 12: out of memory");
+        // The training error a run reports: the message without the frames; the frames for
+        // the log.
+        let err = crate::core::train::TrainError::Model {
+            context: "forward".into(),
+            error: with_backtrace("dtype mismatch"),
+        };
+        assert_eq!(err.to_string(), "forward: dtype mismatch");
+        let detail = err.detail().expect("a detail for the log");
+        assert!(detail.lines().count() > 3, "{detail}");
+        // And through anyhow, as the command line prints errors.
+        let cli: anyhow::Error = anyhow::Error::new(with_backtrace("bad weights")).context("load");
+        let line = crate::error_line(cli.as_ref());
+        assert_eq!(line, "load: bad weights");
+    }
 
     #[test]
     fn device_names() {

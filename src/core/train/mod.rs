@@ -61,10 +61,11 @@ pub enum TrainError {
     NoData(String),
     #[error("{0}")]
     Invalid(String),
-    #[error("{context}: {source}")]
+    /// Shown without candle's backtrace; [`TrainError::detail`] has it for the run's log.
+    #[error("{context}: {}", crate::core::model::error_text(error))]
     Model {
         context: String,
-        source: candle_core::Error,
+        error: candle_core::Error,
     },
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
@@ -81,10 +82,22 @@ pub enum TrainError {
     Stopped,
 }
 
+impl TrainError {
+    /// The full text of a model error with its backtrace, for the run's log only.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            Self::Model { context, error } if crate::core::model::has_backtrace(error) => {
+                Some(format!("{context}: {error}"))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn model_err(context: &str) -> impl FnOnce(candle_core::Error) -> TrainError + '_ {
-    move |source| TrainError::Model {
+    move |error| TrainError::Model {
         context: context.to_owned(),
-        source,
+        error,
     }
 }
 
@@ -642,9 +655,9 @@ impl Trainer {
             dtype,
             &device,
         )
-        .map_err(|source| TrainError::Model {
+        .map_err(|error| TrainError::Model {
             context: "building the model (does the checkpoint match its config?)".into(),
-            source,
+            error,
         })?;
         let reference = match (cfg.stage, &init_tensors) {
             (Stage::Dpo, Some(base)) => Some(
@@ -1147,6 +1160,10 @@ impl Trainer {
             Err(e) => {
                 let message = e.to_string();
                 self.log_line(sink, format!("failed: {message}"));
+                // The backtrace goes to the log file alone: not to the window or terminal.
+                if let Some(detail) = e.detail() {
+                    let _ = writeln!(self.log, "{detail}");
+                }
                 sink(&Event::Finished {
                     status: Status::Failed,
                     step: self.state.step,
