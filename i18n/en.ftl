@@ -54,7 +54,16 @@ corpus-drop-hint = Or drop files onto the window. Importing runs in the backgrou
 corpus-select-hint = Show what is in this corpus
 corpus-stats-computing = Computing statistics…
 corpus-stats-failed = The statistics could not be computed: { $error }
-corpus-stats-summary = { $documents } documents · { $characters } characters · { $words } words
+corpus-stats-summary = { $documents ->
+        [one] { $documents } document
+       *[other] { $documents } documents
+    } · { $characters ->
+        [one] { $characters } character
+       *[other] { $characters } characters
+    } · { $words ->
+        [one] { $words } word
+       *[other] { $words } words
+    }
 corpus-stats-scripts = Scripts
 corpus-stats-languages = Languages
 corpus-stats-anomalies = Documents with
@@ -135,7 +144,10 @@ sft-system = System prompt
 sft-system-hint = Optional: how the assistant should behave
 sft-turn = Turn { $n }
 sft-turn-field = Text of turn { $n }
-sft-tokens = { $count } tokens
+sft-tokens = { $count ->
+        [one] { $count } token
+       *[other] { $count } tokens
+    }
 sft-turn-remove = Remove this turn
 sft-turn-up = Move up
 sft-turn-down = Move down
@@ -146,7 +158,10 @@ sft-draft-paraphrase-hint = Let the assist model say this turn in other words (m
 sft-prompt-hint = What the user asks…
 sft-answer-hint = The answer the model should learn…
 sft-add-turn = + { $role } turn
-sft-tokens-total = { $count } tokens in total with the chat template (context { $context })
+sft-tokens-total = { $count ->
+        [one] { $count } token
+       *[other] { $count } tokens
+    } in total with the chat template (context { $context })
 sft-tags = Tags:
 sft-tag-remove = Remove this tag
 sft-tag-hint = new tag, Enter
@@ -320,7 +335,10 @@ rating-model-b = Model B:
 rating-per-model = Answers per model:
 rating-generate-start = Generate
 rating-generate-needs = Choose at least one model and give at least one prompt.
-job-prefs-generate = Generate candidates for { $count } prompts
+job-prefs-generate = Generate candidates for { $count ->
+        [one] { $count } prompt
+       *[other] { $count } prompts
+    }
 count-preference-items = { $count ->
     [one] 1 preference item
    *[other] { $count } preference items
@@ -355,11 +373,20 @@ training-stage-dpo = DPO
 training-stage-dpo-hint = Align a checkpoint with the workspace's rated answer pairs, against a frozen copy of itself
 training-field-data = Data
 training-field-data-hint = What the model learns from
-training-corpus-choice = { $name } ({ $documents } documents)
+training-corpus-choice = { $name } ({ $documents ->
+        [one] { $documents } document
+       *[other] { $documents } documents
+    })
 training-data-sft = The workspace's ready SFT examples: { $count }
 training-data-dpo = The workspace's rated preference pairs: { $count }
-training-data-sft-short = { $count } SFT examples
-training-data-dpo-short = { $count } preference pairs
+training-data-sft-short = { $count ->
+        [one] { $count } SFT example
+       *[other] { $count } SFT examples
+    }
+training-data-dpo-short = { $count ->
+        [one] { $count } preference pair
+       *[other] { $count } preference pairs
+    }
 training-no-corpus = No corpus yet: import one in the Corpus area
 training-field-base = Start from
 training-field-base-hint = The run whose checkpoint this stage starts from; its model shape and tokenizer come with it
@@ -460,6 +487,7 @@ training-stopping = Stopping…
 training-stop-hint = Saves a checkpoint at the end of the current step, then stops; resume it later
 training-resume = Resume
 training-resume-hint = Continue this run in a new process; steps after the chosen checkpoint are redone
+training-resume-finished-hint = This run has done all its steps: from its last checkpoint there is nothing left to run. Choose an earlier checkpoint to run the steps after it again, or copy its settings into a new, longer run.
 training-resume-from = from
 training-ckpt-last = the last checkpoint
 training-ckpt-best = the best checkpoint
@@ -525,7 +553,7 @@ play-completion-hint = Continue the text as it is, without the chat template: fo
 play-rag = Answer from documents
 play-rag-hint = Retrieve the passages that match the question from a corpus's search index and put them into the prompt.
 play-rag-corpus = Corpus
-play-rag-none = (no index)
+play-rag-none = (no search index)
 play-rag-k = Passages
 play-rag-build = Build a search index first
 play-rag-needs-index = Retrieval needs a corpus with a search index: build one in the Search indexes tab.
@@ -577,12 +605,21 @@ play-batch-rag-from = Passages come from { $corpus }, with the chat's retrieval 
 play-batch-prompts = Prompts, one per line
 play-batch-run = Run the batch
 play-batch-needs = Write at least one prompt.
-play-batch-saved = { $count } outputs saved to { $path }
+play-batch-saved = { $count ->
+        [one] { $count } output
+       *[other] { $count } outputs
+    } saved to { $path }
 play-batch-to-rating = Send pairs to rating
 play-batch-to-sft = Add as SFT drafts
 play-batch-no-pairs = No prompt has two different answers (run the batch both ways).
-play-batch-sent-rating = { $count } items added to the rating queue.
-play-batch-sent-sft = { $count } draft examples added to SFT.
+play-batch-sent-rating = { $count ->
+        [one] { $count } item
+       *[other] { $count } items
+    } added to the rating queue.
+play-batch-sent-sft = { $count ->
+        [one] { $count } draft example
+       *[other] { $count } draft examples
+    } added to SFT.
 play-batch-col-prompt = Prompt
 play-batch-col-mode = Mode
 play-batch-col-output = Output
@@ -592,16 +629,28 @@ play-index-overlap = Overlap (words)
 play-index-stem = Strip endings
 play-index-stem-hint = Match kitab, kitabın, kitablarda as one word (light stemming of case, possessive and plural endings).
 play-index-col-corpus = Corpus
-play-index-col-state = Index
-play-index-none = not indexed
-play-index-state = { $passages } passages ({ $articles } articles) from { $docs } documents, built in { $secs } s
-play-index-build = Build index
+play-index-col-state = Search index
+play-index-none = no search index
+play-index-state = { $passages ->
+        [one] { $passages } passage
+       *[other] { $passages } passages
+    } ({ $articles ->
+        [one] { $articles } article
+       *[other] { $articles } articles
+    }) from { $docs ->
+        [one] { $docs } document
+       *[other] { $docs } documents
+    }, built in { $secs } s
+play-index-build = Build search index
 play-index-rebuild = Rebuild
 play-search-title = Try a question
 play-search = Question
 play-search-hint = e.g. Kitabı neçə günlüyə götürmək olar?
-job-play-batch = Batch of { $count } prompts
-job-play-index = Indexing { $name }
+job-play-batch = Batch of { $count ->
+        [one] { $count } prompt
+       *[other] { $count } prompts
+    }
+job-play-index = Search index of { $name }
 
 ## Settings
 settings-language = Interface language
@@ -614,8 +663,29 @@ settings-annotator-placeholder = Your name
 settings-workspace = Workspace
 settings-workspace-hint = A folder holding the database (dezgah.db) and the corpora, tokenizers, runs and exports folders.
 settings-workspace-open = Open and healthy
-settings-workspace-summary = { $corpora } corpora · { $sft } SFT examples · { $preferences } preference items · { $runs } runs · schema version { $schema }
-settings-workspace-seeded = Filled from the sample files: { $corpora } corpora, { $sft } SFT examples, { $preferences } preference items.
+settings-workspace-summary = { $corpora ->
+        [one] { $corpora } corpus
+       *[other] { $corpora } corpora
+    } · { $sft ->
+        [one] { $sft } SFT example
+       *[other] { $sft } SFT examples
+    } · { $preferences ->
+        [one] { $preferences } preference item
+       *[other] { $preferences } preference items
+    } · { $runs ->
+        [one] { $runs } run
+       *[other] { $runs } runs
+    } · schema version { $schema }
+settings-workspace-seeded = Filled from the sample files: { $corpora ->
+        [one] { $corpora } corpus
+       *[other] { $corpora } corpora
+    }, { $sft ->
+        [one] { $sft } SFT example
+       *[other] { $sft } SFT examples
+    }, { $preferences ->
+        [one] { $preferences } preference item
+       *[other] { $preferences } preference items
+    }.
 settings-workspace-path = Folder path
 settings-workspace-open-path = Open
 settings-workspace-choose = Choose folder…
@@ -635,8 +705,8 @@ job-check-workspace = Workspace check
 ## Corpus: tabs and the document browser
 corpus-tab-overview = Overview
 corpus-tab-documents = Documents
-corpus-index-loading = Indexing the documents…
-job-corpus-index = Index of { $name }
+corpus-index-loading = Reading the documents…
+job-corpus-index = Reading the documents of { $name }
 job-corpus-search = Searching for “{ $query }”
 corpus-browse-count = { $shown } of { $total } documents
 corpus-browse-none = No document passes these filters.
@@ -646,7 +716,10 @@ corpus-search-regex = regular expression
 corpus-search-ignore-case = ignore case
 corpus-search-ignore-case-hint = Azerbaijani case rules: I matches ı, İ matches i
 corpus-search-clear = Clear search
-corpus-search-found = “{ $query }”: { $count } documents
+corpus-search-found = “{ $query }”: { $count ->
+        [one] { $count } document
+       *[other] { $count } documents
+    }
 corpus-doc-pick = Click a document to read it here, with its anomalies highlighted.
 corpus-doc-facts = { $source } · { $language } · { $script } · { $characters } characters · { $words } words
 corpus-doc-flags = Fails quality filters: { $flags }
@@ -712,7 +785,10 @@ job-compare-documents = Comparing documents of { $name }
 clean-about = Azerbaijani-aware normalisation. Preview shows, for each rule on its own, the documents it changes.
 clean-casing-note = Wherever text is lower- or upper-cased (search, deduplication, word counts), Turkic rules apply: I ↔ ı, İ ↔ i.
 clean-preview-summary = { $changed } of { $documents } documents change
-clean-preview-rule = { $rule }: { $count } documents
+clean-preview-rule = { $rule }: { $count ->
+        [one] { $count } document
+       *[other] { $count } documents
+    }
 clean-preview-none = No document changes.
 rule-nfc = Unicode NFC
 rule-nfc-hint = Composes letters written as a base letter plus a combining mark (e + ̈ → ë)
@@ -759,7 +835,10 @@ dedup-keep-source = by source priority
 dedup-keep-hint = Applies to every cluster you have not decided by hand
 dedup-source-order = Sources, preferred first:
 dedup-move-up = move up
-dedup-clusters = { $count } clusters
+dedup-clusters = { $count ->
+        [one] { $count } cluster
+       *[other] { $count } clusters
+    }
 dedup-cluster-row = { $number }. { $size } documents · { $kind } · keeps #{ $keep } · { $decision }
 dedup-exact = exact
 dedup-near = near
@@ -779,7 +858,10 @@ export-lineage = Lineage
 export-lineage-import = { $name }: imported, { $documents } documents from { $sources } files
 export-lineage-step = { $name }: { $step }, { $in } → { $out } documents
 export-as = Export as { $format }…
-export-done = { $count } documents written to { $path }
+export-done = { $count ->
+        [one] { $count } document
+       *[other] { $count } documents
+    } written to { $path }
 export-provenance = Provenance: { $path }
 corpus-tokens = Estimated tokens:
 corpus-tokens-hint = Encode a sample of this corpus with this tokenizer
@@ -794,7 +876,10 @@ corpus-import-skip = leave out
 corpus-import-skip-hint = A line with invalid UTF-8 or malformed JSON is reported (file:line) and left out
 corpus-import-repair = repair
 corpus-import-repair-hint = Invalid UTF-8 becomes U+FFFD and the line is kept; malformed JSON is still left out; both are reported
-corpus-bad-lines = { $count } unreadable lines were reported at import:
+corpus-bad-lines = { $count ->
+        [one] 1 unreadable line was
+       *[other] { $count } unreadable lines were
+    } reported at import:
 
 ## Tokenizer area
 tokenizer-train-title = Train a tokenizer
@@ -827,10 +912,16 @@ tokenizer-inspect-pick = Pick a tokenizer in the list to see how it splits text.
 tokenizer-inspect-loaded = { $kind } · { $vocab } tokens
 tokenizer-inspect-text = Text
 tokenizer-inspect-hint = Paste or type Azerbaijani text…
-tokenizer-inspect-counts = { $tokens } tokens · { $characters } characters · { $words } words · { $per_token } characters per token · { $per_word } tokens per word
+tokenizer-inspect-counts = { $tokens ->
+        [one] { $tokens } token
+       *[other] { $tokens } tokens
+    } · { $characters } characters · { $words ->
+        [one] { $words } word
+       *[other] { $words } words
+    } · { $per_token } characters per token · { $per_word } tokens per word
 tokenizer-inspect-flags = { $fallback } byte-fallback pieces and { $unknown } unknown tokens: characters this vocabulary lacks
 tokenizer-inspect-round-trip = Decoding does not give the text back: “{ $decoded }”
-tokenizer-piece-hover = id { $id } · { $token } · bytes { $bytes }
+tokenizer-piece-hover = “{ $decoded }” · id { $id } · in the vocabulary { $token } · bytes { $bytes }
 tokenizer-piece-score = score { $score }
 tokenizer-piece-fallback = byte fallback: this character is not in the vocabulary
 tokenizer-piece-unknown = unknown token: this text is lost
@@ -867,7 +958,10 @@ export-check-byte-fallback = Tokenizer: llama.cpp's Unigram has no byte fallback
 export-check-round-trip = Round trip: the sample text encodes to { $tokens } tokens and decodes back unchanged.
 export-check-round-trip-differs = Round trip: the sample text does not come back unchanged: { $text }
 export-check-tensors = Tensors: all { $count } have the names and shapes the model needs.
-export-check-tensors-wrong = Tensors: { $count } problems, e.g. { $first }
+export-check-tensors-wrong = Tensors: { $count ->
+        [one] { $count } problem
+       *[other] { $count } problems
+    }, e.g. { $first }
 model-export-title = Export
 model-export-target-ollama = Ollama
 model-export-target-ollama-hint = A GGUF file and a Modelfile: ollama create, then ollama run

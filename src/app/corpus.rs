@@ -271,9 +271,10 @@ impl DezgahApp {
         let source = corpus.name.clone();
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self
-            .i18n
-            .tr_args("job-corpus-index", &[("name", corpus.name.as_str().into())]);
+        let label = crate::core::jobs::JobName::message(
+            "job-corpus-index",
+            [("name", corpus.name.as_str().into())],
+        );
         match self.jobs.spawn(&label, move |ctx| {
             let path = crate::core::corpus::index::index_path(&jsonl);
             let index = match crate::core::corpus::index::CorpusIndex::load(&path) {
@@ -328,9 +329,9 @@ impl DezgahApp {
         let index = Arc::clone(&browser.index);
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-corpus-search",
-            &[("query", query.pattern.as_str().into())],
+            [("query", query.pattern.as_str().into())],
         );
         match self.jobs.spawn(&label, move |ctx| {
             let hits = crate::core::corpus::browse::search(&jsonl, &index, &query, Some(ctx))?;
@@ -584,9 +585,8 @@ impl DezgahApp {
         };
         let slot: Slot<T> = Slot::default();
         let result = slot.clone();
-        let label = self
-            .i18n
-            .tr_args(label_key, &[("name", row.name.as_str().into())]);
+        let label =
+            crate::core::jobs::JobName::message(label_key, [("name", row.name.as_str().into())]);
         match self.jobs.spawn(&label, move |ctx| {
             let (value, summary) = work(&root, &row, ctx)?;
             result.put(value);

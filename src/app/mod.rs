@@ -446,9 +446,10 @@ impl DezgahApp {
                 crate::core::corpus::read::BadLines::Skip
             },
         };
-        let label = self
-            .i18n
-            .tr_args("job-import-corpus", &[("name", name.as_str().into())]);
+        let label = crate::core::jobs::JobName::message(
+            "job-import-corpus",
+            [("name", name.as_str().into())],
+        );
         let spawned = self.jobs.spawn(&label, move |ctx| {
             // A dropped or picked folder stands for the corpus files under it.
             let files = crate::core::corpus::read::expand_inputs(&files)?;
@@ -499,9 +500,10 @@ impl DezgahApp {
                 // Never computed (a corpus from the sample seed): compute it in the background.
                 self.corpus.stats = None;
                 let rel = corpus.path.clone();
-                let label = self
-                    .i18n
-                    .tr_args("job-corpus-stats", &[("name", corpus.name.as_str().into())]);
+                let label = crate::core::jobs::JobName::message(
+                    "job-corpus-stats",
+                    [("name", corpus.name.as_str().into())],
+                );
                 match self.jobs.spawn(&label, move |ctx| {
                     let stats = crate::core::corpus::import::compute_stats(&root, &rel, Some(ctx))?;
                     Ok(format!("{} documents", stats.documents))
@@ -645,7 +647,7 @@ impl DezgahApp {
             return;
         };
         let root = workspace.root().to_owned();
-        let name = self.i18n.tr("job-check-workspace");
+        let name = crate::core::jobs::JobName::message("job-check-workspace", []);
         if let Err(e) = self.jobs.spawn(&name, move |ctx| {
             crate::core::workspace::check_job(&root, ctx)
         }) {

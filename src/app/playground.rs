@@ -711,9 +711,10 @@ impl DezgahApp {
         };
         let slot = self.playground.batch.slot.clone();
         let cache = self.playground.cache.clone();
-        let label = self
-            .i18n
-            .tr_args("job-play-batch", &[("count", prompts.len().into())]);
+        let label = crate::core::jobs::JobName::message(
+            "job-play-batch",
+            [("count", prompts.len().into())],
+        );
         let spawned = self.jobs.spawn(&label, move |ctx| {
             let rows = chat::run_batch(
                 &request,
@@ -799,9 +800,8 @@ impl DezgahApp {
         let root = workspace.root().to_owned();
         let (name, path) = (row.name.clone(), row.path.clone());
         let settings = self.playground.index_form.clone();
-        let label = self
-            .i18n
-            .tr_args("job-play-index", &[("name", name.as_str().into())]);
+        let label =
+            crate::core::jobs::JobName::message("job-play-index", [("name", name.as_str().into())]);
         let spawned = self.jobs.spawn(&label, move |ctx| {
             let meta = rag::build(
                 &root,

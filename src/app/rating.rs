@@ -443,9 +443,9 @@ impl DezgahApp {
             return;
         };
         let root = workspace.root().to_owned();
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-prefs-import",
-            &[("file", file.display().to_string().into())],
+            [("file", file.display().to_string().into())],
         );
         match self.jobs.spawn(&label, move |ctx| {
             let mut ws = crate::core::workspace::Workspace::open(&root)?;
@@ -473,9 +473,9 @@ impl DezgahApp {
         };
         let root = workspace.root().to_owned();
         let options = self.rating.export.clone();
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-prefs-export",
-            &[("file", out.display().to_string().into())],
+            [("file", out.display().to_string().into())],
         );
         if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
             let ws = crate::core::workspace::Workspace::open(&root)?;
@@ -592,9 +592,10 @@ impl DezgahApp {
             self.rating.error = Some(self.i18n.tr("rating-generate-needs"));
             return;
         }
-        let label = self
-            .i18n
-            .tr_args("job-prefs-generate", &[("count", prompts.len().into())]);
+        let label = crate::core::jobs::JobName::message(
+            "job-prefs-generate",
+            [("count", prompts.len().into())],
+        );
         match self.jobs.spawn(&label, move |ctx| {
             let mut ws = crate::core::workspace::Workspace::open(&root)?;
             let added = prefs::generate_candidates(

@@ -879,12 +879,12 @@ impl DezgahApp {
             .unwrap_or_default();
         let slot: Slot<String> = Slot::default();
         let out = slot.clone();
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             match kind {
                 DraftKind::Answer => "job-sft-draft-answer",
                 DraftKind::Paraphrase => "job-sft-draft-paraphrase",
             },
-            &[("run", run.name.as_str().into())],
+            [("run", run.name.as_str().into())],
         );
         self.sft.draft_error = None;
         match self.jobs.spawn(&label, move |ctx| {
@@ -949,9 +949,9 @@ impl DezgahApp {
         };
         let root = workspace.root().to_owned();
         let author = Some(self.state.annotator.trim().to_owned()).filter(|a| !a.is_empty());
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-sft-import",
-            &[("file", file.display().to_string().into())],
+            [("file", file.display().to_string().into())],
         );
         match self.jobs.spawn(&label, move |ctx| {
             let mut ws = crate::core::workspace::Workspace::open(&root)?;
@@ -993,9 +993,9 @@ impl DezgahApp {
             domain: self.sft.filter.domain.clone(),
             tag: self.sft.filter.tag.clone(),
         };
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-sft-export",
-            &[("file", out.display().to_string().into())],
+            [("file", out.display().to_string().into())],
         );
         if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
             let ws = crate::core::workspace::Workspace::open(&root)?;

@@ -19,15 +19,43 @@ pub struct TrainForm {
 
 impl Default for TrainForm {
     fn default() -> Self {
+        let config = TrainConfig {
+            kind: Kind::Unigram,
+            ..TrainConfig::default()
+        };
         Self {
-            name: "az-16k".to_owned(),
-            config: TrainConfig {
-                kind: Kind::Unigram,
-                ..TrainConfig::default()
-            },
+            name: default_name(config.vocab_size),
+            config,
             corpora: Vec::new(),
         }
     }
+}
+
+impl TrainForm {
+    /// Renames the form after its vocabulary size, unless the user has typed a name of their
+    /// own: `before` is the form as it was before this frame's edits.
+    pub fn follow_vocab_size(&mut self, before: &Self) {
+        if before.name == default_name(before.config.vocab_size) && self.name == before.name {
+            self.name = default_name(self.config.vocab_size);
+        }
+    }
+}
+
+/// `az-16k` for 16 000 (or 16 384) pieces, `az-600` for 600, `az-1.5k` for 1 500.
+pub fn default_name(vocab_size: usize) -> String {
+    let size = if vocab_size >= 1000 && vocab_size.is_multiple_of(1024) {
+        format!("{}k", vocab_size / 1024)
+    } else if vocab_size >= 1000 && vocab_size.is_multiple_of(100) {
+        let k = vocab_size as f64 / 1000.0;
+        if vocab_size.is_multiple_of(1000) {
+            format!("{k:.0}k")
+        } else {
+            format!("{k:.1}k")
+        }
+    } else {
+        vocab_size.to_string()
+    };
+    format!("az-{size}")
 }
 
 #[derive(Debug, Default)]
@@ -72,9 +100,9 @@ impl DezgahApp {
         let root = workspace.root().to_owned();
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self.i18n.tr_args(
+        let label = crate::core::jobs::JobName::message(
             "job-train-tokenizer",
-            &[("name", form.name.as_str().into())],
+            [("name", form.name.as_str().into())],
         );
         self.tokenizer.trained = None;
         match self.jobs.spawn(&label, move |ctx| {
@@ -187,7 +215,7 @@ impl DezgahApp {
         let text = self.tokenizer.text.clone();
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self.i18n.tr("job-compare-tokenizers");
+        let label = crate::core::jobs::JobName::message("job-compare-tokenizers", []);
         self.tokenizer.comparison = None;
         match self.jobs.spawn(&label, move |ctx| {
             let loaded = chosen
@@ -269,4 +297,35 @@ pub fn visible_whitespace(text: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_name_follows_the_vocabulary_size_until_the_user_names_it() {
+        assert_eq!(default_name(16_000), "az-16k");
+        assert_eq!(default_name(16_384), "az-16k");
+        assert_eq!(default_name(32_000), "az-32k");
+        assert_eq!(default_name(1_500), "az-1.5k");
+        assert_eq!(default_name(600), "az-600");
+        assert_eq!(default_name(1_234), "az-1234");
+        let before = TrainForm::default();
+        assert_eq!(before.name, "az-16k");
+        let mut form = before.clone();
+        form.config.vocab_size = 8_000;
+        form.follow_vocab_size(&before);
+        assert_eq!(form.name, "az-8k");
+        // A name the user typed stays.
+        let before = form.clone();
+        form.name = "hüquq".into();
+        form.config.vocab_size = 4_000;
+        form.follow_vocab_size(&before);
+        assert_eq!(form.name, "hüquq");
+        let before = form.clone();
+        form.config.vocab_size = 2_000;
+        form.follow_vocab_size(&before);
+        assert_eq!(form.name, "hüquq");
+    }
 }

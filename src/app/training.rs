@@ -860,9 +860,10 @@ impl DezgahApp {
         let run_dir = root.join(&row.dir);
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self
-            .i18n
-            .tr_args("job-export-check", &[("name", row.name.as_str().into())]);
+        let label = crate::core::jobs::JobName::message(
+            "job-export-check",
+            [("name", row.name.as_str().into())],
+        );
         let export = &mut self.training.export;
         export.run = Some(id);
         export.findings = None;
@@ -893,9 +894,8 @@ impl DezgahApp {
         let name = row.name.clone();
         let slot = Slot::default();
         let result = slot.clone();
-        let label = self
-            .i18n
-            .tr_args("job-export", &[("name", row.name.as_str().into())]);
+        let label =
+            crate::core::jobs::JobName::message("job-export", [("name", row.name.as_str().into())]);
         let export = &mut self.training.export;
         export.run = Some(id);
         export.done = None;

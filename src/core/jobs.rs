@@ -58,9 +58,102 @@ pub enum Outcome {
     Panicked(String),
 }
 
+/// A job's name: a message id and its arguments, translated where it is drawn, so the status
+/// bar follows the window's language even for a job started before the switch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobName {
+    /// Said as it is (the command line's names, which are English anyway).
+    Text(String),
+    Message {
+        key: String,
+        args: Vec<(String, JobArg)>,
+    },
+}
+
+/// One argument of a [`JobName`]: numbers stay numbers, so plurals and decimals follow the
+/// language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobArg {
+    Text(String),
+    Number(f64),
+}
+
+impl JobName {
+    pub fn message<'a>(key: &str, args: impl IntoIterator<Item = (&'a str, JobArg)>) -> Self {
+        Self::Message {
+            key: key.to_owned(),
+            args: args
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), value))
+                .collect(),
+        }
+    }
+}
+
+/// For logs and thread names: the text, or the id with its arguments.
+impl std::fmt::Display for JobName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Text(text) => f.write_str(text),
+            Self::Message { key, args } => {
+                f.write_str(key)?;
+                for (name, value) in args {
+                    match value {
+                        JobArg::Text(text) => write!(f, " {name}={text}")?,
+                        JobArg::Number(n) => write!(f, " {name}={n}")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl From<&str> for JobName {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for JobName {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<&JobName> for JobName {
+    fn from(name: &JobName) -> Self {
+        name.clone()
+    }
+}
+
+impl From<&str> for JobArg {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<String> for JobArg {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<usize> for JobArg {
+    fn from(n: usize) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
+impl From<u64> for JobArg {
+    fn from(n: u64) -> Self {
+        Self::Number(n as f64)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
-    Started { name: String },
+    Started { name: JobName },
     Progress(Progress),
     Log(String),
     Finished(Outcome),
@@ -219,7 +312,7 @@ impl Jobs {
     }
 
     /// Runs `work` on a thread named `dezgah-job-<id>-<name>`.
-    pub fn spawn<F>(&mut self, name: &str, work: F) -> std::io::Result<JobId>
+    pub fn spawn<F>(&mut self, name: impl Into<JobName>, work: F) -> std::io::Result<JobId>
     where
         F: FnOnce(&JobCtx) -> Result<String, JobError> + Send + 'static,
     {
@@ -234,8 +327,9 @@ impl Jobs {
             started: Instant::now(),
             last_progress: std::sync::Mutex::new(None),
         };
-        let display_name = name.to_owned();
-        let slug: String = name
+        let display_name = name.into();
+        let slug: String = display_name
+            .to_string()
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .take(24)
@@ -312,11 +406,11 @@ impl Drop for Jobs {
 }
 
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = err.to_string();
+    let mut text = crate::core::model::user_text(err);
     let mut source = err.source();
     while let Some(cause) = source {
         text.push_str(": ");
-        text.push_str(&cause.to_string());
+        text.push_str(&crate::core::model::user_text(cause));
         source = cause.source();
     }
     text
@@ -334,7 +428,7 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
     pub id: JobId,
-    pub name: String,
+    pub name: JobName,
     pub progress: Option<Progress>,
     pub last_log: Option<String>,
     pub outcome: Option<Outcome>,
@@ -454,7 +548,7 @@ mod tests {
             board.apply(Event {
                 id: JobId(id),
                 kind: EventKind::Started {
-                    name: format!("job {id}"),
+                    name: format!("job {id}").into(),
                 },
             });
         }

@@ -148,7 +148,7 @@ fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 &[
                     ("tokens", t.estimated_tokens.into()),
                     ("tokenizer", t.tokenizer.as_str().into()),
-                    ("per_token", format!("{:.2}", t.characters_per_token).into()),
+                    ("per_token", i18n.decimal(t.characters_per_token, 2).into()),
                     ("sample", t.sample_documents.into()),
                 ],
             ));

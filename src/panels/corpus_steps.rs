@@ -324,7 +324,7 @@ pub fn duplicates_ui(
                     ("clusters", found.clusters.into()),
                     ("exact", found.exact_removed.into()),
                     ("near", found.near_removed.into()),
-                    ("seconds", format!("{:.1}", found.seconds).into()),
+                    ("seconds", i18n.decimal(found.seconds, 1).into()),
                 ],
             ));
         }

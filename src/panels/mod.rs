@@ -196,7 +196,12 @@ pub fn table_ui(
         .spacing([24.0, 6.0])
         .show(ui, |ui| {
             for key in header_keys {
-                ui.strong(i18n.tr(key));
+                // An empty key is a column without a heading (a row's buttons).
+                if key.is_empty() {
+                    ui.label("");
+                } else {
+                    ui.strong(i18n.tr(key));
+                }
             }
             ui.end_row();
             rows(ui);

@@ -450,7 +450,7 @@ fn answer_ui(ui: &mut egui::Ui, i18n: &I18n, id: i64, text: &str, m: &TurnMeta) 
                 &[
                     ("model", m.model.as_str().into()),
                     ("tokens", m.tokens.into()),
-                    ("speed", format!("{:.1}", m.tokens_per_sec).into()),
+                    ("speed", i18n.decimal(m.tokens_per_sec, 1).into()),
                     ("seed", m.seed.into()),
                     ("finish", finish.into()),
                 ],
@@ -498,7 +498,7 @@ fn streaming_ui(ui: &mut egui::Ui, i18n: &I18n, s: &Streaming) {
             ui.label(
                 egui::RichText::new(i18n.tr_args(
                     "play-speed",
-                    &[("speed", format!("{:.1}", s.tokens_per_sec()).into())],
+                    &[("speed", i18n.decimal(s.tokens_per_sec(), 1).into())],
                 ))
                 .small()
                 .color(theme::weak_color(ui)),
@@ -527,7 +527,7 @@ fn passages_ui(ui: &mut egui::Ui, i18n: &I18n, id: i64, passages: &[UsedPassage]
                     egui::RichText::new(i18n.tr_args(
                         "play-passage-score",
                         &[
-                            ("score", format!("{:.2}", p.score).into()),
+                            ("score", i18n.decimal(p.score, 2).into()),
                             ("overlap", format!("{:.0}", p.overlap * 100.0).into()),
                         ],
                     ))
@@ -558,7 +558,7 @@ fn hits_ui(ui: &mut egui::Ui, i18n: &I18n, id: &str, hits: &[Hit]) {
                 ui.horizontal_wrapped(|ui| {
                     ui.strong(format!("[{}] {}", i + 1, h.label));
                     ui.label(
-                        egui::RichText::new(format!("{:.2}", h.score))
+                        egui::RichText::new(i18n.decimal(h.score, 2))
                             .small()
                             .color(theme::weak_color(ui)),
                     );
@@ -811,7 +811,7 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                             ("passages", m.passages.into()),
                             ("articles", m.articles.into()),
                             ("docs", m.documents.into()),
-                            ("secs", format!("{:.1}", m.build_secs).into()),
+                            ("secs", i18n.decimal(m.build_secs, 1).into()),
                         ],
                     )),
                     None => ui.label(

@@ -547,7 +547,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
     let Some(summary) = &rating.summary else {
         return;
     };
-    let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| format!("{v:.3}"));
+    let fmt = |v: Option<f64>| v.map_or_else(|| "—".to_owned(), |v| i18n.decimal(v, 3));
     ui.label(i18n.tr_args(
         "rating-summary",
         &[
@@ -570,7 +570,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
                 "share",
                 summary
                     .left_won_share
-                    .map_or_else(|| "—".to_owned(), |s| format!("{:.0}%", s * 100.0))
+                    .map_or_else(|| "—".to_owned(), |s| i18n.percent(s, 0))
                     .into(),
             )],
         ),

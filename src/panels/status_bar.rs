@@ -32,7 +32,7 @@ pub fn status_bar_ui(
         let mut any = false;
         for job in board.running() {
             any = true;
-            ui.label(&job.name);
+            ui.label(i18n.job_name(&job.name));
             let progress = job.progress.as_ref();
             let fraction = progress.and_then(crate::core::jobs::Progress::fraction);
             let percent = fraction.map_or_else(String::new, |f| format!("{:.0}%", f * 100.0));
@@ -72,7 +72,7 @@ pub fn status_bar_ui(
                 }
                 None => continue,
             };
-            let mut text = i18n.tr_args(key, &[("name", job.name.as_str().into())]);
+            let mut text = i18n.tr_args(key, &[("name", i18n.job_name(&job.name).into())]);
             // A failure's reason is shown at once; a success's summary on hover.
             let failed = matches!(job.outcome, Some(Outcome::Failed(_) | Outcome::Panicked(_)));
             if failed && !detail.is_empty() {

@@ -103,10 +103,10 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 ui.label(&r.name);
                 ui.label(r.vocab_size.to_string());
                 ui.label(r.tokens.to_string());
-                ui.label(format!("{:.3}", r.fertility));
-                ui.label(format!("{:.2}", r.characters_per_token));
-                ui.label(format!("{:.1}%", r.split_3_plus * 100.0));
-                ui.label(format!("{:.2}%", r.unknown_or_fallback * 100.0));
+                ui.label(i18n.decimal(r.fertility, 3));
+                ui.label(i18n.decimal(r.characters_per_token, 2));
+                ui.label(i18n.percent(r.split_3_plus, 1));
+                ui.label(i18n.percent(r.unknown_or_fallback, 2));
                 ui.end_row();
             }
         });
@@ -121,12 +121,25 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         })
         .collect();
     let chart = egui_plot::BarChart::new(i18n.tr("tokenizer-col-fertility"), bars);
+    let names: Vec<String> = comparison.rows.iter().map(|r| r.name.clone()).collect();
+    let count = names.len();
     egui_plot::Plot::new("tokenizer_fertility")
         .height(160.0)
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
         .y_axis_label(i18n.tr("tokenizer-col-fertility"))
+        // One mark under each bar, named after its tokenizer (not 0, 1, …).
+        .x_grid_spacer(move |_| {
+            (0..count)
+                .map(|i| egui_plot::GridMark {
+                    value: i as f64,
+                    step_size: 1.0,
+                })
+                .collect()
+        })
+        .x_axis_formatter(move |mark, _| bar_name(&names, mark.value))
+        .y_axis_formatter(|mark, _| i18n.localize_number(&format!("{:.1}", mark.value)))
         .show(ui, |plot| plot.bar_chart(chart));
     ui.strong(i18n.tr("tokenizer-compare-overlap"));
     egui::Grid::new("tokenizer_overlap")
@@ -140,7 +153,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             for (i, row) in comparison.overlap.iter().enumerate() {
                 ui.strong(&comparison.rows[i].name);
                 for v in row {
-                    ui.label(format!("{v:.2}"));
+                    ui.label(i18n.decimal(*v, 2));
                 }
                 ui.end_row();
             }
@@ -165,6 +178,15 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 ui.end_row();
             }
         });
+}
+
+/// The tokenizer whose bar stands at `x`; nothing between bars.
+fn bar_name(names: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() > 1e-6 || i < 0.0 {
+        return String::new();
+    }
+    names.get(i as usize).cloned().unwrap_or_default()
 }
 
 fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
@@ -293,7 +315,7 @@ fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         ("name", name.as_str().into()),
                         ("vocab", report.vocab_size.into()),
                         ("documents", report.documents.into()),
-                        ("seconds", format!("{:.1}", report.seconds).into()),
+                        ("seconds", i18n.decimal(report.seconds, 1).into()),
                     ],
                 ),
             );
@@ -303,6 +325,7 @@ fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         }
         None => {}
     }
+    form.follow_vocab_size(&state.form);
     if form != state.form {
         out.push(Command::SetTrainForm(Box::new(form)));
     }
@@ -421,11 +444,11 @@ fn inspection_ui(ui: &mut egui::Ui, i18n: &I18n, inspection: &Inspection) {
             ("words", inspection.words.into()),
             (
                 "per_token",
-                format!("{:.2}", inspection.characters_per_token).into(),
+                i18n.decimal(inspection.characters_per_token, 2).into(),
             ),
             (
                 "per_word",
-                format!("{:.2}", inspection.tokens_per_word).into(),
+                i18n.decimal(inspection.tokens_per_word, 2).into(),
             ),
         ],
     ));
@@ -475,6 +498,7 @@ fn inspection_ui(ui: &mut egui::Ui, i18n: &I18n, inspection: &Inspection) {
                 "tokenizer-piece-hover",
                 &[
                     ("id", piece.id.into()),
+                    ("decoded", visible_whitespace(&piece.decoded).into()),
                     ("token", piece.token.as_str().into()),
                     ("bytes", bytes.join(" ").into()),
                 ],
@@ -483,7 +507,7 @@ fn inspection_ui(ui: &mut egui::Ui, i18n: &I18n, inspection: &Inspection) {
             if let Some(score) = piece.score {
                 lines.push(i18n.tr_args(
                     "tokenizer-piece-score",
-                    &[("score", format!("{score:.3}").into())],
+                    &[("score", i18n.decimal(score, 3).into())],
                 ));
             }
             if piece.byte_fallback {

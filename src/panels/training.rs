@@ -101,18 +101,18 @@ fn status_color(ui: &egui::Ui, status: &str) -> egui::Color32 {
     }
 }
 
-fn megabytes(bytes: u64) -> String {
+fn megabytes(i18n: &I18n, bytes: u64) -> String {
     let mb = bytes as f64 / 1e6;
     if mb >= 1000.0 {
-        format!("{:.1} GB", mb / 1000.0)
+        format!("{} GB", i18n.decimal(mb / 1000.0, 1))
     } else {
         format!("{mb:.0} MB")
     }
 }
 
-fn millions(n: u64) -> String {
+fn millions(i18n: &I18n, n: u64) -> String {
     if n >= 1_000_000 {
-        format!("{:.1}M", n as f64 / 1e6)
+        format!("{}M", i18n.decimal(n as f64 / 1e6, 1))
     } else if n >= 1000 {
         format!("{:.0}k", n as f64 / 1e3)
     } else {
@@ -407,7 +407,7 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
                 let params = p.config(vocab).parameter_count();
                 let on = !form.custom_model && form.config.preset == p.name();
                 if ui
-                    .selectable_label(on, format!("{} · {}", p.name(), millions(params)))
+                    .selectable_label(on, format!("{} · {}", p.name(), millions(i18n, params)))
                     .clicked()
                 {
                     form.custom_model = false;
@@ -473,13 +473,13 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
         ui.label(i18n.tr_args(
             "training-model-size",
             &[
-                ("params", millions(model.parameter_count()).into()),
+                ("params", millions(i18n, model.parameter_count()).into()),
                 ("layers", model.num_hidden_layers.into()),
                 ("hidden", model.hidden_size.into()),
                 ("context", model.max_position_embeddings.into()),
                 ("vocab", model.vocab_size.into()),
-                ("state", megabytes(state).into()),
-                ("activations", megabytes(act).into()),
+                ("state", megabytes(i18n, state).into()),
+                ("activations", megabytes(i18n, act).into()),
             ],
         ))
         .on_hover_text(i18n.tr("training-model-size-hint"));
@@ -511,8 +511,8 @@ fn hyper_ui(
                 egui::DragValue::new(&mut c.optim.lr)
                     .range(1e-7..=1.0)
                     .speed(1e-5)
-                    .custom_formatter(|v, _| format!("{v:.1e}"))
-                    .custom_parser(|s| s.trim().parse().ok()),
+                    .custom_formatter(|v, _| i18n.localize_number(&format!("{v:.1e}")))
+                    .custom_parser(|s| s.trim().replace(',', ".").parse().ok()),
             );
             labelled_ui(
                 ui,
@@ -689,9 +689,14 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
         } else if !live.history.checkpoints.is_empty() || live.history.best_step.is_some() {
             let mut from = state.resume_from.clone();
+            // A finished run resumed from its last checkpoint would stop at once.
+            let last = live.history.checkpoints.last().copied();
+            let nothing_left =
+                live.status == "finished" && (from == "last" || from.parse::<u64>().ok() == last);
             if ui
-                .button(i18n.tr("training-resume"))
+                .add_enabled(!nothing_left, egui::Button::new(i18n.tr("training-resume")))
                 .on_hover_text(i18n.tr("training-resume-hint"))
+                .on_disabled_hover_text(i18n.tr("training-resume-finished-hint"))
                 .clicked()
             {
                 out.push(Command::ResumeRun(id));
@@ -948,20 +953,21 @@ fn progress_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun) {
         .curves
         .val_loss
         .last()
-        .map_or_else(|| "—".to_owned(), |p| format!("{:.4}", p[1]));
-    let best = live
-        .best()
-        .map_or_else(|| "—".to_owned(), |(s, v)| format!("{v:.4} @ {s}"));
+        .map_or_else(|| "—".to_owned(), |p| i18n.decimal(p[1], 4));
+    let best = live.best().map_or_else(
+        || "—".to_owned(),
+        |(s, v)| format!("{} @ {s}", i18n.decimal(v, 4)),
+    );
     ui.label(i18n.tr_args(
         "training-stats",
         &[
-            ("loss", format!("{:.4}", m.loss).into()),
+            ("loss", i18n.decimal(m.loss, 4).into()),
             ("val", val.into()),
             ("best", best.into()),
-            ("lr", format!("{:.2e}", m.lr).into()),
-            ("grad", format!("{:.3}", m.grad_norm).into()),
+            ("lr", i18n.localize_number(&format!("{:.2e}", m.lr)).into()),
+            ("grad", i18n.decimal(m.grad_norm, 3).into()),
             ("speed", format!("{:.0}", m.tokens_per_sec).into()),
-            ("tokens", millions(m.tokens).into()),
+            ("tokens", millions(i18n, m.tokens).into()),
         ],
     ));
     if let Some((params, trainable)) = live.parameters {
@@ -969,8 +975,8 @@ fn progress_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun) {
             egui::RichText::new(i18n.tr_args(
                 "training-params",
                 &[
-                    ("params", millions(params).into()),
-                    ("trainable", millions(trainable).into()),
+                    ("params", millions(i18n, params).into()),
+                    ("trainable", millions(i18n, trainable).into()),
                 ],
             ))
             .color(theme::weak_color(ui)),
@@ -1013,7 +1019,7 @@ fn loss_plot_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, plot: PlotOption
         ],
         markers,
         plot,
-        &i18n.tr("training-step"),
+        i18n,
         240.0,
         true,
     );
@@ -1058,7 +1064,7 @@ fn small_plots_ui(ui: &mut egui::Ui, i18n: &I18n, live: &LiveRun, id: i64, dpo: 
                     }],
                     Vec::new(),
                     raw,
-                    &i18n.tr("training-step"),
+                    i18n,
                     110.0,
                     false,
                 );
@@ -1202,7 +1208,7 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 ui.label(data_text(view, r));
                 ui.label(
                     r.best_val_loss
-                        .map_or_else(|| "—".to_owned(), |v| format!("{v:.4}")),
+                        .map_or_else(|| "—".to_owned(), |v| i18n.decimal(v, 4)),
                 );
                 ui.label(format!("{} / {}", r.last_step, r.max_steps));
                 ui.label(format_duration(Duration::from_secs_f64(
@@ -1272,7 +1278,7 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         series,
         Vec::new(),
         plot,
-        &i18n.tr("training-step"),
+        i18n,
         260.0,
         true,
     );

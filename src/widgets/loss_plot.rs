@@ -8,6 +8,7 @@ use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoints, Points, VLine};
 use crate::app::theme;
 use crate::app::training::PlotOptions;
 use crate::core::runs::smooth;
+use crate::i18n::I18n;
 
 /// One curve: (step, value) points in step order, already thinned (see [`metric_series`]).
 pub struct Series {
@@ -79,6 +80,75 @@ fn from_axis(value: f64, log: bool) -> f64 {
     if log { 10f64.powf(value) } else { value }
 }
 
+/// A linear axis's tick: as many decimals as the grid's step needs (`2.5`, `3.0`), none for
+/// whole steps.
+fn linear_tick(value: f64, step: f64) -> String {
+    if !(1e-4..1e6).contains(&step) {
+        return short(value);
+    }
+    let decimals = if step >= 1.0 {
+        0
+    } else {
+        (-step.log10() - 1e-9).ceil() as usize
+    };
+    // No "-0.0" at the origin.
+    let value = if value.abs() < step * 1e-6 {
+        0.0
+    } else {
+        value
+    };
+    format!("{value:.decimals$}")
+}
+
+/// A log axis's tick (the mark is log10 of the value): the round value it stands for, without
+/// trailing zeros (`0.05`, `2`, `30`).
+fn log_tick(mark: f64) -> String {
+    let value = from_axis(mark, true);
+    if !(1e-4..1e5).contains(&value) {
+        return short(value);
+    }
+    let text = format!("{value:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+/// Grid lines of a log axis at round values: decades, else 1-2-5, else every digit, else
+/// every tenth of one, whichever first gives three lines in view.
+fn log_marks(input: &egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return Vec::new();
+    }
+    let fine: Vec<f64> = (10..100).map(|m| f64::from(m) / 10.0).collect();
+    let digits: Vec<f64> = (1..10).map(f64::from).collect();
+    // Mantissas, and the weight of the lines that are not decades.
+    let sets: [(&[f64], f64); 4] = [
+        (&[1.0], 1.0),
+        (&[1.0, 2.0, 5.0], 0.3),
+        (&digits, 0.1),
+        (&fine, 0.01),
+    ];
+    let mut marks = Vec::new();
+    for (mantissas, step) in sets {
+        marks.clear();
+        let first = lo.floor() as i32 - 1;
+        let last = hi.ceil() as i32 + 1;
+        for decade in first..=last {
+            for (i, &m) in mantissas.iter().enumerate() {
+                let value = m.log10() + f64::from(decade);
+                if (lo..=hi).contains(&value) {
+                    // Every set starts at 1: its first line is a decade's.
+                    let step_size = if i == 0 { 1.0 } else { step };
+                    marks.push(egui_plot::GridMark { value, step_size });
+                }
+            }
+        }
+        if marks.len() >= 3 {
+            break;
+        }
+    }
+    marks
+}
+
 fn short(value: f64) -> String {
     let a = value.abs();
     if a == 0.0 {
@@ -100,17 +170,25 @@ pub fn curves_ui(
     series: Vec<Series>,
     markers: Vec<Marker>,
     options: PlotOptions,
-    step_label: &str,
+    i18n: &I18n,
     height: f32,
     legend: bool,
 ) {
     let log = options.log_scale;
-    let step_word = step_label.to_owned();
+    let step_label = i18n.tr("training-step");
+    let step_word = step_label.clone();
     let mut plot = Plot::new(id)
         .height(height)
         .x_axis_label(step_label)
         .allow_scroll(false)
-        .y_axis_formatter(move |mark, _| short(from_axis(mark.value, log)))
+        .x_axis_formatter(|mark, _| linear_tick(mark.value, mark.step_size))
+        .y_axis_formatter(move |mark, _| {
+            i18n.localize_number(&if log {
+                log_tick(mark.value)
+            } else {
+                linear_tick(mark.value, mark.step_size)
+            })
+        })
         .label_formatter(move |pos| {
             let (name, p) = match pos {
                 egui_plot::HoverPosition::NearDataPoint {
@@ -120,13 +198,16 @@ pub fn curves_ui(
                 } => (*plot_name, *position),
                 egui_plot::HoverPosition::Elsewhere { position } => ("", *position),
             };
-            let value = short(from_axis(p.y, log));
+            let value = i18n.localize_number(&short(from_axis(p.y, log)));
             Some(if name.is_empty() {
                 format!("{step_word} {:.0}\n{value}", p.x)
             } else {
                 format!("{name}\n{step_word} {:.0}\n{value}", p.x)
             })
         });
+    if log {
+        plot = plot.y_grid_spacer(|input| log_marks(&input));
+    }
     if legend {
         plot = plot.legend(Legend::default());
     }
@@ -185,6 +266,37 @@ pub fn curves_ui(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn axis_ticks_are_round_and_short() {
+        use super::{linear_tick, log_marks, log_tick};
+        assert_eq!(linear_tick(2.5, 0.5), "2.5");
+        assert_eq!(linear_tick(3.0, 0.5), "3.0");
+        assert_eq!(linear_tick(3.0, 1.0), "3");
+        assert_eq!(linear_tick(-1e-12, 0.1), "0.0");
+        assert_eq!(linear_tick(0.05, 0.01), "0.05");
+        assert_eq!(linear_tick(1500.0, 500.0), "1500");
+        // A loss between 2.1 and 9: lines at 3, 4, … (not at 10^0.35 = 2.2387…).
+        let marks = log_marks(&egui_plot::GridInput {
+            bounds: (2.1_f64.log10(), 9.0_f64.log10()),
+            base_step_size: 0.01,
+        });
+        let labels: Vec<String> = marks.iter().map(|m| log_tick(m.value)).collect();
+        assert_eq!(labels, ["3", "4", "5", "6", "7", "8", "9"]);
+        // Over decades: 1-2-5.
+        let marks = log_marks(&egui_plot::GridInput {
+            bounds: (0.04_f64.log10(), 12.0_f64.log10()),
+            base_step_size: 0.01,
+        });
+        let labels: Vec<String> = marks.iter().map(|m| log_tick(m.value)).collect();
+        assert_eq!(labels, ["0.1", "1", "10"]);
+        let marks = log_marks(&egui_plot::GridInput {
+            bounds: (2.1_f64.log10(), 2.6_f64.log10()),
+            base_step_size: 0.001,
+        });
+        let labels: Vec<String> = marks.iter().map(|m| log_tick(m.value)).collect();
+        assert_eq!(labels, ["2.1", "2.2", "2.3", "2.4", "2.5", "2.6"]);
+    }
+
     #[test]
     fn long_curves_are_thinned_keeping_the_ends_and_smoothing_every_point() {
         let steps: Vec<f64> = (1..=100_001).map(f64::from).collect();

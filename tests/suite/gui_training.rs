@@ -213,6 +213,14 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
         assert_eq!((row.status.as_str(), row.last_step), ("finished", 200));
         assert!(row.best_val_loss.is_some());
     }
+    settle(&mut harness);
+    // Finished, from its last checkpoint: Resume has nothing left to run and is disabled.
+    {
+        use egui_kittest::kittest::NodeT as _;
+        let label = i18n.tr("training-resume");
+        let resume = harness.get_by_role_and_label(Role::Button, &label);
+        assert!(resume.accesskit_node().is_disabled());
+    }
 
     // SFT from its best checkpoint: the base run is proposed, the tokenizer is the base's.
     click(&mut harness, Role::Button, &i18n.tr("training-tab-launch"));

@@ -9,6 +9,7 @@ mod gui;
 mod gui_playground;
 mod gui_rating;
 mod gui_sft;
+mod gui_text;
 mod gui_training;
 mod i18n;
 mod rag;

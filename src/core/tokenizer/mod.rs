@@ -789,6 +789,9 @@ pub struct Piece {
     pub token: String,
     /// The stretch of the input it covers (several byte tokens of one character share it).
     pub text: String,
+    /// The token alone through the tokenizer's decoder (`ĠRespublikasÄ±nÄ±n` →
+    /// ` Respublikasının`): what the raw spelling means; U+FFFD for part of a character.
+    pub decoded: String,
     /// Unigram: the piece's log probability.
     pub score: Option<f64>,
     pub special: bool,
@@ -876,6 +879,7 @@ impl Loaded {
                 id,
                 token: token.clone(),
                 text: text.get(start..end).unwrap_or_default().to_owned(),
+                decoded: self.tokenizer.decode(&[id], false).unwrap_or_default(),
                 score: self.scores.get(id as usize).copied(),
                 special: special.contains(&id),
                 byte_fallback: is_byte_piece(token),
@@ -970,6 +974,45 @@ mod inspect_tests {
             "{inspection:?}"
         );
         assert!(!inspection.round_trip);
+    }
+
+    #[test]
+    fn a_byte_level_piece_is_shown_decoded_beside_its_raw_spelling() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.txt");
+        std::fs::write(
+            &path,
+            "Azərbaycan Respublikasının Konstitusiyası.\n".repeat(40),
+        )
+        .expect("write");
+        let out = dir.path().join("b.json");
+        let config = TrainConfig {
+            kind: Kind::Bpe,
+            vocab_size: 400,
+            ..TrainConfig::default()
+        };
+        train(&[path], &ReadOptions::default(), &config, &out, None).expect("train");
+        let loaded = Loaded::open(&out).expect("open");
+        let inspection = loaded
+            .inspect("Azərbaycan Respublikasının")
+            .expect("inspect");
+        // The raw spelling shows GPT-2's byte stand-ins (Ġ a space, Ä± an ı); the decoded
+        // one the letters.
+        let pieces = &inspection.pieces;
+        assert!(
+            pieces
+                .iter()
+                .any(|p| p.token.starts_with('Ġ') && p.decoded.starts_with(' '))
+        );
+        let dotless = pieces
+            .iter()
+            .find(|p| p.token.contains("Ä±"))
+            .expect("a piece with ı");
+        assert!(dotless.decoded.contains('ı'), "{dotless:?}");
+        assert!(
+            pieces.iter().all(|p| !p.decoded.contains(['Ġ', 'Ä'])),
+            "{pieces:?}"
+        );
     }
 }
 
