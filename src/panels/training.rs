@@ -203,7 +203,8 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             ui.end_row();
 
             field_label(ui, i18n, "training-field-data");
-            ui.horizontal_wrapped(|ui| match form.stage {
+            // One choice a line: wrapped choices in a grid cell spill into the rows below.
+            ui.vertical(|ui| match form.stage {
                 Stage::Pretrain | Stage::Continue => {
                     if snapshot.corpora.is_empty() {
                         ui.label(

@@ -120,6 +120,21 @@ fn a_job_s_name_in_the_status_bar_follows_the_language_it_is_switched_to() {
 #[test]
 fn the_new_run_form_keeps_the_data_row_above_the_tokenizer_row() {
     let (_tmp, ws) = sample_workspace();
+    // The window seeds the sample; then enough corpora with long names that their choices wrap
+    // onto several lines at this width.
+    drop(small_harness(&ws, Lang::En));
+    for i in 0..10 {
+        let file = ws.join(format!("law-{i}.txt"));
+        std::fs::write(&file, "Maddə 1. Mülki hüquq.\nMaddə 2. Vergi.\n").expect("write");
+        dezgah::core::corpus::import::import_corpus(
+            &ws,
+            &[file],
+            &format!("azərbaycan-respublikasının-məcəlləsi-{i}"),
+            &dezgah::core::corpus::read::ReadOptions::default(),
+            None,
+        )
+        .expect("import");
+    }
     for lang in Lang::ALL {
         let i18n = I18n::new(lang);
         let mut harness = small_harness(&ws, lang);
