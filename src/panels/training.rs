@@ -120,6 +120,11 @@ fn millions(i18n: &I18n, n: u64) -> String {
     }
 }
 
+/// A number typed with a decimal comma or point.
+fn parse_decimal(text: &str) -> Option<f64> {
+    text.trim().replace(',', ".").parse().ok()
+}
+
 /// A label with a tooltip, for the form's left column.
 fn field_label(ui: &mut egui::Ui, i18n: &I18n, key: &str) -> egui::Response {
     let hint = format!("{key}-hint");
@@ -549,7 +554,9 @@ fn hyper_ui(
                 "training-field-wd",
                 egui::DragValue::new(&mut c.optim.weight_decay)
                     .range(0.0..=1.0)
-                    .speed(0.01),
+                    .speed(0.01)
+                    .custom_formatter(|v, _| i18n.decimal(v, 2))
+                    .custom_parser(parse_decimal),
             );
             labelled_ui(
                 ui,
@@ -557,7 +564,9 @@ fn hyper_ui(
                 "training-field-clip",
                 egui::DragValue::new(&mut c.optim.grad_clip)
                     .range(0.0..=100.0)
-                    .speed(0.1),
+                    .speed(0.1)
+                    .custom_formatter(|v, _| i18n.decimal(v, 1))
+                    .custom_parser(parse_decimal),
             );
             labelled_ui(
                 ui,
@@ -630,7 +639,9 @@ fn hyper_ui(
                         "training-field-beta",
                         egui::DragValue::new(&mut c.dpo_beta)
                             .range(0.001..=10.0)
-                            .speed(0.01),
+                            .speed(0.01)
+                            .custom_formatter(|v, _| i18n.decimal(v, 2))
+                            .custom_parser(parse_decimal),
                     );
                 }
                 Stage::Pretrain | Stage::Continue => {}
