@@ -394,6 +394,14 @@ training-field-top-k-hint = Experts each token is routed to
 training-model-from-base = The model's shape comes from the base checkpoint.
 training-model-size = { $params } parameters · { $layers } layers × { $hidden } wide · context { $context } · vocabulary { $vocab } · memory ≈ { $state } (weights, gradients, AdamW) + { $activations } (activations)
 training-model-size-hint = An estimate for f32 training; a GPU needs some more for its own workspace
+training-device-gpu = { $device } · { $name } · { $free } free
+training-gpu-fits = This run needs about { $need }; { $device } ({ $name }) has { $free } free of { $total }
+training-gpu-too-small = This run needs about { $need }, more than the { $free } free on { $device } ({ $name }, { $total }): lower the batch size or the sequence length, or compute in bf16
+training-gpu-unknown = The GPU list is not available: { $error }
+training-gpu-no-cuda-build = { $count ->
+        [one] An NVIDIA GPU is here ({ $names }), but this build trains on the CPU only: build it with scripts/build-cuda.sh to use it
+       *[other] { $count } NVIDIA GPUs are here ({ $names }), but this build trains on the CPU only: build it with scripts/build-cuda.sh to use them
+    }
 training-hyper-title = Hyperparameters
 training-field-steps = Steps
 training-field-steps-hint = Optimizer steps in the whole run

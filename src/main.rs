@@ -40,7 +40,7 @@ fn run_gui(cli: &Cli) -> anyhow::Result<()> {
         workspace: cli.workspace.clone(),
         area: cli.area,
         lang: cli.lang,
-        train_exe: None,
+        ..StartOptions::default()
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

@@ -34,6 +34,9 @@ pub struct StartOptions {
     pub lang: Option<Lang>,
     /// The program that runs training (`dezgah train …`); this executable when unset.
     pub train_exe: Option<PathBuf>,
+    /// The driver tool the GPU list is asked of; `nvidia-smi` (or `DEZGAH_NVIDIA_SMI`) when
+    /// unset.
+    pub nvidia_smi: Option<PathBuf>,
 }
 
 /// The open workspace, or why none is open.
@@ -159,6 +162,9 @@ impl DezgahApp {
         let mut training = training::TrainingView::default();
         if let Some(exe) = options.train_exe {
             training.exe = exe;
+        }
+        if let Some(program) = options.nvidia_smi {
+            training.gpus = training::GpuWatch::new(program);
         }
         let mut app = Self {
             i18n: I18n::new(state.lang),
@@ -740,6 +746,9 @@ impl eframe::App for DezgahApp {
         }
         if self.state.area == Area::Playground {
             self.ensure_playground_loaded();
+        }
+        if self.state.area == Area::Training {
+            self.training.gpus.poll(self.jobs.waker());
         }
         self.tick_playground();
         self.tick_sft(ctx);

@@ -59,6 +59,7 @@ pub fn harness_sized(
         area: None,
         lang: Some(lang),
         train_exe: Some(train_exe.to_owned()),
+        ..StartOptions::default()
     };
     Harness::builder()
         .with_size(size)

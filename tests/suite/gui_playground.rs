@@ -26,6 +26,7 @@ fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
         area: None,
         lang: Some(lang),
         train_exe: Some(Path::new(env!("CARGO_BIN_EXE_dezgah")).to_owned()),
+        ..dezgah::app::StartOptions::default()
     };
     Harness::builder()
         .with_size([1280.0, 800.0])
