@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod export;
 mod fonts;
+mod gpu_check;
 mod gui;
 mod gui_gpu;
 mod gui_playground;
