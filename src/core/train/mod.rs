@@ -69,16 +69,38 @@ pub enum TrainError {
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
     #[error(
-        "the loss became {value} at step {step}; training stopped. The last good weights are in {}",
-        checkpoint.display()
+        "the loss became {value} at step {step}; training stopped. {}",
+        last_good(checkpoint.as_deref())
     )]
     NonFinite {
         step: u64,
         value: f64,
-        checkpoint: PathBuf,
+        /// The newest checkpoint with finite weights, if the run has one.
+        checkpoint: Option<PathBuf>,
     },
+    #[error(
+        "the weights became NaN or infinite at step {step} ({tensor}); training stopped. {}",
+        last_good(checkpoint.as_deref())
+    )]
+    NonFiniteWeights {
+        step: u64,
+        tensor: String,
+        checkpoint: Option<PathBuf>,
+    },
+    #[error("{}: tensor {tensor} holds NaN or infinite values", path.display())]
+    NonFiniteTensor { path: PathBuf, tensor: String },
     #[error("stopped")]
     Stopped,
+}
+
+/// Where a run that went non-finite can be resumed from, in a sentence.
+fn last_good(checkpoint: Option<&Path>) -> String {
+    match checkpoint {
+        Some(dir) => format!("The last good weights are in {}", dir.display()),
+        None => "No checkpoint of this run has finite weights: start it again with a lower \
+                 learning rate"
+            .to_owned(),
+    }
 }
 
 fn model_err(context: &str) -> impl FnOnce(candle_core::Error) -> TrainError + '_ {
@@ -1036,7 +1058,16 @@ impl Trainer {
             optimizer: &optimizer,
             state: &self.state,
         };
-        checkpoint::save(&dir, &snap)?;
+        match checkpoint::save(&dir, &snap) {
+            Err(TrainError::NonFiniteTensor { tensor, .. }) => {
+                return Err(TrainError::NonFiniteWeights {
+                    step: self.state.step,
+                    tensor,
+                    checkpoint: checkpoint::last_finite(&self.run_dir),
+                });
+            }
+            other => other?,
+        }
         if best {
             checkpoint::save(&self.run_dir.join("checkpoints").join("best"), &snap)?;
         }
@@ -1328,8 +1359,11 @@ impl Trainer {
     /// The loss went NaN/inf: keep the weights from before this step and say where they are.
     fn non_finite(&mut self, sink: &mut dyn FnMut(&Event), value: f64) -> TrainError {
         let step = self.state.step;
+        // The update before this step may already have made the weights NaN (an infinite
+        // learning rate does): then the newest finite checkpoint is the last good one.
         let checkpoint = match self.save_checkpoint(sink, false) {
-            Ok(dir) => dir,
+            Ok(dir) => Some(dir),
+            Err(TrainError::NonFiniteWeights { checkpoint, .. }) => checkpoint,
             Err(e) => return e,
         };
         TrainError::NonFinite {
