@@ -1164,7 +1164,9 @@ impl DezgahApp {
             };
             let history = runs::load_history(&dir);
             let status = match &history.status {
-                Some(s) if s.state == RunState::Running && runs::process_alive(s.pid) => "running",
+                Some(s) if s.state == RunState::Running && runs::writer_alive(&dir, s.pid) => {
+                    "running"
+                }
                 Some(s) if s.state == RunState::Finished => "finished",
                 Some(s) if s.state == RunState::Stopped => "stopped",
                 None if !history.checkpoints.is_empty() => "stopped",
@@ -1233,7 +1235,8 @@ impl DezgahApp {
             };
             match history.status.clone() {
                 Some(status)
-                    if status.state == RunState::Running && runs::process_alive(status.pid) =>
+                    if status.state == RunState::Running
+                        && runs::writer_alive(&dir, status.pid) =>
                 {
                     match runs::follow(&dir, &history, self.jobs.waker()) {
                         Ok(channel) => live.channel = Some(channel),

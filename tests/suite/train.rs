@@ -751,3 +751,64 @@ fn a_run_that_cannot_start_says_why_in_status_json() {
     assert_eq!(status.message, err.to_string());
     assert!(status.message.contains("context"), "{}", status.message);
 }
+
+/// One writer per run folder: while a run trains, a second `train --config … --out` into the same
+/// folder and a `--resume` of it are refused naming the process; once the writer is killed, the
+/// lock is gone with it and the folder is seen as not running (a reused process id in
+/// `status.json` cannot say otherwise).
+#[test]
+fn a_second_writer_of_a_live_run_is_refused_naming_the_process() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let cfg = pretrain_config(&tok, 1_000_000);
+    let config = tmp.path().join("run.toml");
+    std::fs::write(&config, cfg.to_toml().expect("toml")).expect("write");
+    let dir = tmp.path().join("live");
+    let mut first = crate::cli::dezgah()
+        .args(["train", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
+    while !std::fs::read_to_string(dir.join("metrics.jsonl")).is_ok_and(|m| !m.is_empty()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never logged a step"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = first.id();
+    assert!(dezgah::core::runs::writer_alive(&dir, pid));
+    for args in [
+        vec![
+            "train".to_owned(),
+            "--config".into(),
+            config.display().to_string(),
+            "--out".into(),
+            dir.display().to_string(),
+        ],
+        vec!["train".into(), "--resume".into(), dir.display().to_string()],
+    ] {
+        let out = crate::cli::dezgah().args(&args).output().expect("run");
+        assert!(!out.status.success(), "{args:?} ran beside a live run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("being written by another training run")
+                && stderr.contains(&format!("process {pid}")),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The refused writers touched nothing: the live run's status is its own.
+    let status = train::read_status(&dir).expect("status");
+    assert_eq!((status.state, status.pid), (train::RunState::Running, pid));
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    assert_eq!(train::lock::holder(&dir), train::lock::Holder::Free);
+    assert!(!dezgah::core::runs::writer_alive(&dir, pid));
+    // Even if another process now had that id, the folder is not being written.
+    assert!(!dezgah::core::runs::writer_alive(&dir, std::process::id()));
+}

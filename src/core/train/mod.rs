@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod lock;
 pub mod optim;
 
 use std::collections::HashMap;
@@ -229,12 +230,22 @@ pub fn start(
     stop: &AtomicBool,
 ) -> Result<Summary, TrainError> {
     if run_dir.join("config.toml").exists() {
+        // A live run is the more useful thing to say.
+        let _lock = lock::acquire(run_dir)?;
         return Err(TrainError::Invalid(format!(
             "{} already holds a run; resume it with --resume or choose another folder",
             run_dir.display()
         )));
     }
     std::fs::create_dir_all(run_dir).map_err(io_err(run_dir))?;
+    // Held until this function returns, the whole run.
+    let _lock = lock::acquire(run_dir)?;
+    if run_dir.join("config.toml").exists() {
+        return Err(TrainError::Invalid(format!(
+            "{} already holds a run; resume it with --resume or choose another folder",
+            run_dir.display()
+        )));
+    }
     let tokenizer_copy = run_dir.join("tokenizer.json");
     let tokenizer = crate::core::tokenizer::load(&cfg.tokenizer)
         .map_err(|e| TrainError::Tokenizer(e.to_string()))?;
@@ -275,6 +286,8 @@ pub fn resume(
     let cfg_path = run_dir.join("config.toml");
     let text = std::fs::read_to_string(&cfg_path).map_err(io_err(&cfg_path))?;
     let cfg = RunConfig::from_toml(&text, &cfg_path)?;
+    // Held until this function returns, the whole run: a resume of a live run is refused.
+    let _lock = lock::acquire(run_dir)?;
     let from = match from {
         None | Some("last") => checkpoint::list(run_dir).last().map(|(_, p)| p.clone()),
         Some(which) => Some(checkpoint::resolve(run_dir, which)?),
