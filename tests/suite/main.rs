@@ -2,6 +2,7 @@
 //! ~300 MB, and linking ten of them filled small CI disks and cost minutes on two cores.
 
 mod cli;
+mod clipboard;
 mod common;
 mod export;
 mod fonts;
