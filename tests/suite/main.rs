@@ -13,6 +13,7 @@ mod gui_rating;
 mod gui_sft;
 mod gui_training;
 mod i18n;
+mod package;
 mod rag;
 mod sft_io;
 mod shared_corpora;
