@@ -159,6 +159,17 @@ fn typed_paths_import(lang: Lang) {
     let export = field_label(&i18n, &i18n.tr("sft-export"));
     harness.get_by_role_and_label(Role::TextInput, &export);
     look(&mut harness, &format!("paths_sft_{}", lang.code()));
+
+    // The other areas that open files offer their fields too.
+    for (area, action) in [
+        (Key::Num2, "tokenizer-add-file"),
+        (Key::Num4, "rating-import"),
+    ] {
+        harness.key_press_modifiers(Modifiers::COMMAND, area);
+        settle(&mut harness);
+        harness.get_by_role_and_label(Role::TextInput, &field_label(&i18n, &i18n.tr(action)));
+        look(&mut harness, &format!("paths_{action}_{}", lang.code()));
+    }
 }
 
 #[test]
