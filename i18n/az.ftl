@@ -27,6 +27,16 @@ col-stage = Mərhələ
 col-status = Vəziyyət
 action-reveal-folder = Qovluğu göstər
 action-reveal-folder-hint = Bu qovluğu fayl menecerində aç
+# Fayl pəncərəsi açıla bilməyəndə (masaüstü portalı da, zenity də yoxdur)
+path-dialog-unavailable = Fayl seçmə pəncərəsi bu masaüstündə açıla bilmir: yolu yazın və ya yapışdırın, sonra Enter düyməsini basın.
+path-dialog-unavailable-hint = Pəncərə üçün masaüstü portalı (GTK və ya KDE hissəsi ilə xdg-desktop-portal) və ya zenity lazımdır; scripts/setup.sh onları quraşdırır
+path-field-for = “{ $action }” üçün yol
+path-field-hint = /home/…/fayl, ~/fayl və ya file://…
+path-use = İstifadə et
+path-empty = Əvvəlcə yolu yazın və ya yapışdırın.
+path-not-found = { $path } yolunda fayl və ya qovluq yoxdur.
+path-is-folder = { $path } qovluqdur; fayl göstərin.
+path-no-folder = { $path } qovluğu yoxdur.
 action-cancel = Ləğv et
 action-cancel-job-hint = Bu işi növbəti addımda dayandır
 action-dismiss = Bağla

@@ -27,6 +27,16 @@ col-stage = Stage
 col-status = Status
 action-reveal-folder = Show folder
 action-reveal-folder-hint = Open this folder in the file manager
+# Where the native file dialog cannot open (no desktop portal, no zenity)
+path-dialog-unavailable = The file dialog cannot open on this desktop: type or paste a path and press Enter.
+path-dialog-unavailable-hint = The dialog needs a desktop portal (xdg-desktop-portal with its GTK or KDE part) or zenity; scripts/setup.sh installs them
+path-field-for = Path for “{ $action }”
+path-field-hint = /home/…/file, ~/file or file://…
+path-use = Use
+path-empty = Type or paste a path first.
+path-not-found = There is no file or folder at { $path }.
+path-is-folder = { $path } is a folder; give a file.
+path-no-folder = The folder { $path } does not exist.
 action-cancel = Cancel
 action-cancel-job-hint = Stop this job at its next step
 action-dismiss = Dismiss

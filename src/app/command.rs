@@ -191,6 +191,8 @@ pub enum Command {
     RateGenerate,
     /// Shows the file picker, then reads a text file's lines as prompts.
     RateChoosePromptFile,
+    /// Reads a text file's lines as prompts (a path typed where the dialog cannot open).
+    RatePromptFile(PathBuf),
     PlayTab(PlayTab),
     /// Starts a new conversation (stored with its first message).
     PlayNew,

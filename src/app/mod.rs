@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod corpus;
+pub mod picker;
 pub mod playground;
 pub mod rating;
 pub mod sft;
@@ -102,6 +103,8 @@ pub struct DezgahApp {
     pub sft: sft::SftView,
     pub rating: rating::RatingView,
     pub playground: playground::PlaygroundView,
+    /// Whether the native file dialog opens here (learned on first use, kept for the session).
+    pub dialogs: picker::Dialogs,
     /// The running import of SFT examples; the list is read again when it ends.
     sft_import_job: Option<crate::core::jobs::JobId>,
     commands: Vec<Command>,
@@ -179,6 +182,7 @@ impl DezgahApp {
             sft: sft::SftView::default(),
             rating: rating::RatingView::default(),
             playground: playground::PlaygroundView::default(),
+            dialogs: picker::Dialogs::default(),
             sft_import_job: None,
             commands: Vec::new(),
             theme_applied: None,
@@ -186,6 +190,11 @@ impl DezgahApp {
         app.reattach_runs();
         app.recheck_launch();
         app
+    }
+
+    /// Shows a native dialog (a blocking rfd call), learning whether dialogs open here.
+    fn dialog<T>(&mut self, show: impl FnOnce() -> Option<T>) -> Option<T> {
+        self.dialogs.run(&picker::DialogEnv::current(), show)
     }
 
     /// Queues a command for the next `logic()` pass.
@@ -205,7 +214,9 @@ impl DezgahApp {
             Command::SetAnnotator(name) => self.set_annotator(&name),
             Command::ChooseWorkspace => {
                 let start = self.workspace.path().to_owned();
-                if let Some(dir) = rfd::FileDialog::new().set_directory(start).pick_folder() {
+                if let Some(dir) =
+                    self.dialog(|| rfd::FileDialog::new().set_directory(start).pick_folder())
+                {
                     self.open_workspace(&dir);
                 }
             }
@@ -216,20 +227,23 @@ impl DezgahApp {
             Command::RevealFolder(dir) => reveal_folder(&dir),
             Command::ChooseCorpusFiles => {
                 let start = self.workspace.path().to_owned();
-                if let Some(files) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .add_filter(
-                        "corpus",
-                        &["txt", "md", "jsonl", "ndjson", "gz", "zst", "parquet"],
-                    )
-                    .pick_files()
-                {
+                if let Some(files) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .add_filter(
+                            "corpus",
+                            &["txt", "md", "jsonl", "ndjson", "gz", "zst", "parquet"],
+                        )
+                        .pick_files()
+                }) {
                     self.import_corpus(files);
                 }
             }
             Command::ChooseCorpusFolder => {
                 let start = self.workspace.path().to_owned();
-                if let Some(dir) = rfd::FileDialog::new().set_directory(start).pick_folder() {
+                if let Some(dir) =
+                    self.dialog(|| rfd::FileDialog::new().set_directory(start).pick_folder())
+                {
                     self.import_corpus(vec![dir]);
                 }
             }
@@ -269,12 +283,13 @@ impl DezgahApp {
                 let name = self
                     .selected_corpus_name()
                     .map_or_else(|| format!("korpus.{ext}"), |n| format!("{n}.{ext}"));
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .set_file_name(name)
-                    .add_filter(ext, &[ext])
-                    .save_file()
-                {
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .set_file_name(name)
+                        .add_filter(ext, &[ext])
+                        .save_file()
+                }) {
                     self.export(format, out);
                 }
             }
@@ -284,10 +299,11 @@ impl DezgahApp {
             Command::SelectTokenizer(id) => self.select_tokenizer(id),
             Command::SetInspectText(text) => self.set_inspect_text(text),
             Command::ChooseTokenizerFile => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
-                    .pick_file()
-                {
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
+                        .pick_file()
+                }) {
                     self.add_tokenizer_file(&file);
                 }
             }
@@ -299,11 +315,12 @@ impl DezgahApp {
             Command::CompareTokenizers => self.compare_tokenizers(),
             Command::ChooseTokenizerForEstimate => {
                 let start = self.workspace.path().join("tokenizers");
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .add_filter("tokenizer.json", &["json"])
-                    .pick_file()
-                {
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .add_filter("tokenizer.json", &["json"])
+                        .pick_file()
+                }) {
                     self.estimate_tokens(file);
                 }
             }
@@ -344,54 +361,65 @@ impl DezgahApp {
                 }
             }
             Command::SftChooseImport(format) => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                        .pick_file()
+                }) {
                     self.import_sft(format, file);
                 }
             }
             Command::SftImport(format, file) => self.import_sft(format, file),
             Command::SftChooseExport(format, fraction) => {
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path().join("exports"))
-                    .set_file_name(format!("sft-{}.jsonl", format.name()))
-                    .add_filter("JSONL", &["jsonl"])
-                    .save_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(ws_dir.join("exports"))
+                        .set_file_name(format!("sft-{}.jsonl", format.name()))
+                        .add_filter("JSONL", &["jsonl"])
+                        .save_file()
+                }) {
                     self.export_sft(format, fraction, out);
                 }
             }
             Command::SftExport(format, fraction, out) => self.export_sft(format, fraction, out),
             Command::RateChooseImport(judgements) => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                        .pick_file()
+                }) {
                     self.import_prefs(file, judgements);
                 }
             }
             Command::RateImport(file, judgements) => self.import_prefs(file, judgements),
             Command::RateChooseExport => {
+                let ws_dir = self.workspace.path().to_owned();
                 let name = format!("preferences-{}.jsonl", self.rating.export.format.name());
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path().join("exports"))
-                    .set_file_name(name)
-                    .add_filter("JSONL", &["jsonl"])
-                    .save_file()
-                {
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(ws_dir.join("exports"))
+                        .set_file_name(name)
+                        .add_filter("JSONL", &["jsonl"])
+                        .save_file()
+                }) {
                     self.export_prefs(out);
                 }
             }
             Command::RateExport(out) => self.export_prefs(out),
+            Command::RatePromptFile(file) => self.prompts_from_file(&file),
             Command::RateChoosePromptFile => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("text", &["txt", "md"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("text", &["txt", "md"])
+                        .pick_file()
+                }) {
                     self.prompts_from_file(&file);
                 }
             }

@@ -2,6 +2,7 @@
 
 use crate::app::command::Command;
 use crate::app::corpus::{Browser, CorpusTab};
+use crate::app::picker::PathMode;
 use crate::app::theme;
 use crate::core::corpus::browse::{DupFilter, Filters, Mark, QualityFilter, Query, anomaly_marks};
 use crate::core::corpus::index::SCRIPTS;
@@ -11,6 +12,7 @@ use crate::core::corpus::stats::{CorpusStats, format_counts};
 use crate::core::workspace::Folder;
 use crate::i18n::I18n;
 use crate::panels::{AreaView, about_ui, empty_state_ui, folder_link_ui, table_ui};
+use crate::widgets::path_field::{PathField, typed_path_ui};
 
 pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
@@ -137,6 +139,18 @@ fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             ui.spinner();
         }
     });
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "corpus_tokens",
+            i18n.tr("corpus-tokens-choose"),
+            PathMode::OpenFile,
+        ),
+    ) {
+        out.push(Command::EstimateTokens(path));
+    }
     match &steps.tokens {
         None => {}
         Some(Err(e)) => {
@@ -187,6 +201,18 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
         }
     });
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "corpus_import",
+            i18n.tr("corpus-import"),
+            PathMode::OpenFileOrFolder,
+        ),
+    ) {
+        out.push(Command::ImportCorpus(vec![path]));
+    }
     let mut options = view.corpus.import.clone();
     ui.horizontal_wrapped(|ui| {
         let label = ui

@@ -614,6 +614,36 @@ pub fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         }
         running_ui(ui, i18n, running);
     });
+    let name = view
+        .corpus
+        .selected
+        .and_then(|id| view.snapshot.corpora.iter().find(|c| c.id == id))
+        .map_or("korpus", |c| c.name.as_str());
+    let field = crate::widgets::path_field::PathField::new(
+        "corpus_export",
+        i18n.tr_args("export-as", &[("format", "JSONL / Parquet".into())]),
+        crate::app::picker::PathMode::SaveFile,
+    )
+    .with_default(
+        view.workspace
+            .root()
+            .join("exports")
+            .join(format!("{name}.jsonl")),
+    );
+    if !running
+        && let Some(path) = crate::widgets::path_field::typed_path_ui(ui, i18n, view.dialogs, field)
+    {
+        // The typed name says the format.
+        let format = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
+            ExportFormat::Parquet
+        } else {
+            ExportFormat::Jsonl
+        };
+        out.push(Command::ExportCorpusTo(format, path));
+    }
     match &steps.exported {
         None => {}
         Some(Err(e)) => error_ui(ui, e),

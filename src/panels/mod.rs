@@ -32,6 +32,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         sft,
         rating,
         playground,
+        dialogs,
         ..
     } = app;
     let area = state.area;
@@ -66,6 +67,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         rating,
         playground,
         annotator: &state.annotator,
+        dialogs: dialogs.health,
     };
     // These lay out side panels that scroll on their own.
     if area == Area::Sft {
@@ -103,6 +105,8 @@ pub struct AreaView<'a> {
     pub playground: &'a crate::app::playground::PlaygroundView,
     /// The annotator name from Settings (signs ratings and examples).
     pub annotator: &'a str,
+    /// Whether picker buttons open a dialog, or need the typed-path field beside them.
+    pub dialogs: crate::app::picker::DialogHealth,
 }
 
 /// A label and its widget, the label naming the widget for screen readers and kittest.
