@@ -699,6 +699,8 @@ pub struct Fit {
     /// Passages retrieval found, and those that fit (the last maybe cut).
     pub found: usize,
     pub fitted: usize,
+    /// Tokens the fitted passages add to the prompt.
+    pub passages: usize,
 }
 
 impl Fit {
@@ -722,13 +724,19 @@ pub fn check_fit(
 ) -> Result<Fit, TrainError> {
     let found = hits.len();
     let prompt = count(&prompt_for(settings, history, &[]))?;
-    let fitted = fit_passages_with(count, context, settings, history, hits)?.len();
+    let fitted = fit_passages_with(count, context, settings, history, hits)?;
+    let with_passages = if fitted.is_empty() {
+        prompt
+    } else {
+        count(&prompt_for(settings, history, &fitted))?
+    };
     Ok(Fit {
         context,
         prompt,
         answer: answer_room(context, settings.sampling.max_tokens),
         found,
-        fitted,
+        fitted: fitted.len(),
+        passages: with_passages.saturating_sub(prompt),
     })
 }
 
@@ -1070,7 +1078,8 @@ mod tests {
             check_fit(&count, 128, &fitted, &history, passages(fitted.rag.k, 200)).expect("fit");
         assert_eq!((fit.found, fit.fitted), (1, 1), "{fit:?}");
         assert!(!fit.overflows());
-        assert!(fit.prompt + fit.answer <= 128);
+        assert!(fit.passages > 0, "{fit:?}");
+        assert!(fit.prompt + fit.passages + fit.answer <= 128, "{fit:?}");
         // The passage is cut to what fits, with room left for the answer.
         let kept =
             fit_passages_with(&count, 128, &fitted, &history, passages(1, 200)).expect("fit");

@@ -426,6 +426,7 @@ fn fit_ui(ui: &mut egui::Ui, play: &PlaygroundView, i18n: &I18n, out: &mut Vec<C
     };
     let args = [
         ("prompt", fit.prompt.into()),
+        ("passages", fit.passages.into()),
         ("answer", fit.answer.into()),
         ("context", fit.context.into()),
         ("dropped", fit.dropped().into()),
