@@ -340,6 +340,14 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                         used.join(" ")
                     }
                 );
+                let dropped = reply.meta.retrieved - reply.meta.passages.len();
+                if dropped > 0 {
+                    eprintln!(
+                        "{dropped} of {} passages did not fit the model's context of {} tokens \
+                         with room for the answer (fewer --k or --max-tokens leave more room)",
+                        reply.meta.retrieved, reply.meta.context
+                    );
+                }
             }
             Ok(())
         }

@@ -303,6 +303,22 @@ fn the_cli_fits_its_defaults_to_the_tiny_model() {
     assert!(!err.contains("plain text"), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["meta"]["retrieved"], 3, "{v}");
+    // In text mode, passages that did not fit are said, with what leaves room.
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["rag", "query", "Kitab evə neçə günə verilir?", "--k", "4"])
+        .args(["--max-tokens", "4"])
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("of 4 passages did not fit the model's context of 128"),
+        "{err}"
+    );
 }
 
 fn request(ws: &Path, run: PathBuf, seed: u64) -> Request {
