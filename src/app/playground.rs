@@ -178,6 +178,14 @@ impl PlaygroundView {
 
 impl DezgahApp {
     pub(crate) fn apply_playground(&mut self, command: Command) {
+        // The other tabs' forms and the search box change nothing the chat's check counts.
+        let chat = !matches!(
+            command,
+            Command::PlaySearch(..)
+                | Command::PlayIndexForm(_)
+                | Command::PlayCompareForm(_)
+                | Command::PlayBatchForm(_)
+        );
         match command {
             Command::PlayTab(tab) => self.playground.tab = tab,
             Command::PlayNew => {
@@ -228,7 +236,9 @@ impl DezgahApp {
             }
             _ => {}
         }
-        self.refresh_fit();
+        if chat {
+            self.refresh_fit();
+        }
     }
 
     /// Reads what the form needs of the chat's model when the run or checkpoint changed: a few
@@ -980,6 +990,7 @@ impl DezgahApp {
                     self.playground.search_corpus = corpus;
                 }
             }
+            self.refresh_fit();
         }
         if self.playground.batch.job == Some(id) {
             self.playground.batch.job = None;
