@@ -92,6 +92,8 @@ pub struct CorpusView {
     pub(crate) index_job: Option<(JobId, Slot<CorpusIndex>)>,
     pub(crate) search_job: Option<(JobId, Slot<SearchHits>)>,
     pub steps: StepsState,
+    /// Why the corpus's script could not be recorded.
+    pub source_error: Option<String>,
 }
 
 /// List rows are read from the corpus file when first shown, then kept (up to this many).
@@ -411,6 +413,20 @@ impl DezgahApp {
             })
             .unwrap_or_default()
     }
+
+    /// Records what a corpus is written in; its next cleaning transliterates by it.
+    pub(crate) fn set_corpus_source(&mut self, id: i64, source: crate::core::corpus::text::Source) {
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        match workspace.store_mut().set_corpus_source(id, source) {
+            Ok(()) => {
+                self.corpus.source_error = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.corpus.source_error = Some(crate::error_line(&e)),
+        }
+    }
 }
 
 /// Deduplication settings as the form edits them.
@@ -604,6 +620,11 @@ impl DezgahApp {
             "job-clean-preview",
             Pending::CleanPreview,
             move |root, row, ctx| {
+                // The corpus's script says what transliteration converts, as when it is made.
+                let rules = crate::core::corpus::clean::Rules {
+                    source: row.source,
+                    ..rules
+                };
                 let p = crate::core::corpus::derive::preview_clean(
                     &root.join(&row.path),
                     rules,

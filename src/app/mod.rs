@@ -252,6 +252,7 @@ impl DezgahApp {
             Command::SetImportOptions(options) => self.corpus.import = options,
             Command::SelectCorpus(id) => self.select_corpus(id),
             Command::SetCorpusTab(tab) => self.corpus.tab = tab,
+            Command::SetCorpusSource(id, source) => self.set_corpus_source(id, source),
             Command::SetBrowseFilters(filters) => self.set_filters(*filters),
             Command::SearchCorpus(query) => self.search_corpus(query),
             Command::OpenDocument(number) => self.open_document(number),
@@ -442,6 +443,7 @@ impl DezgahApp {
             | Command::PlayDelete(_)
             | Command::PlayAskDelete(_)
             | Command::PlaySettings(_)
+            | Command::PlayFitToModel
             | Command::PlayInput(_)
             | Command::PlaySend
             | Command::PlayStop

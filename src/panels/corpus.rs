@@ -80,6 +80,7 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         }
     });
     crate::panels::training::used_by_runs_ui(ui, view, |r| r.corpus_id == Some(selected.id), out);
+    crate::panels::corpus_source::source_ui(ui, view, selected, out);
     ui.add_space(6.0);
     match view.corpus.tab {
         CorpusTab::Overview => overview_ui(ui, view, out),

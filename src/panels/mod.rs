@@ -2,6 +2,7 @@
 //! of them touches the database or starts work itself.
 
 pub mod corpus;
+pub mod corpus_source;
 pub mod corpus_steps;
 pub mod playground;
 pub mod rating;

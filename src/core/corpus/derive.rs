@@ -14,6 +14,7 @@ use crate::core::corpus::index::{CorpusIndex, IndexBuilder, index_path};
 use crate::core::corpus::quality::{Flag, QualityConfig, assess};
 use crate::core::corpus::read::{DocumentReader, ReadOptions};
 use crate::core::corpus::stats::StatsBuilder;
+use crate::core::corpus::text::Source;
 use crate::core::corpus::write::JsonlSink;
 use crate::core::jobs::JobCtx;
 use crate::core::store::{CorpusRow, NewCluster, StepRecord, Store};
@@ -184,7 +185,10 @@ pub fn preview_clean(
         }
         for rule in &mut preview.rules {
             let mut scratch = RuleCounts::default();
-            let one = single_rule(&rule.rule);
+            let one = Rules {
+                source: rules.source,
+                ..single_rule(&rule.rule)
+            };
             if let std::borrow::Cow::Owned(after) =
                 clean_text(&doc.text, one, lexicon.as_ref(), &mut scratch)
             {
@@ -388,6 +392,14 @@ pub fn derive_corpus(
     op: &Operation,
     ctx: Option<&JobCtx>,
 ) -> Result<Derived, ImportError> {
+    // The corpus's own setting says which of its documents transliteration converts.
+    let op = &match op {
+        Operation::Clean(rules) => Operation::Clean(Rules {
+            source: parent.source,
+            ..*rules
+        }),
+        other => other.clone(),
+    };
     let (mut store, _) = Store::open(&root.join(DB_FILE))?;
     let jsonl = root.join(&parent.path);
     let parent_index = match CorpusIndex::load(&index_path(&jsonl)) {
@@ -545,6 +557,16 @@ pub fn derive_corpus(
     };
     let id =
         store.add_derived_corpus(&name, &rel, (docs_out, stats.characters), parent.id, &step)?;
+    // Transliterated Cyrillic is Latin now; any other step keeps what the text is written in.
+    let written_in = match op {
+        Operation::Clean(rules) if rules.transliterate && parent.source == Source::AzCyrl => {
+            Source::AzLatn
+        }
+        _ => parent.source,
+    };
+    if written_in != Source::Auto {
+        store.set_corpus_source(id, written_in)?;
+    }
     Ok(Derived {
         id,
         name,
