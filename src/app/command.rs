@@ -53,6 +53,8 @@ pub enum Command {
     /// Shows a corpus's details (and computes its statistics if it has none yet).
     SelectCorpus(i64),
     SetCorpusTab(CorpusTab),
+    /// Shows or folds the import controls and the corpus table above a corpus's details.
+    SetCorpusListOpen(bool),
     /// Boxed: filters are the largest payload and commands are moved every frame.
     SetBrowseFilters(Box<Filters>),
     /// Searches the selected corpus (an empty pattern clears the search).

@@ -6,6 +6,7 @@ mod common;
 mod export;
 mod fonts;
 mod gui;
+mod gui_corpus;
 mod gui_playground;
 mod gui_rating;
 mod gui_sft;
