@@ -254,3 +254,88 @@ fn the_document_reader_gets_the_room_at_1024x700_in_both_languages() {
     the_reader_gets_the_room(Lang::En);
     the_reader_gets_the_room(Lang::Az);
 }
+
+/// Peak resident memory of this process (kB), as the kernel reports it.
+fn peak_rss_kb() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The window's memory while it shows the clean preview of the shared legal corpus (a
+/// document per file). Run alone, it is the process's peak:
+/// `cargo test --test suite clean_preview_memory -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement on the shared legal corpus (minutes in a debug build)"]
+fn clean_preview_memory_on_the_legal_corpus() {
+    let legal = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/az/legal");
+    if !legal.exists() {
+        eprintln!("skipped: {} is absent", legal.display());
+        return;
+    }
+    let (_tmp, ws) = sample_workspace();
+    let bytes: u64 = std::fs::read_dir(&legal)
+        .expect("dir")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let mut harness = harness_sized(
+        &ws,
+        Lang::En,
+        std::path::Path::new(env!("CARGO_BIN_EXE_dezgah")),
+        [1280.0, 800.0],
+    );
+    let i18n = I18n::new(Lang::En);
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr(Area::Corpus.title_key()))
+        .click();
+    settle(&mut harness);
+    harness
+        .state_mut()
+        .push(Command::SetImportUnit(TextUnit::File));
+    harness.state_mut().push(Command::ImportCorpus(vec![legal]));
+    harness.step();
+    wait_for_job(&mut harness, &i18n, "job-import-corpus", "legal");
+    harness.get_by_label("legal").click();
+    settle(&mut harness);
+    let before = peak_rss_kb();
+    harness
+        .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-clean"))
+        .click();
+    settle(&mut harness);
+    let started = std::time::Instant::now();
+    harness.get_by_label(&i18n.tr("step-preview")).click();
+    wait_for_job(&mut harness, &i18n, "job-clean-preview", "legal");
+    let seconds = started.elapsed().as_secs_f64();
+    // Frames with the preview laid out, as the window draws it.
+    harness.run_steps(10);
+    let Some(Ok(preview)) = &harness.state().corpus.steps.clean_preview else {
+        panic!("no preview");
+    };
+    let example_bytes: usize = preview
+        .rules
+        .iter()
+        .flat_map(|r| &r.examples)
+        .map(|e| e.before_text().len() + e.after_text().len())
+        .sum();
+    let peak = peak_rss_kb();
+    eprintln!(
+        "legal corpus {:.1} MB, {} documents: preview {seconds:.1} s, examples {example_bytes} bytes, \
+         peak RSS {:.0} MB before the preview, {:.0} MB after ({:.1}× the corpus)",
+        bytes as f64 / 1e6,
+        preview.documents,
+        before as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        peak as f64 * 1024.0 / bytes as f64
+    );
+    assert!(
+        (peak * 1024) < bytes * 20,
+        "the window's memory stays within a small multiple of the corpus"
+    );
+}
