@@ -339,3 +339,35 @@ fn clean_preview_memory_on_the_legal_corpus() {
         "the window's memory stays within a small multiple of the corpus"
     );
 }
+
+/// Every area at 1024×700, in both languages: no button runs past the window's right edge
+/// (a cut-off button cannot be clicked).
+#[test]
+fn every_area_keeps_its_buttons_inside_a_1024x700_window_in_both_languages() {
+    for lang in [Lang::En, Lang::Az] {
+        let (_tmp, ws) = sample_workspace();
+        let mut harness = harness_sized(
+            &ws,
+            lang,
+            std::path::Path::new(env!("CARGO_BIN_EXE_dezgah")),
+            SIZE,
+        );
+        let i18n = I18n::new(lang);
+        for area in Area::ALL {
+            harness
+                .get_by_role_and_label(Role::Button, &i18n.tr(area.title_key()))
+                .click();
+            harness.run_steps(6);
+            look(
+                &mut harness,
+                &format!("area-1024-{}-{}", area.title_key(), lang.code()),
+            );
+            let cut: Vec<String> = harness
+                .get_all_by_role(Role::Button)
+                .filter(|b| b.rect().max.x > SIZE[0] + 0.5 && b.rect().min.y < SIZE[1])
+                .map(|b| format!("{b:?}"))
+                .collect();
+            assert!(cut.is_empty(), "{area:?} in {lang:?}: {cut:?}");
+        }
+    }
+}
