@@ -62,6 +62,9 @@ corpus-unit-paragraph = paragraph
 corpus-unit-file = file
 corpus-drop-hint = Or drop files onto the window. Importing runs in the background; the status bar shows its progress.
 corpus-select-hint = Show what is in this corpus
+corpus-list-hide = Hide the corpus list
+corpus-list-show = Show the corpus list ({ $count })
+corpus-list-hint = Folds the import controls and the corpus table away to give the selected corpus the window; the border between them can be dragged too
 corpus-stats-computing = Computing statistics…
 corpus-stats-failed = The statistics could not be computed: { $error }
 corpus-stats-summary = { $documents } documents · { $characters } characters · { $words } words
@@ -721,6 +724,9 @@ corpus-tab-filter = Filter
 corpus-tab-duplicates = Duplicates
 corpus-tab-export = Export
 step-running = Working…
+step-progress-documents = { $done } / { $total } documents
+step-progress-pass = pass { $pass } of { $passes } · { $done } / { $total } documents
+step-progress-passages = { $done } / { $total } passages
 step-preview = Preview
 step-apply-clean = Make { $name }
 step-apply-filter = Make { $name }
@@ -800,9 +806,29 @@ dedup-not-duplicates = Not duplicates
 dedup-are-duplicates = They are duplicates
 dedup-keep-this = keep
 dedup-compare = compare
-dedup-diff-summary = #{ $left } (kept) and #{ $right }: Jaccard { $jaccard }, words in common { $ratio }
-dedup-identical = The texts are identical.
-dedup-more-hunks = … and { $count } more differing stretches.
+dedup-diff-figures = #{ $left } (kept): { $left_words } words · #{ $right }: { $right_words } words · shared, in order: { $shared } words ({ $left_share } of #{ $left }, { $right_share } of #{ $right })
+dedup-diff-passages = { $shared ->
+    [one] 1 paragraph the same
+   *[other] { $shared } paragraphs the same
+  }, { $changed ->
+    [one] 1 passage differs
+   *[other] { $changed } passages differ
+  } · Jaccard of the shingle sets (what detection measured): { $jaccard }
+dedup-diff-defs = Words are counted as duplicate detection counts them: lower-cased, without punctuation or spacing. Shared words are matched in order, paragraph by paragraph, then word by word inside the paragraphs that differ; each counts once. Shared words plus the words only in one document make up all of that document's words.
+dedup-diff-same-words = The two have the same words in the same order; they differ at most in case, spacing or punctuation.
+dedup-diff-approximate = The comparison ran out of time and compared some passages coarsely: the shared count is a lower bound.
+dedup-shared-run = … { $paragraphs ->
+    [one] 1 more paragraph
+   *[other] { $paragraphs } more paragraphs
+  } the same ({ $words } words) …
+dedup-changed-counts = only in #{ $left }: { $left_only ->
+    [one] 1 word
+   *[other] { $left_only } words
+  } · only in #{ $right }: { $right_only ->
+    [one] 1 word
+   *[other] { $right_only } words
+  }
+dedup-more-changed = … and { $count } more differing passages, counted in the figures above but not shown.
 export-about = Writes the selected corpus as JSONL or Parquet, with a provenance record beside it (and in the workspace): its sources, every step with its settings, and the documents each step removed.
 export-lineage = Lineage
 export-lineage-import = { $name }: imported, { $documents } documents from { $sources } files

@@ -56,6 +56,8 @@ pub enum Command {
     SetCorpusTab(CorpusTab),
     /// What a corpus is written in (what its cleaning transliterates).
     SetCorpusSource(i64, Source),
+    /// Shows or folds the import controls and the corpus table above a corpus's details.
+    SetCorpusListOpen(bool),
     /// Boxed: filters are the largest payload and commands are moved every frame.
     SetBrowseFilters(Box<Filters>),
     /// Searches the selected corpus (an empty pattern clears the search).

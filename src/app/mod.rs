@@ -253,6 +253,7 @@ impl DezgahApp {
             Command::SelectCorpus(id) => self.select_corpus(id),
             Command::SetCorpusTab(tab) => self.corpus.tab = tab,
             Command::SetCorpusSource(id, source) => self.set_corpus_source(id, source),
+            Command::SetCorpusListOpen(open) => self.corpus.list_open = open,
             Command::SetBrowseFilters(filters) => self.set_filters(*filters),
             Command::SearchCorpus(query) => self.search_corpus(query),
             Command::OpenDocument(number) => self.open_document(number),
@@ -761,6 +762,9 @@ impl eframe::App for DezgahApp {
                 )),
                 _ => None,
             };
+            if let crate::core::jobs::EventKind::Progress(p) = &event.kind {
+                self.corpus.steps.note_progress(event.id, p);
+            }
             self.board.apply(event);
             if let Some((id, ok)) = finished {
                 self.after_job(id, ok);

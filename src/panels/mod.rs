@@ -71,6 +71,10 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         dialogs: dialogs.health,
     };
     // These lay out side panels that scroll on their own.
+    if area == Area::Corpus {
+        corpus::corpus_ui(ui, &view, out);
+        return;
+    }
     if area == Area::Sft {
         sft::sft_ui(ui, &view, out);
         return;
@@ -86,10 +90,9 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match area {
-            Area::Corpus => corpus::corpus_ui(ui, &view, out),
             Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
-            Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
+            Area::Corpus | Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
         });
 }
 

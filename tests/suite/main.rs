@@ -8,6 +8,7 @@ mod export;
 mod fonts;
 mod gpu_check;
 mod gui;
+mod gui_corpus;
 mod gui_corpus_source;
 mod gui_gpu;
 mod gui_paths;

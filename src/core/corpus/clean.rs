@@ -141,6 +141,24 @@ pub fn learn_lexicon(
     read: &ReadOptions,
     ctx: Option<&JobCtx>,
 ) -> Result<Lexicon, CleanError> {
+    learn_lexicon_with(inputs, rules, read, &mut |input, n| {
+        if n % 4096 == 0 && ctx.is_some_and(JobCtx::is_cancelled) {
+            return Err(CleanError::Cancelled {
+                path: input.to_owned(),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// [`learn_lexicon`] calling `each` after every document (with its file and number there),
+/// which reports progress and stops the pass by returning an error.
+pub fn learn_lexicon_with(
+    inputs: &[PathBuf],
+    rules: Rules,
+    read: &ReadOptions,
+    each: &mut dyn FnMut(&std::path::Path, usize) -> Result<(), CleanError>,
+) -> Result<Lexicon, CleanError> {
     let mut lexicon = Lexicon::new();
     let mut scratch = RuleCounts::default();
     for input in inputs {
@@ -148,11 +166,7 @@ pub fn learn_lexicon(
         for (n, doc) in reader.by_ref().enumerate() {
             let doc = doc?;
             lexicon.add_text(&clean_before_split(&doc.text, rules, &mut scratch));
-            if n % 4096 == 0 && ctx.is_some_and(JobCtx::is_cancelled) {
-                return Err(CleanError::Cancelled {
-                    path: input.clone(),
-                });
-            }
+            each(input, n)?;
         }
     }
     Ok(lexicon)
