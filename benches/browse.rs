@@ -122,7 +122,7 @@ fn main() {
         workspace: Some(root.clone()),
         area: Some(Area::Corpus),
         lang: Some(Lang::En),
-        train_exe: None,
+        ..StartOptions::default()
     };
     let mut harness = Harness::builder()
         .with_size([1400.0, 900.0])

@@ -72,7 +72,7 @@ fn main() {
         workspace: Some(root.clone()),
         area: Some(Area::Rating),
         lang: Some(Lang::Az),
-        train_exe: None,
+        ..StartOptions::default()
     };
     let t = Instant::now();
     let mut harness = Harness::builder()

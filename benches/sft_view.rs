@@ -161,7 +161,7 @@ fn main() {
         workspace: Some(root.clone()),
         area: Some(Area::Sft),
         lang: Some(Lang::Az),
-        train_exe: None,
+        ..StartOptions::default()
     };
     let t = Instant::now();
     let mut harness = Harness::builder()

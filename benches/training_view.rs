@@ -97,7 +97,7 @@ fn main() {
         workspace: Some(root.clone()),
         area: Some(Area::Training),
         lang: Some(Lang::Az),
-        train_exe: None,
+        ..StartOptions::default()
     };
     let t = Instant::now();
     let mut harness = Harness::builder()

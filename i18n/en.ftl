@@ -27,6 +27,16 @@ col-stage = Stage
 col-status = Status
 action-reveal-folder = Show folder
 action-reveal-folder-hint = Open this folder in the file manager
+# Where the native file dialog cannot open (no desktop portal, no zenity)
+path-dialog-unavailable = The file dialog cannot open on this desktop: type or paste a path and press Enter.
+path-dialog-unavailable-hint = The dialog needs a desktop portal (xdg-desktop-portal with its GTK or KDE part) or zenity; scripts/setup.sh installs them
+path-field-for = Path for “{ $action }”
+path-field-hint = /home/…/file, ~/file or file://…
+path-use = Use
+path-empty = Type or paste a path first.
+path-not-found = There is no file or folder at { $path }.
+path-is-folder = { $path } is a folder; give a file.
+path-no-folder = The folder { $path } does not exist.
 action-cancel = Cancel
 action-cancel-job-hint = Stop this job at its next step
 action-dismiss = Dismiss
@@ -52,6 +62,9 @@ corpus-unit-paragraph = paragraph
 corpus-unit-file = file
 corpus-drop-hint = Or drop files onto the window. Importing runs in the background; the status bar shows its progress.
 corpus-select-hint = Show what is in this corpus
+corpus-list-hide = Hide the corpus list
+corpus-list-show = Show the corpus list ({ $count })
+corpus-list-hint = Folds the import controls and the corpus table away to give the selected corpus the window; the border between them can be dragged too
 corpus-stats-computing = Computing statistics…
 corpus-stats-failed = The statistics could not be computed: { $error }
 corpus-stats-summary = { $documents ->
@@ -421,6 +434,14 @@ training-field-top-k-hint = Experts each token is routed to
 training-model-from-base = The model's shape comes from the base checkpoint.
 training-model-size = { $params } parameters · { $layers } layers × { $hidden } wide · context { $context } · vocabulary { $vocab } · memory ≈ { $state } (weights, gradients, AdamW) + { $activations } (activations)
 training-model-size-hint = An estimate for f32 training; a GPU needs some more for its own workspace
+training-device-gpu = { $device } · { $name } · { $free } free
+training-gpu-fits = This run needs about { $need }; { $device } ({ $name }) has { $free } free of { $total }
+training-gpu-too-small = This run needs about { $need }, more than the { $free } free on { $device } ({ $name }, { $total }): lower the batch size or the sequence length, or compute in bf16
+training-gpu-unknown = The GPU list is not available: { $error }
+training-gpu-no-cuda-build = { $count ->
+        [one] An NVIDIA GPU is here ({ $names }), but this build trains on the CPU only: build it with scripts/build-cuda.sh to use it
+       *[other] { $count } NVIDIA GPUs are here ({ $names }), but this build trains on the CPU only: build it with scripts/build-cuda.sh to use them
+    }
 training-hyper-title = Hyperparameters
 training-field-steps = Steps
 training-field-steps-hint = Optimizer steps in the whole run
@@ -550,6 +571,7 @@ play-tab-index = Search indexes
 play-model = Model
 play-completion = Plain text
 play-completion-hint = Continue the text as it is, without the chat template: for a pretrained model that has not been finetuned on conversations.
+play-completion-suggested = This model was never finetuned on conversations (no SFT stage in its lineage): plain text suits it.
 play-rag = Answer from documents
 play-rag-hint = Retrieve the passages that match the question from a corpus's search index and put them into the prompt.
 play-rag-corpus = Corpus
@@ -586,6 +608,11 @@ play-finish-context-full = the context window is full
 play-finish-cancelled = stopped
 play-speed = { $speed } tokens/s
 play-passages = Passages: { $count }, used: { $used }
+play-fit-tokens = Prompt { $prompt } + passages { $passages } + answer { $answer } of the model's { $context } tokens
+play-fit-overflow = The prompt takes { $prompt } of the model's { $context } tokens: no room for an answer of { $answer }. Start a new conversation, or fit the settings to the model.
+play-fit-dropped = { $dropped } of { $found } passages found will not fit the model's { $context } tokens with { $answer } kept for the answer.
+play-fit-to-model = Fit to the model
+play-fit-to-model-hint = Answer length, passages and template from the model's context window; plain text for a model without chat training.
 play-passages-dropped = { $dropped } of { $found } passages found did not fit the model's context of { $context } tokens (with room for the answer): a shorter template, fewer passages or fewer max tokens leave more room.
 play-passage-score = score { $score } · { $overlap }% of the answer's words
 play-passage-used = used
@@ -770,6 +797,9 @@ corpus-tab-filter = Filter
 corpus-tab-duplicates = Duplicates
 corpus-tab-export = Export
 step-running = Working…
+step-progress-documents = { $done } / { $total } documents
+step-progress-pass = pass { $pass } of { $passes } · { $done } / { $total } documents
+step-progress-passages = { $done } / { $total } passages
 step-preview = Preview
 step-apply-clean = Make { $name }
 step-apply-filter = Make { $name }
@@ -801,7 +831,12 @@ rule-split-words-hint = Joins letters a PDF extraction split off (M ə c ə ll �
 rule-whitespace = White space and control characters
 rule-whitespace-hint = Removes zero-width and control characters and collapses runs of spaces
 rule-transliterate = Cyrillic → Latin
-rule-transliterate-hint = Documents detected as Cyrillic Azerbaijani are transliterated by the official table
+rule-transliterate-hint = Transliterates by the official table: every Cyrillic letter when the corpus's script is Azerbaijani Cyrillic, else only documents detected as Cyrillic Azerbaijani
+corpus-source = Script
+corpus-source-auto = Detect in each document
+corpus-source-az-latn = Azerbaijani, Latin
+corpus-source-az-cyrl = Azerbaijani, Cyrillic
+corpus-source-hint = What this corpus is written in. Cyrillic → Latin in the Clean tab converts all the Cyrillic of a corpus marked Cyrillic; detection converts only documents with the letters only Azerbaijani Cyrillic has (ә ғ ҝ ө ү һ ҹ ј), so short names without them stay Cyrillic. A Latin corpus keeps its Cyrillic quotations.
 filter-about = Gopher/C4-style quality filters. Preview counts the documents each filter removes at these thresholds.
 filter-defaults = Default thresholds
 filter-preview-summary = { $failing } of { $documents } documents fail at least one filter
@@ -850,9 +885,29 @@ dedup-not-duplicates = Not duplicates
 dedup-are-duplicates = They are duplicates
 dedup-keep-this = keep
 dedup-compare = compare
-dedup-diff-summary = #{ $left } (kept) and #{ $right }: Jaccard { $jaccard }, words in common { $ratio }
-dedup-identical = The texts are identical.
-dedup-more-hunks = … and { $count } more differing stretches.
+dedup-diff-figures = #{ $left } (kept): { $left_words } words · #{ $right }: { $right_words } words · shared, in order: { $shared } words ({ $left_share } of #{ $left }, { $right_share } of #{ $right })
+dedup-diff-passages = { $shared ->
+    [one] 1 paragraph the same
+   *[other] { $shared } paragraphs the same
+  }, { $changed ->
+    [one] 1 passage differs
+   *[other] { $changed } passages differ
+  } · Jaccard of the shingle sets (what detection measured): { $jaccard }
+dedup-diff-defs = Words are counted as duplicate detection counts them: lower-cased, without punctuation or spacing. Shared words are matched in order, paragraph by paragraph, then word by word inside the paragraphs that differ; each counts once. Shared words plus the words only in one document make up all of that document's words.
+dedup-diff-same-words = The two have the same words in the same order; they differ at most in case, spacing or punctuation.
+dedup-diff-approximate = The comparison ran out of time and compared some passages coarsely: the shared count is a lower bound.
+dedup-shared-run = … { $paragraphs ->
+    [one] 1 more paragraph
+   *[other] { $paragraphs } more paragraphs
+  } the same ({ $words } words) …
+dedup-changed-counts = only in #{ $left }: { $left_only ->
+    [one] 1 word
+   *[other] { $left_only } words
+  } · only in #{ $right }: { $right_only ->
+    [one] 1 word
+   *[other] { $right_only } words
+  }
+dedup-more-changed = … and { $count } more differing passages, counted in the figures above but not shown.
 export-about = Writes the selected corpus as JSONL or Parquet, with a provenance record beside it (and in the workspace): its sources, every step with its settings, and the documents each step removed.
 export-lineage = Lineage
 export-lineage-import = { $name }: imported, { $documents } documents from { $sources } files

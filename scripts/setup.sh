@@ -9,11 +9,16 @@ packages=(
   # the window (winit loads these at run time)
   libx11-6 libxcursor1 libxrandr2 libxi6 libx11-xcb1 libxkbcommon-x11-0 libwayland-client0
   libegl1 libgl1-mesa-dri libvulkan1 mesa-vulkan-drivers
-  # headless runs: screenshots and the GUI tests' renderer
-  xvfb xauth x11-apps imagemagick xdotool
-  # the folder picker (rfd) talks to the desktop portal over D-Bus
-  xdg-utils
+  # headless runs: screenshots, the GUI tests' renderer, and the clipboard test (xclip)
+  xvfb xauth x11-apps imagemagick xdotool xclip
+  # the file and folder dialogs: rfd loads libdbus to ask the desktop portal, and runs zenity
+  # where no portal answers (a bare X session, a window manager without a desktop)
+  xdg-utils libdbus-1-3 zenity
 )
+# In a desktop session, the portal itself and its GTK dialog (stock GNOME and KDE have them).
+if [ -n "${XDG_CURRENT_DESKTOP:-}" ]; then
+  packages+=(xdg-desktop-portal xdg-desktop-portal-gtk)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -35,19 +35,27 @@ fn main() -> ExitCode {
     }
 }
 
+/// The window's icon, the one the .desktop entry names (for desktops that show a window's own).
+const ICON_PNG: &[u8] = include_bytes!("../assets/icons/hicolor/256x256/apps/dezgah.png");
+
 fn run_gui(cli: &Cli) -> anyhow::Result<()> {
     let options = StartOptions {
         workspace: cli.workspace.clone(),
         area: cli.area,
         lang: cli.lang,
-        train_exe: None,
+        ..StartOptions::default()
     };
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_app_id("dezgah")
+        .with_title("Dəzgah")
+        .with_inner_size([1280.0, 800.0])
+        .with_min_inner_size([720.0, 480.0]);
+    match eframe::icon_data::from_png_bytes(ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(e) => log::warn!("window icon: {e}"),
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_app_id("dezgah")
-            .with_title("Dəzgah")
-            .with_inner_size([1280.0, 800.0])
-            .with_min_inner_size([720.0, 480.0]),
+        viewport,
         ..Default::default()
     };
     eframe::run_native(

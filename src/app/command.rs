@@ -16,6 +16,7 @@ use crate::core::corpus::clean::Rules;
 use crate::core::corpus::derive::{ExportFormat, Keep};
 use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::read::TextUnit;
+use crate::core::corpus::text::Source;
 use crate::core::jobs::JobId;
 use crate::core::prefs::{ExportOptions as PrefsExport, Verdict};
 use crate::core::rag::IndexSettings;
@@ -53,6 +54,10 @@ pub enum Command {
     /// Shows a corpus's details (and computes its statistics if it has none yet).
     SelectCorpus(i64),
     SetCorpusTab(CorpusTab),
+    /// What a corpus is written in (what its cleaning transliterates).
+    SetCorpusSource(i64, Source),
+    /// Shows or folds the import controls and the corpus table above a corpus's details.
+    SetCorpusListOpen(bool),
     /// Boxed: filters are the largest payload and commands are moved every frame.
     SetBrowseFilters(Box<Filters>),
     /// Searches the selected corpus (an empty pattern clears the search).
@@ -191,6 +196,8 @@ pub enum Command {
     RateGenerate,
     /// Shows the file picker, then reads a text file's lines as prompts.
     RateChoosePromptFile,
+    /// Reads a text file's lines as prompts (a path typed where the dialog cannot open).
+    RatePromptFile(PathBuf),
     PlayTab(PlayTab),
     /// Starts a new conversation (stored with its first message).
     PlayNew,
@@ -200,6 +207,9 @@ pub enum Command {
     PlayDelete(i64),
     /// The open conversation's model, sampling and retrieval settings (saved with it).
     PlaySettings(Box<ChatSettings>),
+    /// Sets answer length, passages, template and plain-text mode to what the chosen model's
+    /// context and training suit.
+    PlayFitToModel,
     PlayInput(String),
     PlaySend,
     /// Stops the answers being generated (what was written so far is kept).

@@ -75,8 +75,10 @@ impl CorpusTab {
 }
 
 /// The Corpus area's own state: the import choice and the corpus being looked at.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CorpusView {
+    /// The import controls and the corpus table are shown above the details (else folded).
+    pub list_open: bool,
     pub unit: crate::core::corpus::read::TextUnit,
     /// JSONL/Parquet fields and what to do with unreadable lines, for the next import.
     pub import: ImportOptions,
@@ -92,6 +94,28 @@ pub struct CorpusView {
     pub(crate) index_job: Option<(JobId, Slot<CorpusIndex>)>,
     pub(crate) search_job: Option<(JobId, Slot<SearchHits>)>,
     pub steps: StepsState,
+    /// Why the corpus's script could not be recorded.
+    pub source_error: Option<String>,
+}
+
+impl Default for CorpusView {
+    fn default() -> Self {
+        Self {
+            list_open: true,
+            unit: crate::core::corpus::read::TextUnit::default(),
+            import: ImportOptions::default(),
+            selected: None,
+            tab: CorpusTab::default(),
+            stats: None,
+            stats_job: None,
+            browser: None,
+            browser_error: None,
+            index_job: None,
+            search_job: None,
+            steps: StepsState::default(),
+            source_error: None,
+        }
+    }
 }
 
 /// List rows are read from the corpus file when first shown, then kept (up to this many).
@@ -412,6 +436,20 @@ impl DezgahApp {
             })
             .unwrap_or_default()
     }
+
+    /// Records what a corpus is written in; its next cleaning transliterates by it.
+    pub(crate) fn set_corpus_source(&mut self, id: i64, source: crate::core::corpus::text::Source) {
+        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+            return;
+        };
+        match workspace.store_mut().set_corpus_source(id, source) {
+            Ok(()) => {
+                self.corpus.source_error = None;
+                self.refresh_snapshot();
+            }
+            Err(e) => self.corpus.source_error = Some(crate::error_line(&e)),
+        }
+    }
 }
 
 /// Deduplication settings as the form edits them.
@@ -484,6 +522,8 @@ pub struct StepsState {
     /// The corpus's size in a chosen tokenizer's tokens.
     pub tokens: Option<Result<crate::core::corpus::tokens::TokenEstimate, String>>,
     pub(crate) pending: Vec<(JobId, Pending)>,
+    /// The latest progress of each pending job, shown (with its cancel) where it was started.
+    pub(crate) progress: HashMap<JobId, crate::core::jobs::Progress>,
 }
 
 impl Default for StepsState {
@@ -507,6 +547,7 @@ impl Default for StepsState {
             exported: None,
             tokens: None,
             pending: Vec::new(),
+            progress: HashMap::new(),
         }
     }
 }
@@ -526,6 +567,23 @@ impl StepsState {
 
     pub fn is_running(&self, what: fn(&Pending) -> bool) -> bool {
         self.pending.iter().any(|(_, p)| what(p))
+    }
+
+    /// The pending job `what` picks, with its latest progress (none before its first report).
+    pub fn running(
+        &self,
+        what: fn(&Pending) -> bool,
+    ) -> Option<(JobId, Option<&crate::core::jobs::Progress>)> {
+        self.pending
+            .iter()
+            .find(|(_, p)| what(p))
+            .map(|(id, _)| (*id, self.progress.get(id)))
+    }
+
+    pub(crate) fn note_progress(&mut self, id: JobId, progress: &crate::core::jobs::Progress) {
+        if self.pending.iter().any(|(j, _)| *j == id) {
+            self.progress.insert(id, progress.clone());
+        }
     }
 }
 
@@ -604,8 +662,14 @@ impl DezgahApp {
             "job-clean-preview",
             Pending::CleanPreview,
             move |root, row, ctx| {
+                // The corpus's script says what transliteration converts, as when it is made.
+                let rules = crate::core::corpus::clean::Rules {
+                    source: row.source,
+                    ..rules
+                };
                 let p = crate::core::corpus::derive::preview_clean(
                     &root.join(&row.path),
+                    row.doc_count,
                     rules,
                     Some(ctx),
                 )?;
@@ -624,6 +688,7 @@ impl DezgahApp {
             move |root, row, ctx| {
                 let p = crate::core::corpus::derive::preview_filter(
                     &root.join(&row.path),
+                    row.doc_count,
                     &config,
                     Some(ctx),
                 )?;
@@ -770,7 +835,8 @@ impl DezgahApp {
         };
         let jsonl = browser.jsonl.clone();
         let index = Arc::clone(&browser.index);
-        self.spawn_step("job-compare-documents", Pending::Diff, move |_, _, _| {
+        let shingle = self.corpus.steps.dedup.config().shingle;
+        self.spawn_step("job-compare-documents", Pending::Diff, move |_, _, ctx| {
             let mut reader = DocReader::open(&jsonl)?;
             let text =
                 |reader: &mut DocReader, m: i64| -> Result<String, crate::core::jobs::JobError> {
@@ -785,9 +851,14 @@ impl DezgahApp {
             let diff = crate::core::corpus::diff::diff_documents(
                 &left,
                 &right,
-                std::time::Duration::from_secs(2),
+                shingle,
+                std::time::Duration::from_secs(5),
+                Some(ctx),
+            )?;
+            let summary = format!(
+                "{} words shared, {} passages differ",
+                diff.shared_words, diff.changed_passages
             );
-            let summary = format!("Jaccard {:.2}", diff.jaccard);
             Ok((diff, summary))
         });
     }
@@ -876,6 +947,7 @@ impl DezgahApp {
             return;
         };
         let (_, pending) = self.corpus.steps.pending.remove(at);
+        self.corpus.steps.progress.remove(&id);
         let error = self.job_error(id);
         let steps = &mut self.corpus.steps;
         match pending {

@@ -3,6 +3,7 @@
 
 pub mod command;
 pub mod corpus;
+pub mod picker;
 pub mod playground;
 pub mod rating;
 pub mod sft;
@@ -34,6 +35,9 @@ pub struct StartOptions {
     pub lang: Option<Lang>,
     /// The program that runs training (`dezgah train …`); this executable when unset.
     pub train_exe: Option<PathBuf>,
+    /// The driver tool the GPU list is asked of; `nvidia-smi` (or `DEZGAH_NVIDIA_SMI`) when
+    /// unset.
+    pub nvidia_smi: Option<PathBuf>,
 }
 
 /// The open workspace, or why none is open.
@@ -99,6 +103,8 @@ pub struct DezgahApp {
     pub sft: sft::SftView,
     pub rating: rating::RatingView,
     pub playground: playground::PlaygroundView,
+    /// Whether the native file dialog opens here (learned on first use, kept for the session).
+    pub dialogs: picker::Dialogs,
     /// The running import of SFT examples; the list is read again when it ends.
     sft_import_job: Option<crate::core::jobs::JobId>,
     commands: Vec<Command>,
@@ -160,6 +166,9 @@ impl DezgahApp {
         if let Some(exe) = options.train_exe {
             training.exe = exe;
         }
+        if let Some(program) = options.nvidia_smi {
+            training.gpus = training::GpuWatch::new(program);
+        }
         let mut app = Self {
             i18n: I18n::new(state.lang),
             state,
@@ -173,6 +182,7 @@ impl DezgahApp {
             sft: sft::SftView::default(),
             rating: rating::RatingView::default(),
             playground: playground::PlaygroundView::default(),
+            dialogs: picker::Dialogs::default(),
             sft_import_job: None,
             commands: Vec::new(),
             theme_applied: None,
@@ -180,6 +190,11 @@ impl DezgahApp {
         app.reattach_runs();
         app.recheck_launch();
         app
+    }
+
+    /// Shows a native dialog (a blocking rfd call), learning whether dialogs open here.
+    fn dialog<T>(&mut self, show: impl FnOnce() -> Option<T>) -> Option<T> {
+        self.dialogs.run(&picker::DialogEnv::current(), show)
     }
 
     /// Queues a command for the next `logic()` pass.
@@ -199,7 +214,9 @@ impl DezgahApp {
             Command::SetAnnotator(name) => self.set_annotator(&name),
             Command::ChooseWorkspace => {
                 let start = self.workspace.path().to_owned();
-                if let Some(dir) = rfd::FileDialog::new().set_directory(start).pick_folder() {
+                if let Some(dir) =
+                    self.dialog(|| rfd::FileDialog::new().set_directory(start).pick_folder())
+                {
                     self.open_workspace(&dir);
                 }
             }
@@ -210,20 +227,23 @@ impl DezgahApp {
             Command::RevealFolder(dir) => reveal_folder(&dir),
             Command::ChooseCorpusFiles => {
                 let start = self.workspace.path().to_owned();
-                if let Some(files) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .add_filter(
-                        "corpus",
-                        &["txt", "md", "jsonl", "ndjson", "gz", "zst", "parquet"],
-                    )
-                    .pick_files()
-                {
+                if let Some(files) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .add_filter(
+                            "corpus",
+                            &["txt", "md", "jsonl", "ndjson", "gz", "zst", "parquet"],
+                        )
+                        .pick_files()
+                }) {
                     self.import_corpus(files);
                 }
             }
             Command::ChooseCorpusFolder => {
                 let start = self.workspace.path().to_owned();
-                if let Some(dir) = rfd::FileDialog::new().set_directory(start).pick_folder() {
+                if let Some(dir) =
+                    self.dialog(|| rfd::FileDialog::new().set_directory(start).pick_folder())
+                {
                     self.import_corpus(vec![dir]);
                 }
             }
@@ -232,6 +252,8 @@ impl DezgahApp {
             Command::SetImportOptions(options) => self.corpus.import = options,
             Command::SelectCorpus(id) => self.select_corpus(id),
             Command::SetCorpusTab(tab) => self.corpus.tab = tab,
+            Command::SetCorpusSource(id, source) => self.set_corpus_source(id, source),
+            Command::SetCorpusListOpen(open) => self.corpus.list_open = open,
             Command::SetBrowseFilters(filters) => self.set_filters(*filters),
             Command::SearchCorpus(query) => self.search_corpus(query),
             Command::OpenDocument(number) => self.open_document(number),
@@ -263,12 +285,13 @@ impl DezgahApp {
                 let name = self
                     .selected_corpus_name()
                     .map_or_else(|| format!("korpus.{ext}"), |n| format!("{n}.{ext}"));
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .set_file_name(name)
-                    .add_filter(ext, &[ext])
-                    .save_file()
-                {
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .set_file_name(name)
+                        .add_filter(ext, &[ext])
+                        .save_file()
+                }) {
                     self.export(format, out);
                 }
             }
@@ -278,10 +301,11 @@ impl DezgahApp {
             Command::SelectTokenizer(id) => self.select_tokenizer(id),
             Command::SetInspectText(text) => self.set_inspect_text(text),
             Command::ChooseTokenizerFile => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
-                    .pick_file()
-                {
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
+                        .pick_file()
+                }) {
                     self.add_tokenizer_file(&file);
                 }
             }
@@ -293,11 +317,12 @@ impl DezgahApp {
             Command::CompareTokenizers => self.compare_tokenizers(),
             Command::ChooseTokenizerForEstimate => {
                 let start = self.workspace.path().join("tokenizers");
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(start)
-                    .add_filter("tokenizer.json", &["json"])
-                    .pick_file()
-                {
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(start)
+                        .add_filter("tokenizer.json", &["json"])
+                        .pick_file()
+                }) {
                     self.estimate_tokens(file);
                 }
             }
@@ -338,54 +363,65 @@ impl DezgahApp {
                 }
             }
             Command::SftChooseImport(format) => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                        .pick_file()
+                }) {
                     self.import_sft(format, file);
                 }
             }
             Command::SftImport(format, file) => self.import_sft(format, file),
             Command::SftChooseExport(format, fraction) => {
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path().join("exports"))
-                    .set_file_name(format!("sft-{}.jsonl", format.name()))
-                    .add_filter("JSONL", &["jsonl"])
-                    .save_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(ws_dir.join("exports"))
+                        .set_file_name(format!("sft-{}.jsonl", format.name()))
+                        .add_filter("JSONL", &["jsonl"])
+                        .save_file()
+                }) {
                     self.export_sft(format, fraction, out);
                 }
             }
             Command::SftExport(format, fraction, out) => self.export_sft(format, fraction, out),
             Command::RateChooseImport(judgements) => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                        .pick_file()
+                }) {
                     self.import_prefs(file, judgements);
                 }
             }
             Command::RateImport(file, judgements) => self.import_prefs(file, judgements),
             Command::RateChooseExport => {
+                let ws_dir = self.workspace.path().to_owned();
                 let name = format!("preferences-{}.jsonl", self.rating.export.format.name());
-                if let Some(out) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path().join("exports"))
-                    .set_file_name(name)
-                    .add_filter("JSONL", &["jsonl"])
-                    .save_file()
-                {
+                if let Some(out) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(ws_dir.join("exports"))
+                        .set_file_name(name)
+                        .add_filter("JSONL", &["jsonl"])
+                        .save_file()
+                }) {
                     self.export_prefs(out);
                 }
             }
             Command::RateExport(out) => self.export_prefs(out),
+            Command::RatePromptFile(file) => self.prompts_from_file(&file),
             Command::RateChoosePromptFile => {
-                if let Some(file) = rfd::FileDialog::new()
-                    .set_directory(self.workspace.path())
-                    .add_filter("text", &["txt", "md"])
-                    .pick_file()
-                {
+                let ws_dir = self.workspace.path().to_owned();
+                if let Some(file) = self.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("text", &["txt", "md"])
+                        .pick_file()
+                }) {
                     self.prompts_from_file(&file);
                 }
             }
@@ -408,6 +444,7 @@ impl DezgahApp {
             | Command::PlayDelete(_)
             | Command::PlayAskDelete(_)
             | Command::PlaySettings(_)
+            | Command::PlayFitToModel
             | Command::PlayInput(_)
             | Command::PlaySend
             | Command::PlayStop
@@ -727,6 +764,9 @@ impl eframe::App for DezgahApp {
                 )),
                 _ => None,
             };
+            if let crate::core::jobs::EventKind::Progress(p) = &event.kind {
+                self.corpus.steps.note_progress(event.id, p);
+            }
             self.board.apply(event);
             if let Some((id, ok)) = finished {
                 self.after_job(id, ok);
@@ -742,6 +782,9 @@ impl eframe::App for DezgahApp {
         }
         if self.state.area == Area::Playground {
             self.ensure_playground_loaded();
+        }
+        if self.state.area == Area::Training {
+            self.training.gpus.poll(self.jobs.waker());
         }
         self.tick_playground();
         self.tick_sft(ctx);

@@ -161,6 +161,10 @@ pub struct PlaygroundView {
     /// The conversation whose deletion waits for a second click.
     pub confirm_delete: Option<i64>,
     pub cache: ModelCache,
+    /// The chat's model as the form sees it (context, tokenizer, lineage), or why it cannot.
+    pub model: Option<Result<chat::ModelFacts, String>>,
+    /// What the next question will take of the model's window (with the chat's model known).
+    pub fit: Option<chat::Fit>,
 }
 
 impl PlaygroundView {
@@ -174,6 +178,14 @@ impl PlaygroundView {
 
 impl DezgahApp {
     pub(crate) fn apply_playground(&mut self, command: Command) {
+        // The other tabs' forms and the search box change nothing the chat's check counts.
+        let chat = !matches!(
+            command,
+            Command::PlaySearch(..)
+                | Command::PlayIndexForm(_)
+                | Command::PlayCompareForm(_)
+                | Command::PlayBatchForm(_)
+        );
         match command {
             Command::PlayTab(tab) => self.playground.tab = tab,
             Command::PlayNew => {
@@ -218,8 +230,101 @@ impl DezgahApp {
             Command::PlayIndexForm(form) => self.playground.index_form = form,
             Command::PlayBuildIndex(corpus) => self.build_index(&corpus),
             Command::PlaySearch(corpus, text) => self.search_index(corpus, text),
+            Command::PlayFitToModel => {
+                self.fit_settings_to_model();
+                self.save_conversation_settings();
+            }
             _ => {}
         }
+        if chat {
+            self.refresh_fit();
+        }
+    }
+
+    /// Reads what the form needs of the chat's model when the run or checkpoint changed: a few
+    /// small files (configuration, tokenizer, the lineage's `config.toml`s), no weights.
+    fn ensure_model_facts(&mut self) {
+        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+            return;
+        };
+        let settings = &self.playground.settings;
+        let Some(dir) = settings.run.as_deref() else {
+            self.playground.model = None;
+            return;
+        };
+        let run_dir = workspace.root().join(dir);
+        let current = match &self.playground.model {
+            Some(Ok(m)) => m.run_dir == run_dir && m.checkpoint == settings.checkpoint,
+            _ => false,
+        };
+        if !current {
+            self.playground.model = Some(
+                chat::ModelFacts::read(workspace.root(), &run_dir, &settings.checkpoint)
+                    .map_err(|e| crate::error_line(&e)),
+            );
+        }
+    }
+
+    /// The chat's settings made to fit its model: answer length, passages and template from its
+    /// context, plain text for a model that never learned the chat template.
+    fn fit_settings_to_model(&mut self) {
+        self.ensure_model_facts();
+        let Some(Ok(model)) = &self.playground.model else {
+            return;
+        };
+        let settings = &mut self.playground.settings;
+        let passage_words = self
+            .playground
+            .indexes
+            .iter()
+            .find(|m| m.corpus == settings.rag.corpus)
+            .map_or_else(
+                || IndexSettings::default().chunk_words,
+                |m| m.settings.chunk_words,
+            );
+        model.plan(passage_words).apply(settings);
+        settings.completion = !model.chat;
+    }
+
+    /// Checks the question being typed against the model's window: the same retrieval and the
+    /// same fitting the answer will get, counted with the model's tokenizer.
+    pub(crate) fn refresh_fit(&mut self) {
+        self.ensure_model_facts();
+        let play = &mut self.playground;
+        let (Some(Ok(model)), WorkspaceSlot::Open { workspace, .. }) =
+            (&play.model, &self.workspace)
+        else {
+            play.fit = None;
+            return;
+        };
+        let mut history: Vec<(String, String)> = play
+            .turns
+            .iter()
+            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .collect();
+        history.push(("user".into(), play.input.trim().to_owned()));
+        let settings = &play.settings;
+        let hits = if settings.rag.enabled
+            && !settings.rag.corpus.is_empty()
+            && !play.input.trim().is_empty()
+        {
+            let opened = match play.searcher.take() {
+                Some(r) if r.meta.corpus == settings.rag.corpus => Ok(r),
+                _ => rag::Retriever::open_corpus(workspace.root(), &settings.rag.corpus),
+            };
+            match opened {
+                Ok(r) => {
+                    let hits = r.search(play.input.trim(), settings.rag.k.max(1));
+                    play.searcher = Some(r);
+                    hits.unwrap_or_default()
+                }
+                // Sending says why; the check has nothing to count.
+                Err(_) => Vec::new(),
+            }
+        } else {
+            Vec::new()
+        };
+        play.fit = model.check(settings, &history, hits).ok();
     }
 
     /// Reads the conversations and indexes the first time the area shows.
@@ -239,11 +344,12 @@ impl DezgahApp {
         for (_, dir) in &runs {
             self.read_steps(dir.clone());
         }
-        // Start on the newest run with a checkpoint.
+        // Start on the newest run with a checkpoint, with settings that fit it.
         if self.playground.settings.run.is_none()
             && let Some((_, dir)) = runs.first()
         {
             self.playground.settings.run = Some(dir.clone());
+            self.fit_settings_to_model();
         }
         let first = runs.first().map(|(id, _)| *id);
         let second = runs.get(1).map(|(id, _)| *id).or(first);
@@ -263,6 +369,7 @@ impl DezgahApp {
                 self.playground.search_corpus.clone_from(&meta.corpus);
             }
         }
+        self.refresh_fit();
     }
 
     /// Runs that have saved a checkpoint, newest first: (id, folder relative to the workspace).
@@ -343,12 +450,15 @@ impl DezgahApp {
     }
 
     fn set_chat_settings(&mut self, settings: ChatSettings) {
-        if settings.run != self.playground.settings.run
-            && let Some(dir) = &settings.run
-        {
+        let new_model = settings.run != self.playground.settings.run;
+        if new_model && let Some(dir) = &settings.run {
             self.read_steps(dir.clone());
         }
         self.playground.settings = settings;
+        if new_model {
+            // Another model: the defaults follow its context and training.
+            self.fit_settings_to_model();
+        }
         self.save_conversation_settings();
     }
 
@@ -587,6 +697,7 @@ impl DezgahApp {
                 if self.playground.current == Some(conversation) {
                     self.open_conversation(conversation);
                 }
+                self.refresh_fit();
             }
             Err(e) => self.playground.error = Some(e),
         }
@@ -879,6 +990,7 @@ impl DezgahApp {
                     self.playground.search_corpus = corpus;
                 }
             }
+            self.refresh_fit();
         }
         if self.playground.batch.job == Some(id) {
             self.playground.batch.job = None;

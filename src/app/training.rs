@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::jobs::{JobId, Slot};
+use crate::core::model::gpu::{self, GpuInfo};
 use crate::core::model::{ModelConfig, Preset};
 use crate::core::runs::{self, History, LaunchFacts, Problem, RunChannel, RunEvent};
 use crate::core::store::{NewRun, RunProgress, RunRow};
@@ -363,6 +364,8 @@ pub struct TrainingView {
     /// The program that trains: this executable, unless a test says otherwise.
     pub exe: PathBuf,
     pub devices: Vec<String>,
+    /// The machine's GPUs with their free memory, for the device picker and the estimate.
+    pub gpus: GpuWatch,
     /// Tokenizer files read for the form: vocabulary size and a hash of the vocabulary.
     pub(crate) tokenizer_cache: HashMap<PathBuf, Result<(usize, u64), String>>,
     /// Ready SFT examples and rated pairs, counted once per snapshot.
@@ -386,10 +389,96 @@ impl Default for TrainingView {
             error: None,
             exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("dezgah")),
             devices: crate::core::model::available_devices(),
+            gpus: GpuWatch::new(gpu::default_program()),
             tokenizer_cache: HashMap::new(),
             data_counts: None,
             export: ExportView::default(),
         }
+    }
+}
+
+/// How often the GPU list is asked again while the Training area is shown: free memory moves
+/// as other processes come and go.
+const GPU_REFRESH: Duration = Duration::from_secs(15);
+
+/// The GPU list, asked of the driver on a thread of its own (it can take a second) and kept
+/// between asks.
+#[derive(Debug)]
+pub struct GpuWatch {
+    program: PathBuf,
+    /// The last answer: the GPUs, or why there is no list (no driver is not an error to show).
+    pub latest: Option<Result<Vec<GpuInfo>, String>>,
+    asked: Option<Instant>,
+    pending: Option<crossbeam_channel::Receiver<Result<Vec<GpuInfo>, gpu::GpuQueryError>>>,
+}
+
+impl GpuWatch {
+    pub fn new(program: PathBuf) -> Self {
+        Self {
+            program,
+            latest: None,
+            asked: None,
+            pending: None,
+        }
+    }
+
+    /// The GPUs of the last answer (none while there is no answer or no driver).
+    pub fn list(&self) -> &[GpuInfo] {
+        match &self.latest {
+            Some(Ok(gpus)) => gpus,
+            _ => &[],
+        }
+    }
+
+    /// Takes an answer that arrived and asks again when the last ask is old. `wake` repaints the
+    /// window when the answer comes.
+    pub fn poll(&mut self, wake: Option<crate::core::jobs::Waker>) {
+        if let Some(rx) = &self.pending {
+            match rx.try_recv() {
+                Ok(answer) => self.take(answer),
+                Err(crossbeam_channel::TryRecvError::Empty) => return,
+                Err(crossbeam_channel::TryRecvError::Disconnected) => self.pending = None,
+            }
+        }
+        if self.asked.is_some_and(|t| t.elapsed() < GPU_REFRESH) {
+            return;
+        }
+        self.asked = Some(Instant::now());
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        let program = self.program.clone();
+        let spawned = std::thread::Builder::new()
+            .name("gpu-list".into())
+            .spawn(move || {
+                let _ = tx.send(gpu::query(&program));
+                if let Some(wake) = wake {
+                    wake();
+                }
+            });
+        match spawned {
+            Ok(_) => self.pending = Some(rx),
+            Err(e) => log::warn!("GPU list: cannot start a thread: {e}"),
+        }
+    }
+
+    /// Blocks until the pending answer is in (tests).
+    pub fn wait(&mut self) {
+        if let Some(rx) = self.pending.take()
+            && let Ok(answer) = rx.recv_timeout(Duration::from_secs(20))
+        {
+            self.take(answer);
+        }
+    }
+
+    fn take(&mut self, answer: Result<Vec<GpuInfo>, gpu::GpuQueryError>) {
+        self.latest = Some(match answer {
+            Ok(gpus) => Ok(gpus),
+            Err(gpu::GpuQueryError::NoDriver { .. }) => Ok(Vec::new()),
+            Err(e) => {
+                log::warn!("GPU list: {e}");
+                Err(e.to_string())
+            }
+        });
+        self.pending = None;
     }
 }
 
@@ -1075,7 +1164,9 @@ impl DezgahApp {
             };
             let history = runs::load_history(&dir);
             let status = match &history.status {
-                Some(s) if s.state == RunState::Running && runs::process_alive(s.pid) => "running",
+                Some(s) if s.state == RunState::Running && runs::writer_alive(&dir, s.pid) => {
+                    "running"
+                }
                 Some(s) if s.state == RunState::Finished => "finished",
                 Some(s) if s.state == RunState::Stopped => "stopped",
                 None if !history.checkpoints.is_empty() => "stopped",
@@ -1144,7 +1235,8 @@ impl DezgahApp {
             };
             match history.status.clone() {
                 Some(status)
-                    if status.state == RunState::Running && runs::process_alive(status.pid) =>
+                    if status.state == RunState::Running
+                        && runs::writer_alive(&dir, status.pid) =>
                 {
                     match runs::follow(&dir, &history, self.jobs.waker()) {
                         Ok(channel) => live.channel = Some(channel),

@@ -346,8 +346,14 @@ pub struct CleanArgs {
     #[arg(long)]
     pub schwa: bool,
     /// Cyrillic to Latin by the official table, for documents detected as Cyrillic Azerbaijani
+    /// (or every document, with --source az-Cyrl)
     #[arg(long)]
     pub transliterate: bool,
+    /// What the inputs are written in: auto (judge each document by the letters only
+    /// Azerbaijani Cyrillic has), az-Latn (never transliterate) or az-Cyrl (transliterate all
+    /// Cyrillic, short names without those letters too)
+    #[arg(long, value_name = "SOURCE", default_value = "auto", value_parser = parse_source)]
+    pub source: crate::core::corpus::text::Source,
     /// Cyrillic letters inside Latin words to the Latin letters they look like
     #[arg(long)]
     pub mixed_script: bool,
@@ -405,6 +411,14 @@ fn parse_area(s: &str) -> Result<Area, String> {
     Area::from_slug(s).ok_or_else(|| {
         let names: Vec<_> = Area::ALL.iter().map(|a| a.slug()).collect();
         format!("unknown area {s:?}; choose one of {}", names.join(", "))
+    })
+}
+
+fn parse_source(s: &str) -> Result<crate::core::corpus::text::Source, String> {
+    use crate::core::corpus::text::Source;
+    Source::from_name(s).ok_or_else(|| {
+        let names: Vec<_> = Source::ALL.iter().map(|s| s.name()).collect();
+        format!("unknown source {s:?}; choose one of {}", names.join(", "))
     })
 }
 
@@ -585,7 +599,10 @@ fn tokenizer_encode(args: &TokenizerEncodeArgs) -> anyhow::Result<()> {
 fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
     use crate::core::corpus::{clean, read};
     let rules = if args.all {
-        clean::Rules::all()
+        clean::Rules {
+            source: args.source,
+            ..clean::Rules::all()
+        }
     } else {
         clean::Rules {
             nfc: args.nfc,
@@ -594,6 +611,7 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
             schwa: args.schwa,
             mixed_script: args.mixed_script,
             split_words: args.repair_split_words,
+            source: args.source,
         }
     };
     anyhow::ensure!(

@@ -36,8 +36,9 @@ pub enum RagCommand {
         /// The indexed corpus; the only index when the workspace has one
         #[arg(long)]
         corpus: Option<String>,
-        #[arg(long, default_value_t = 5)]
-        k: usize,
+        /// Passages to retrieve: 5 to print; with --run, what the model's context has room for
+        #[arg(long)]
+        k: Option<usize>,
         #[command(flatten)]
         model: ModelArgs,
         /// Print one JSON object (passages, answer) instead of text
@@ -57,8 +58,9 @@ pub enum RagCommand {
         /// With --corpus: answer each prompt both without and with retrieval
         #[arg(long)]
         both: bool,
-        #[arg(long, default_value_t = 4)]
-        k: usize,
+        /// Passages per prompt; by default what the model's context has room for
+        #[arg(long)]
+        k: Option<usize>,
         #[command(flatten)]
         model: ModelArgs,
     },
@@ -72,11 +74,16 @@ pub struct ModelArgs {
     /// best, last or a step number
     #[arg(long, default_value = "best")]
     pub checkpoint: String,
-    /// Continue plain text instead of the chat template (for a pretrained model)
-    #[arg(long)]
+    /// Continue plain text instead of the chat template (the default for a model without an
+    /// SFT or DPO stage in its lineage)
+    #[arg(long, conflicts_with = "chat")]
     pub completion: bool,
-    #[arg(long, default_value_t = 200)]
-    pub max_tokens: usize,
+    /// Use the chat template even for a model that was never finetuned on conversations
+    #[arg(long)]
+    pub chat: bool,
+    /// The longest answer; by default a quarter of the model's context, at most 200
+    #[arg(long)]
+    pub max_tokens: Option<usize>,
     #[arg(long, default_value_t = 0.8)]
     pub temperature: f64,
     #[arg(long, default_value_t = 42)]
@@ -86,15 +93,36 @@ pub struct ModelArgs {
     pub template: Option<String>,
 }
 
+/// Passages printed by a query without a model.
+const PRINTED_PASSAGES: usize = 5;
+
 impl ModelArgs {
-    fn settings(&self, corpus: Option<&str>, k: usize) -> ChatSettings {
-        ChatSettings {
+    /// The settings for `run`: what was given, and for the rest what the model's context and
+    /// training suit (said on stderr, so a user sees why an answer is short).
+    fn settings(
+        &self,
+        root: &Path,
+        run: &Path,
+        corpus: Option<&str>,
+        k: Option<usize>,
+    ) -> anyhow::Result<ChatSettings> {
+        let facts = chat::ModelFacts::read(root, run, &self.checkpoint)
+            .with_context(|| format!("{}: cannot read the model", run.display()))?;
+        let passage_words = corpus
+            .and_then(|c| rag::list(root).into_iter().find(|m| m.corpus == c))
+            .map_or_else(
+                || IndexSettings::default().chunk_words,
+                |m| m.settings.chunk_words,
+            );
+        let plan = facts.plan(passage_words);
+        let completion = self.completion || (!self.chat && !facts.chat);
+        let settings = ChatSettings {
             run: None,
             checkpoint: self.checkpoint.clone(),
             system: String::new(),
-            completion: self.completion,
+            completion,
             sampling: SamplingConfig {
-                max_tokens: self.max_tokens,
+                max_tokens: self.max_tokens.unwrap_or(plan.max_tokens),
                 temperature: self.temperature,
                 seed: self.seed,
                 ..SamplingConfig::default()
@@ -102,13 +130,38 @@ impl ModelArgs {
             rag: RagSettings {
                 enabled: corpus.is_some(),
                 corpus: corpus.unwrap_or_default().to_owned(),
-                k,
-                template: self
-                    .template
-                    .clone()
-                    .unwrap_or_else(|| rag::DEFAULT_TEMPLATE.to_owned()),
+                k: k.unwrap_or(plan.k),
+                template: self.template.clone().unwrap_or_else(|| {
+                    if plan.compact {
+                        rag::COMPACT_TEMPLATE
+                    } else {
+                        rag::DEFAULT_TEMPLATE
+                    }
+                    .to_owned()
+                }),
             },
+        };
+        let mut chosen = vec![format!("{} new tokens", settings.sampling.max_tokens)];
+        if corpus.is_some() {
+            chosen.push(format!(
+                "{} passage{}",
+                settings.rag.k,
+                if settings.rag.k == 1 { "" } else { "s" }
+            ));
+            if self.template.is_none() && plan.compact {
+                chosen.push("the template without its instruction".into());
+            }
         }
+        if completion && !self.completion {
+            chosen.push("plain text (no SFT or DPO stage in its lineage; --chat overrides)".into());
+        }
+        eprintln!(
+            "{}: context {} tokens: {}",
+            run_name(run),
+            facts.context,
+            chosen.join(", ")
+        );
+        Ok(settings)
     }
 }
 
@@ -205,7 +258,14 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
         } => {
             let corpus = pick_corpus(&root, corpus.as_deref())?;
             let retriever = rag::Retriever::open_corpus(&root, &corpus)?;
-            let hits = retriever.search(question, *k)?;
+            let settings = match &model.run {
+                Some(run) => Some(model.settings(&root, run, Some(&corpus), *k)?),
+                None => None,
+            };
+            let k = settings
+                .as_ref()
+                .map_or(k.unwrap_or(PRINTED_PASSAGES), |s| s.rag.k);
+            let hits = retriever.search(question, k)?;
             if !*json {
                 for (i, h) in hits.iter().enumerate() {
                     println!("[{}] {:.2}  {}", i + 1, h.score, h.label);
@@ -215,7 +275,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                     println!("(no passage matches)");
                 }
             }
-            let Some(run) = &model.run else {
+            let (Some(run), Some(settings)) = (&model.run, settings) else {
                 if *json {
                     println!(
                         "{}",
@@ -229,7 +289,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                 workspace: root.clone(),
                 run_dir: run.clone(),
                 run_name: run_name(run),
-                settings: model.settings(Some(&corpus), *k),
+                settings,
                 history: vec![("user".into(), question.clone())],
             };
             if !*json {
@@ -280,6 +340,14 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                         used.join(" ")
                     }
                 );
+                let dropped = reply.meta.retrieved - reply.meta.passages.len();
+                if dropped > 0 {
+                    eprintln!(
+                        "{dropped} of {} passages did not fit the model's context of {} tokens \
+                         with room for the answer (fewer --k or --max-tokens leave more room)",
+                        reply.meta.retrieved, reply.meta.context
+                    );
+                }
             }
             Ok(())
         }
@@ -312,7 +380,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                 workspace: root.clone(),
                 run_dir: run.clone(),
                 run_name: run_name(run),
-                settings: model.settings(corpus.as_deref(), *k),
+                settings: model.settings(&root, run, corpus.as_deref(), *k)?,
                 history: Vec::new(),
             };
             let out = out.clone();

@@ -99,10 +99,7 @@ impl ChatModel {
 
     /// How many tokens `prompt` takes.
     pub fn prompt_tokens(&self, prompt: &Prompt) -> Result<usize, TrainError> {
-        Ok(match prompt {
-            Prompt::Chat(messages) => data::encode_prompt(&self.tokenizer, messages)?.len(),
-            Prompt::Completion(text) => data::plain_prompt(&self.tokenizer, text)?.len(),
-        })
+        prompt_tokens(&self.tokenizer, prompt)
     }
 
     /// Generates for `prompt`, handing each new piece of text to `on_text` as it is decoded.
@@ -447,12 +444,37 @@ fn fit_passages(
     model: &ChatModel,
     settings: &ChatSettings,
     history: &[(String, String)],
+    hits: Vec<Hit>,
+) -> Result<Vec<Hit>, TrainError> {
+    fit_passages_with(
+        &|p| model.prompt_tokens(p),
+        model.context(),
+        settings,
+        history,
+        hits,
+    )
+}
+
+/// Tokens a prompt takes, by some tokenizer.
+pub type TokenCount<'a> = &'a dyn Fn(&Prompt) -> Result<usize, TrainError>;
+
+/// The tokens kept for the answer in a window of `context`: what was asked, up to half.
+pub fn answer_room(context: usize, max_tokens: usize) -> usize {
+    max_tokens.clamp(1, (context / 2).max(1))
+}
+
+/// [`fit_passages`] with any token count: the form checks a question with the tokenizer alone,
+/// before any model is loaded.
+pub fn fit_passages_with(
+    count: TokenCount<'_>,
+    context: usize,
+    settings: &ChatSettings,
+    history: &[(String, String)],
     mut hits: Vec<Hit>,
 ) -> Result<Vec<Hit>, TrainError> {
-    let context = model.context();
-    let budget = context.saturating_sub(settings.sampling.max_tokens.clamp(1, context / 2));
+    let budget = context.saturating_sub(answer_room(context, settings.sampling.max_tokens));
     let fits = |hits: &[Hit]| -> Result<bool, TrainError> {
-        Ok(model.prompt_tokens(&prompt_for(settings, history, hits))? <= budget)
+        Ok(count(&prompt_for(settings, history, hits))? <= budget)
     };
     while hits.len() > 1 && !fits(&hits)? {
         hits.pop();
@@ -461,12 +483,13 @@ fn fit_passages(
         && !fits(std::slice::from_ref(last))?
     {
         let words: Vec<&str> = last.text.split_whitespace().collect();
-        // The most words that fit, by halving.
+        // The most words that fit with the mark of the cut, by halving.
+        let cut = |n: usize| format!("{} …", words[..n].join(" "));
         let (mut lo, mut hi) = (0, words.len());
         while lo < hi {
             let mid = (lo + hi).div_ceil(2);
             let mut trial = last.clone();
-            trial.text = words[..mid].join(" ");
+            trial.text = cut(mid);
             if fits(std::slice::from_ref(&trial))? {
                 lo = mid;
             } else {
@@ -476,10 +499,245 @@ fn fit_passages(
         if lo == 0 {
             hits.clear();
         } else {
-            last.text = format!("{} …", words[..lo].join(" "));
+            last.text = cut(lo);
         }
     }
     Ok(hits)
+}
+
+// ---------------------------------------------------------------------------------------------
+// What fits a model
+
+/// How many tokens `prompt` takes with `tokenizer`, as generation will encode it.
+pub fn prompt_tokens(tokenizer: &Tokenizer, prompt: &Prompt) -> Result<usize, TrainError> {
+    Ok(match prompt {
+        Prompt::Chat(messages) => data::encode_prompt(tokenizer, messages)?.len(),
+        Prompt::Completion(text) => data::plain_prompt(tokenizer, text)?.len(),
+    })
+}
+
+/// The longest answer a default asks for, and the shortest.
+const MAX_DEFAULT_ANSWER: usize = 200;
+const MIN_DEFAULT_ANSWER: usize = 8;
+/// The most passages a default asks for: more crowd the answer out of a small model's view.
+const MAX_DEFAULT_PASSAGES: usize = 4;
+
+/// Answer length, passages and template a context window has room for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContextPlan {
+    pub max_tokens: usize,
+    pub k: usize,
+    /// The template without its instruction ([`rag::COMPACT_TEMPLATE`]).
+    pub compact: bool,
+}
+
+/// The budget rule. A quarter of the window goes to the answer (8 to 200 tokens); the full
+/// template's instruction is kept when it takes at most an eighth of the window; a sixteenth is
+/// kept for the question and the chat markup; what is left holds whole passages of
+/// `per_passage` tokens (one to four; the last is cut to fit when even one does not).
+/// `instruction` is the tokens the full template takes on its own.
+pub fn plan_for_context(context: usize, instruction: usize, per_passage: usize) -> ContextPlan {
+    let max_tokens = (context / 4)
+        .clamp(MIN_DEFAULT_ANSWER, MAX_DEFAULT_ANSWER)
+        .min(answer_room(context, usize::MAX));
+    let compact = instruction * 8 > context;
+    let template = if compact { 0 } else { instruction };
+    let room = context.saturating_sub(max_tokens + template + context / 16);
+    ContextPlan {
+        max_tokens,
+        k: (room / per_passage.max(1)).clamp(1, MAX_DEFAULT_PASSAGES),
+        compact,
+    }
+}
+
+/// [`plan_for_context`] measured with the model's tokenizer: the instruction as it encodes, and
+/// a passage of `passage_words` (the index's passage length) at the instruction's tokens per
+/// word — Azerbaijani prose either way.
+pub fn plan_for_model(context: usize, tokenizer: &Tokenizer, passage_words: usize) -> ContextPlan {
+    let instruction = rag::DEFAULT_TEMPLATE
+        .replace("{context}", "")
+        .replace("{question}", "");
+    let tokens = tokenizer
+        .encode(instruction.as_str(), false)
+        .map_or(0, |e| e.get_ids().len());
+    let words = instruction.split_whitespace().count().max(1);
+    let per_passage = (tokens * passage_words).div_ceil(words);
+    plan_for_context(context, tokens, per_passage)
+}
+
+impl ContextPlan {
+    /// `settings` with this plan's answer length and passages, and its template where the
+    /// user kept one of the two built-in ones.
+    pub fn apply(&self, settings: &mut ChatSettings) {
+        settings.sampling.max_tokens = self.max_tokens;
+        settings.rag.k = self.k;
+        let template = &mut settings.rag.template;
+        if template == rag::DEFAULT_TEMPLATE || template == rag::COMPACT_TEMPLATE {
+            if self.compact {
+                rag::COMPACT_TEMPLATE
+            } else {
+                rag::DEFAULT_TEMPLATE
+            }
+            .clone_into(template);
+        }
+    }
+}
+
+/// What the form knows about the chosen checkpoint without loading its weights.
+pub struct ModelFacts {
+    /// The run folder and checkpoint these are for.
+    pub run_dir: PathBuf,
+    pub checkpoint: String,
+    pub context: usize,
+    pub tokenizer: Tokenizer,
+    /// Whether an SFT or DPO stage is in its lineage (else it only ever saw plain text).
+    pub chat: bool,
+}
+
+impl std::fmt::Debug for ModelFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelFacts")
+            .field("run_dir", &self.run_dir)
+            .field("checkpoint", &self.checkpoint)
+            .field("context", &self.context)
+            .field("chat", &self.chat)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ModelFacts {
+    /// Reads the checkpoint's configuration and tokenizer, and the run's lineage; `root` is the
+    /// workspace (relative paths in a run's configuration start there).
+    pub fn read(root: &Path, run_dir: &Path, checkpoint: &str) -> Result<Self, TrainError> {
+        use crate::core::train::checkpoint as ckpt;
+        let dir = ckpt::resolve(run_dir, checkpoint)?;
+        let context = ckpt::read_config(&dir)?.max_position_embeddings;
+        let tok_path = ckpt::tokenizer_path(&dir)?;
+        let tokenizer = crate::core::tokenizer::load(&tok_path)
+            .map_err(|e| TrainError::Tokenizer(format!("{}: {e}", tok_path.display())))?;
+        Ok(Self {
+            run_dir: run_dir.to_owned(),
+            checkpoint: checkpoint.to_owned(),
+            context,
+            tokenizer,
+            chat: has_chat_stage(root, run_dir),
+        })
+    }
+
+    /// The plan for this model with passages of `passage_words`.
+    pub fn plan(&self, passage_words: usize) -> ContextPlan {
+        plan_for_model(self.context, &self.tokenizer, passage_words)
+    }
+
+    /// Whether the prompt, the passages and the answer fit, for the question in `history`'s
+    /// last user message and the passages retrieval found for it.
+    pub fn check(
+        &self,
+        settings: &ChatSettings,
+        history: &[(String, String)],
+        hits: Vec<Hit>,
+    ) -> Result<Fit, TrainError> {
+        check_fit(
+            &|p| prompt_tokens(&self.tokenizer, p),
+            self.context,
+            settings,
+            history,
+            hits,
+        )
+    }
+}
+
+/// Whether a run learned the chat template: an SFT or DPO stage in it or in the runs it started
+/// from (followed through each `init`). A run whose configuration cannot be read counts as
+/// chat, as before this was known.
+pub fn has_chat_stage(root: &Path, run_dir: &Path) -> bool {
+    use crate::core::train::{RunConfig, Stage};
+    let mut dir = run_dir.to_owned();
+    // A chain is a few runs long; a loop (a run started from itself) must not hang the window.
+    for _ in 0..16 {
+        let path = dir.join("config.toml");
+        let Some(cfg) = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| RunConfig::from_toml(&text, &path).ok())
+        else {
+            return true;
+        };
+        match cfg.stage {
+            Stage::Sft | Stage::Dpo => return true,
+            Stage::Pretrain => return false,
+            Stage::Continue => {}
+        }
+        let Some(init) = cfg.init else {
+            return false;
+        };
+        let init = if init.is_absolute() {
+            init
+        } else {
+            root.join(init)
+        };
+        // A checkpoint folder (RUN/checkpoints/step-N) or the run itself.
+        let Some(run) = init
+            .ancestors()
+            .take(3)
+            .find(|p| p.join("config.toml").is_file())
+        else {
+            return false;
+        };
+        run.clone_into(&mut dir);
+    }
+    true
+}
+
+/// What a question will take of the model's window, before it is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fit {
+    pub context: usize,
+    /// The prompt without passages: system prompt, conversation, template and question.
+    pub prompt: usize,
+    /// Tokens kept for the answer.
+    pub answer: usize,
+    /// Passages retrieval found, and those that fit (the last maybe cut).
+    pub found: usize,
+    pub fitted: usize,
+    /// Tokens the fitted passages add to the prompt.
+    pub passages: usize,
+}
+
+impl Fit {
+    /// The prompt alone leaves no room for the answer asked for.
+    pub fn overflows(&self) -> bool {
+        self.prompt + self.answer > self.context
+    }
+
+    pub fn dropped(&self) -> usize {
+        self.found - self.fitted
+    }
+}
+
+/// [`Fit`] by any token count (see [`fit_passages_with`]).
+pub fn check_fit(
+    count: TokenCount<'_>,
+    context: usize,
+    settings: &ChatSettings,
+    history: &[(String, String)],
+    hits: Vec<Hit>,
+) -> Result<Fit, TrainError> {
+    let found = hits.len();
+    let prompt = count(&prompt_for(settings, history, &[]))?;
+    let fitted = fit_passages_with(count, context, settings, history, hits)?;
+    let with_passages = if fitted.is_empty() {
+        prompt
+    } else {
+        count(&prompt_for(settings, history, &fitted))?
+    };
+    Ok(Fit {
+        context,
+        prompt,
+        answer: answer_room(context, settings.sampling.max_tokens),
+        found,
+        fitted: fitted.len(),
+        passages: with_passages.saturating_sub(prompt),
+    })
 }
 
 /// A generation running on its own thread.
@@ -734,6 +992,141 @@ mod tests {
         assert_eq!(
             prompt_for(&plain, &history, &[]),
             Prompt::Completion("Kitab neçə günə verilir?".into())
+        );
+    }
+
+    /// Three tokens a word, as a small BPE cuts Azerbaijani; the chat markup costs two a
+    /// message.
+    fn three_a_word(prompt: &Prompt) -> usize {
+        let words = |t: &str| t.split_whitespace().count() * 3;
+        match prompt {
+            Prompt::Chat(messages) => messages.iter().map(|m| words(&m.content) + 2).sum(),
+            Prompt::Completion(text) => words(text),
+        }
+    }
+
+    /// [`three_a_word`] in the shape a [`TokenCount`] has.
+    #[expect(clippy::unnecessary_wraps, reason = "a TokenCount returns a Result")]
+    fn count(prompt: &Prompt) -> Result<usize, TrainError> {
+        Ok(three_a_word(prompt))
+    }
+
+    fn passages(n: usize, words: usize) -> Vec<Hit> {
+        (0..n)
+            .map(|i| Hit {
+                score: 1.0,
+                doc: i as u64,
+                doc_id: format!("d{i}"),
+                label: format!("Maddə {i}"),
+                article: Some(i.to_string()),
+                text: vec!["söz"; words].join(" "),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_budget_follows_the_context() {
+        let plan = |context, instruction, passage| plan_for_context(context, instruction, passage);
+        // The tiny model: a short answer, one passage, no room for the instruction.
+        assert_eq!(
+            plan(128, 45, 400),
+            ContextPlan {
+                max_tokens: 32,
+                k: 1,
+                compact: true
+            }
+        );
+        assert_eq!(plan(64, 45, 400).max_tokens, 16);
+        assert_eq!(
+            plan(1024, 40, 340),
+            ContextPlan {
+                max_tokens: 200,
+                k: 2,
+                compact: false
+            }
+        );
+        assert_eq!(plan(4096, 40, 340).k, 4);
+        for context in (8..=8192).step_by(8) {
+            let p = plan(context, 40, 300);
+            assert!(p.max_tokens <= context / 2, "{context}: {p:?}");
+            assert!((1..=4).contains(&p.k), "{context}: {p:?}");
+        }
+    }
+
+    #[test]
+    fn the_defaults_leave_room_where_the_old_ones_hit_the_wall() {
+        let history = vec![("user".to_owned(), "Kitab evə neçə günə verilir?".to_owned())];
+        let rag_on = |settings: &mut ChatSettings| {
+            settings.rag.enabled = true;
+            settings.rag.corpus = "qaydalar".into();
+        };
+        let mut old = ChatSettings::default();
+        rag_on(&mut old);
+        let wall = check_fit(&count, 128, &old, &history, passages(4, 200)).expect("fit");
+        assert_eq!((wall.found, wall.fitted), (4, 0), "{wall:?}");
+
+        let instruction = rag::DEFAULT_TEMPLATE
+            .replace("{context}", "")
+            .replace("{question}", "");
+        let plan = plan_for_context(128, instruction.split_whitespace().count() * 3, 600);
+        let mut fitted = ChatSettings::default();
+        rag_on(&mut fitted);
+        plan.apply(&mut fitted);
+        assert_eq!(fitted.rag.template, rag::COMPACT_TEMPLATE);
+        assert_eq!((fitted.rag.k, fitted.sampling.max_tokens), (1, 32));
+        let fit =
+            check_fit(&count, 128, &fitted, &history, passages(fitted.rag.k, 200)).expect("fit");
+        assert_eq!((fit.found, fit.fitted), (1, 1), "{fit:?}");
+        assert!(!fit.overflows());
+        assert!(fit.passages > 0, "{fit:?}");
+        assert!(fit.prompt + fit.passages + fit.answer <= 128, "{fit:?}");
+        // The passage is cut to what fits, with room left for the answer.
+        let kept =
+            fit_passages_with(&count, 128, &fitted, &history, passages(1, 200)).expect("fit");
+        assert!(kept[0].text.ends_with(" …"));
+        let prompt = three_a_word(&prompt_for(&fitted, &history, &kept));
+        assert!(prompt + fitted.sampling.max_tokens <= 128, "{prompt}");
+        // A long conversation leaves no room for the answer: the form says so before asking.
+        let long = vec![("user".to_owned(), vec!["söz"; 60].join(" "))];
+        assert!(
+            check_fit(&count, 128, &fitted, &long, Vec::new())
+                .expect("fit")
+                .overflows()
+        );
+        // A template the user wrote is kept.
+        let mut own = ChatSettings::default();
+        own.rag.template = "{context} | {question}".into();
+        plan.apply(&mut own);
+        assert_eq!(own.rag.template, "{context} | {question}");
+    }
+
+    #[test]
+    fn a_chat_stage_anywhere_in_the_lineage_makes_a_chat_model() {
+        use crate::core::train::{RunConfig, Stage};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let run = |name: &str, stage: Stage, init: Option<&str>| {
+            let mut cfg = RunConfig::for_stage(stage);
+            cfg.init = init.map(PathBuf::from);
+            let run_dir = root.join("runs").join(name);
+            std::fs::create_dir_all(run_dir.join("checkpoints/best")).expect("mkdir");
+            std::fs::write(run_dir.join("config.toml"), cfg.to_toml().expect("toml"))
+                .expect("write");
+            run_dir
+        };
+        let base = run("base", Stage::Pretrain, None);
+        let more = run("more", Stage::Continue, Some("runs/base/checkpoints/best"));
+        let sft = run("sft", Stage::Sft, Some("runs/more"));
+        let after = run("after", Stage::Continue, Some("runs/sft/checkpoints/best"));
+        assert!(!has_chat_stage(root, &base));
+        assert!(!has_chat_stage(root, &more));
+        assert!(has_chat_stage(root, &sft));
+        assert!(has_chat_stage(root, &after), "a chat model read more text");
+        let looped = run("loop", Stage::Continue, Some("runs/loop"));
+        assert!(has_chat_stage(root, &looped), "a loop ends");
+        assert!(
+            has_chat_stage(root, &root.join("runs/none")),
+            "unknown: as before"
         );
     }
 

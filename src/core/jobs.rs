@@ -28,6 +28,9 @@ pub struct Progress {
     pub done: u64,
     pub total: Option<u64>,
     pub elapsed: Duration,
+    /// Which pass of a job that reads its input more than once this counts, of how many
+    /// (`None`: a single pass).
+    pub stage: Option<(u32, u32)>,
 }
 
 impl Progress {
@@ -177,6 +180,7 @@ pub struct JobCtx {
     started: Instant,
     /// A mutex, not a cell: trainers hand the job's context to their worker threads.
     last_progress: std::sync::Mutex<Option<Instant>>,
+    stage: std::sync::Mutex<Option<(u32, u32)>>,
 }
 
 impl std::fmt::Debug for JobCtx {
@@ -190,6 +194,19 @@ impl std::fmt::Debug for JobCtx {
 impl JobCtx {
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Starts pass `n` of `of` (1-based); later progress counts within it, and its first
+    /// report goes out at once.
+    pub fn stage(&self, n: u32, of: u32) {
+        *self
+            .stage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((n, of));
+        *self
+            .last_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 
     /// Reports progress; rate-limited, and the final (`done == total`) report always goes out.
@@ -212,6 +229,10 @@ impl JobCtx {
                 done,
                 total,
                 elapsed: now.duration_since(self.started),
+                stage: *self
+                    .stage
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
             }),
         };
         match self.tx.try_send(event) {
@@ -326,6 +347,7 @@ impl Jobs {
             waker: self.waker.clone(),
             started: Instant::now(),
             last_progress: std::sync::Mutex::new(None),
+            stage: std::sync::Mutex::new(None),
         };
         let display_name = name.into();
         let slug: String = display_name
@@ -733,6 +755,7 @@ mod tests {
             done: 25,
             total: Some(100),
             elapsed: Duration::from_secs(10),
+            stage: None,
         };
         assert_eq!(p.eta(), Some(Duration::from_secs(30)));
         assert_eq!(p.fraction(), Some(0.25));
@@ -740,6 +763,7 @@ mod tests {
             done: 0,
             total: Some(100),
             elapsed: Duration::from_secs(1),
+            stage: None,
         };
         assert_eq!(unknown.eta(), None);
     }

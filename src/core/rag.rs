@@ -1100,6 +1100,10 @@ pub fn article_numbers(question: &str) -> Vec<String> {
 /// `{question}` the user's words.
 pub const DEFAULT_TEMPLATE: &str = "Aşağıdakı mətnlərə əsaslanaraq suala cavab ver. Cavabda istifadə etdiyin mətnin nömrəsini göstər.\n\n{context}\n\nSual: {question}";
 
+/// The template for a model whose window has no room for the instruction (a context of a few
+/// hundred tokens): the passages and the question alone.
+pub const COMPACT_TEMPLATE: &str = "{context}\n\nSual: {question}";
+
 /// The template filled in: each passage as `[n] label` and its text.
 pub fn build_prompt(template: &str, question: &str, hits: &[Hit]) -> String {
     let context = hits

@@ -224,6 +224,17 @@ fn read_tail(path: &Path) -> String {
     }
 }
 
+/// Whether the run in `run_dir` whose `status.json` says `pid` is still being written: its lock
+/// says so (a reused process id cannot fool it), and for a run folder from before the lock
+/// existed, the process is still there.
+pub fn writer_alive(run_dir: &Path, pid: u32) -> bool {
+    match train::lock::holder(run_dir) {
+        train::lock::Holder::Held(_) => true,
+        train::lock::Holder::Free => false,
+        train::lock::Holder::NoLockFile => process_alive(pid),
+    }
+}
+
 /// Whether the process that wrote a `status.json` is still there.
 pub fn process_alive(pid: u32) -> bool {
     #[cfg(target_os = "linux")]
@@ -391,7 +402,7 @@ pub fn follow(
                         });
                         return;
                     }
-                    Some(status) if !process_alive(status.pid) => {
+                    Some(status) if !writer_alive(&dir, status.pid) => {
                         read_new(&send);
                         let tail = read_tail(&dir.join(STDERR_FILE));
                         let mut detail = format!(

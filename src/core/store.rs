@@ -10,6 +10,13 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
 use serde::{Deserialize, Serialize};
 
+use crate::core::corpus::text::Source;
+
+/// A corpus's `source` column; the column's CHECK admits only the names [`Source`] knows.
+fn source_of(name: &str) -> Source {
+    Source::from_name(name).unwrap_or_default()
+}
+
 /// Marks a SQLite file as ours (`PRAGMA application_id`), ASCII "DZGH".
 pub const APPLICATION_ID: i32 = 0x445A_4748;
 
@@ -219,6 +226,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX chat_messages_conversation ON chat_messages(conversation_id, id);
     ",
+    // v6: what a corpus is written in, as its owner says (what transliteration converts).
+    r"
+    ALTER TABLE corpora ADD COLUMN source TEXT NOT NULL DEFAULT 'auto'
+        CHECK (source IN ('auto', 'az-Latn', 'az-Cyrl'));
+    ",
 ];
 
 /// The schema version this build writes.
@@ -302,6 +314,8 @@ pub struct CorpusRow {
     pub path: String,
     pub doc_count: u64,
     pub char_count: u64,
+    /// What the text is written in (`auto` until the user says).
+    pub source: Source,
 }
 
 /// One processing step of a derived corpus.
@@ -810,7 +824,7 @@ impl Store {
             let row = self
                 .conn
                 .query_row(
-                    "SELECT id, name, path, doc_count, char_count, parent_id, created_at FROM corpora WHERE id = ?1",
+                    "SELECT id, name, path, doc_count, char_count, parent_id, created_at, source FROM corpora WHERE id = ?1",
                     [id],
                     |r| {
                         Ok((
@@ -820,6 +834,7 @@ impl Store {
                                 path: r.get(2)?,
                                 doc_count: r.get::<_, i64>(3)?.max(0) as u64,
                                 char_count: r.get::<_, i64>(4)?.max(0) as u64,
+                                source: source_of(&r.get::<_, String>(7)?),
                             },
                             r.get::<_, Option<i64>>(5)?,
                             r.get::<_, String>(6)?,
@@ -1001,7 +1016,9 @@ impl Store {
     pub fn corpora(&self) -> Result<Vec<CorpusRow>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, name, path, doc_count, char_count FROM corpora ORDER BY name")
+            .prepare(
+                "SELECT id, name, path, doc_count, char_count, source FROM corpora ORDER BY name",
+            )
             .map_err(|e| self.err(e))?;
         stmt.query_map([], |r| {
             Ok(CorpusRow {
@@ -1010,10 +1027,22 @@ impl Store {
                 path: r.get(2)?,
                 doc_count: r.get::<_, i64>(3)?.max(0) as u64,
                 char_count: r.get::<_, i64>(4)?.max(0) as u64,
+                source: source_of(&r.get::<_, String>(5)?),
             })
         })
         .and_then(Iterator::collect)
         .map_err(|e| self.err(e))
+    }
+
+    /// Records what a corpus is written in.
+    pub fn set_corpus_source(&mut self, corpus: i64, source: Source) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE corpora SET source = ?2 WHERE id = ?1",
+                params![corpus, source.name()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
     }
 
     pub fn tokenizers(&self) -> Result<Vec<TokenizerRow>> {
@@ -1885,6 +1914,43 @@ mod tests {
         let (store, opened) = Store::open(&path).expect("open");
         assert_eq!(opened, Opened::Created);
         assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_corpus_keeps_what_it_is_written_in_across_the_migration() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("dezgah.db");
+        {
+            // A workspace from before v6, with a corpus.
+            let conn = Connection::open(&path).expect("raw open");
+            for sql in &MIGRATIONS[..5] {
+                conn.execute_batch(sql).expect("old migration");
+            }
+            conn.pragma_update(None, "user_version", 5)
+                .expect("version");
+            conn.execute(
+                "INSERT INTO corpora (name, path) VALUES ('köhnə', 'corpora/kohne.jsonl')",
+                [],
+            )
+            .expect("corpus");
+        }
+        let (mut store, opened) = Store::open(&path).expect("open");
+        assert_eq!(opened, Opened::Migrated { from: 5 });
+        let old = store.corpora().expect("corpora")[0].clone();
+        assert_eq!(old.source, Source::Auto);
+        store
+            .set_corpus_source(old.id, Source::AzCyrl)
+            .expect("set");
+        assert_eq!(store.corpora().expect("corpora")[0].source, Source::AzCyrl);
+        assert_eq!(
+            store.lineage(old.id).expect("lineage")[0].corpus.source,
+            Source::AzCyrl
+        );
+        // Only the names the enum knows get in.
+        let bad = store
+            .conn()
+            .execute("UPDATE corpora SET source = 'ru' WHERE id = ?1", [old.id]);
+        assert!(bad.is_err());
     }
 
     #[test]

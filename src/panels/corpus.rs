@@ -2,6 +2,7 @@
 
 use crate::app::command::Command;
 use crate::app::corpus::{Browser, CorpusTab};
+use crate::app::picker::PathMode;
 use crate::app::theme;
 use crate::core::corpus::browse::{DupFilter, Filters, Mark, QualityFilter, Query, anomaly_marks};
 use crate::core::corpus::index::SCRIPTS;
@@ -11,12 +12,64 @@ use crate::core::corpus::stats::{CorpusStats, format_counts};
 use crate::core::workspace::Folder;
 use crate::i18n::I18n;
 use crate::panels::{AreaView, about_ui, empty_state_ui, folder_link_ui, table_ui};
+use crate::widgets::path_field::{PathField, typed_path_ui};
+
+/// Room the import controls and the corpus table take above a selected corpus at first; the
+/// split can be dragged, and the list folded away to give the details the window.
+const LIST_HEIGHT: f32 = 150.0;
 
 pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let corpora = &view.snapshot.corpora;
+    let selected = view
+        .corpus
+        .selected
+        .and_then(|id| corpora.iter().find(|c| c.id == id));
+    let Some(selected) = selected else {
+        // Nothing to show below: the list has the whole area.
+        egui::ScrollArea::vertical()
+            .id_salt("corpus_list")
+            .auto_shrink([false, false])
+            .show(ui, |ui| list_ui(ui, view, false, out));
+        return;
+    };
+    let mut open = view.corpus.list_open;
+    let max = (ui.available_height() - 160.0).max(LIST_HEIGHT);
+    egui::Panel::top("corpus_list_panel")
+        .resizable(true)
+        .default_size(LIST_HEIGHT)
+        .size_range(80.0..=max)
+        .show_collapsible(ui, &mut open, |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("corpus_list")
+                .auto_shrink([false, false])
+                .show(ui, |ui| list_ui(ui, view, true, out));
+        });
+    if open != view.corpus.list_open {
+        out.push(Command::SetCorpusListOpen(open));
+    }
+    egui::CentralPanel::default().show(ui, |ui| detail_ui(ui, view, selected, out));
+}
+
+/// What the area shows above a corpus's details: import, the table of corpora, their folder.
+/// Above a selected corpus the table comes first: in the short strip it is what one needs
+/// (to switch corpora), and the import controls are a scroll away.
+fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, table_first: bool, out: &mut Vec<Command>) {
     let i18n = view.i18n;
+    if table_first {
+        corpora_table_ui(ui, view, out);
+        ui.add_space(8.0);
+        about_ui(ui, i18n, "corpus-about");
+        import_ui(ui, view, out);
+        return;
+    }
     about_ui(ui, i18n, "corpus-about");
     import_ui(ui, view, out);
     ui.add_space(8.0);
+    corpora_table_ui(ui, view, out);
+}
+
+fn corpora_table_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
     let corpora = &view.snapshot.corpora;
     if corpora.is_empty() {
         empty_state_ui(
@@ -55,17 +108,31 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     );
     ui.add_space(8.0);
     folder_link_ui(ui, i18n, &view.workspace.folder(Folder::Corpora), out);
+}
 
-    let Some(selected) = view
-        .corpus
-        .selected
-        .and_then(|id| corpora.iter().find(|c| c.id == id))
-    else {
-        return;
-    };
-    ui.add_space(12.0);
-    ui.separator();
-    ui.horizontal(|ui| {
+/// The selected corpus: its name, the list toggle and the tabs, then the open tab, which gets
+/// the rest of the area (the document reader and the duplicate review fill it).
+fn detail_ui(
+    ui: &mut egui::Ui,
+    view: &AreaView<'_>,
+    selected: &crate::core::store::CorpusRow,
+    out: &mut Vec<Command>,
+) {
+    let i18n = view.i18n;
+    ui.horizontal_wrapped(|ui| {
+        let (key, open) = if view.corpus.list_open {
+            ("corpus-list-hide", false)
+        } else {
+            ("corpus-list-show", true)
+        };
+        let count = view.snapshot.corpora.len();
+        if ui
+            .button(i18n.tr_args(key, &[("count", count.into())]))
+            .on_hover_text(i18n.tr("corpus-list-hint"))
+            .clicked()
+        {
+            out.push(Command::SetCorpusListOpen(open));
+        }
         ui.heading(&selected.name);
         ui.add_space(16.0);
         for tab in CorpusTab::ALL {
@@ -78,16 +145,30 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         }
     });
     crate::panels::training::used_by_runs_ui(ui, view, |r| r.corpus_id == Some(selected.id), out);
+    crate::panels::corpus_source::source_ui(ui, view, selected, out);
     ui.add_space(6.0);
     match view.corpus.tab {
-        CorpusTab::Overview => overview_ui(ui, view, out),
         CorpusTab::Documents => browse_ui(ui, view, out),
-        CorpusTab::Clean => crate::panels::corpus_steps::clean_ui(ui, view, selected, out),
-        CorpusTab::Filter => crate::panels::corpus_steps::filter_ui(ui, view, selected, out),
         CorpusTab::Duplicates => {
             crate::panels::corpus_steps::duplicates_ui(ui, view, selected, out);
         }
-        CorpusTab::Export => crate::panels::corpus_steps::export_ui(ui, view, out),
+        tab => {
+            egui::ScrollArea::vertical()
+                .id_salt(("corpus_tab", tab.title_key()))
+                .auto_shrink([false, false])
+                .show(ui, |ui| match tab {
+                    CorpusTab::Clean => {
+                        crate::panels::corpus_steps::clean_ui(ui, view, selected, out);
+                    }
+                    CorpusTab::Filter => {
+                        crate::panels::corpus_steps::filter_ui(ui, view, selected, out);
+                    }
+                    CorpusTab::Export => crate::panels::corpus_steps::export_ui(ui, view, out),
+                    CorpusTab::Overview | CorpusTab::Documents | CorpusTab::Duplicates => {
+                        overview_ui(ui, view, out);
+                    }
+                });
+        }
     }
 }
 
@@ -137,6 +218,18 @@ fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             ui.spinner();
         }
     });
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "corpus_tokens",
+            i18n.tr("corpus-tokens-choose"),
+            PathMode::OpenFile,
+        ),
+    ) {
+        out.push(Command::EstimateTokens(path));
+    }
     match &steps.tokens {
         None => {}
         Some(Err(e)) => {
@@ -187,6 +280,18 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             }
         }
     });
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "corpus_import",
+            i18n.tr("corpus-import"),
+            PathMode::OpenFileOrFolder,
+        ),
+    ) {
+        out.push(Command::ImportCorpus(vec![path]));
+    }
     let mut options = view.corpus.import.clone();
     ui.horizontal_wrapped(|ui| {
         let label = ui
@@ -358,13 +463,13 @@ fn browse_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         ],
     ));
     ui.add_space(4.0);
-    ui.columns(2, |cols| {
-        doc_list_ui(&mut cols[0], i18n, browser, out);
-        // Columns are justified layouts, which would stretch the words of the text apart.
-        cols[1].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-            doc_view_ui(ui, i18n, browser, out);
-        });
-    });
+    // The list and the reader split the rest of the area; the split can be dragged.
+    egui::Panel::left("corpus_doc_list_panel")
+        .resizable(true)
+        .default_size(ui.available_width() * 0.4)
+        .size_range(160.0..=(ui.available_width() - 200.0).max(160.0))
+        .show(ui, |ui| doc_list_ui(ui, i18n, browser, out));
+    egui::CentralPanel::default().show(ui, |ui| doc_view_ui(ui, i18n, browser, out));
 }
 
 fn search_bar_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<Command>) {
@@ -583,8 +688,7 @@ fn doc_list_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
     let open = browser.open_doc.as_ref().map(|d| d.number);
     egui::ScrollArea::vertical()
         .id_salt("corpus_doc_list")
-        .max_height(520.0)
-        .auto_shrink([false, true])
+        .auto_shrink([false, false])
         .show_rows(ui, row_height, browser.visible.len(), |ui, rows| {
             for row in rows {
                 let number = browser.visible[row];
@@ -717,8 +821,7 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
     let job = highlighted(ui, shown, marks);
     egui::ScrollArea::vertical()
         .id_salt("corpus_doc_view")
-        .max_height(480.0)
-        .auto_shrink([false, true])
+        .auto_shrink([false, false])
         .show(ui, |ui| {
             ui.add(egui::Label::new(job).wrap());
             if shown.len() < text.len() {

@@ -22,10 +22,68 @@ fn rule_key(rule: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn running_ui(ui: &mut egui::Ui, i18n: &I18n, running: bool) {
-    if running {
-        ui.spinner();
-        ui.label(egui::RichText::new(i18n.tr("step-running")).color(theme::weak_color(ui)));
+/// What a step's progress counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    Documents,
+    /// Passages of a document comparison.
+    Passages,
+    /// Something only a share is meaningful of (bytes read).
+    Share,
+}
+
+/// A running step where it was started: how far it is, as counts, and its cancel button.
+fn running_ui(
+    ui: &mut egui::Ui,
+    i18n: &I18n,
+    steps: &StepsState,
+    what: fn(&Pending) -> bool,
+    unit: Unit,
+    out: &mut Vec<Command>,
+) {
+    let Some((id, progress)) = steps.running(what) else {
+        return;
+    };
+    match progress.and_then(|p| p.total.map(|total| (p, total))) {
+        None => {
+            ui.spinner();
+            ui.label(egui::RichText::new(i18n.tr("step-running")).color(theme::weak_color(ui)));
+        }
+        Some((p, total)) => {
+            let fraction = p.fraction().unwrap_or(0.0);
+            let text = match (unit, p.stage) {
+                (Unit::Documents, Some((pass, passes))) => i18n.tr_args(
+                    "step-progress-pass",
+                    &[
+                        ("pass", pass.into()),
+                        ("passes", passes.into()),
+                        ("done", p.done.into()),
+                        ("total", total.into()),
+                    ],
+                ),
+                (Unit::Documents, None) => i18n.tr_args(
+                    "step-progress-documents",
+                    &[("done", p.done.into()), ("total", total.into())],
+                ),
+                (Unit::Passages, _) => i18n.tr_args(
+                    "step-progress-passages",
+                    &[("done", p.done.into()), ("total", total.into())],
+                ),
+                (Unit::Share, _) => format!("{:.0}%", fraction * 100.0),
+            };
+            ui.add(
+                egui::ProgressBar::new(fraction)
+                    .desired_width(280.0)
+                    .text(text),
+            );
+        }
+    }
+    if ui
+        .small_button(i18n.tr("action-cancel"))
+        .on_hover_text(i18n.tr("action-cancel-job-hint"))
+        .clicked()
+    {
+        out.push(Command::CancelJob(id));
     }
 }
 
@@ -60,7 +118,14 @@ fn derive_ui(
         {
             out.push(Command::DeriveCorpus(kind));
         }
-        running_ui(ui, i18n, running);
+        running_ui(
+            ui,
+            i18n,
+            steps,
+            |p| matches!(p, Pending::Derived(_)),
+            Unit::Documents,
+            out,
+        );
     });
     if let Some(Err(e)) = &steps.derived {
         error_ui(ui, e);
@@ -118,7 +183,14 @@ pub fn clean_ui(
         {
             out.push(Command::PreviewClean);
         }
-        running_ui(ui, i18n, running);
+        running_ui(
+            ui,
+            i18n,
+            steps,
+            |p| matches!(p, Pending::CleanPreview(_)),
+            Unit::Documents,
+            out,
+        );
     });
     derive_ui(ui, i18n, steps, corpus, StepKind::Clean, out);
     match &steps.clean_preview {
@@ -228,7 +300,14 @@ pub fn filter_ui(
         {
             out.push(Command::PreviewFilter);
         }
-        running_ui(ui, i18n, running);
+        running_ui(
+            ui,
+            i18n,
+            steps,
+            |p| matches!(p, Pending::FilterPreview(_)),
+            Unit::Documents,
+            out,
+        );
     });
     derive_ui(ui, i18n, steps, corpus, StepKind::Filter, out);
     if q != steps.quality {
@@ -277,7 +356,10 @@ pub fn duplicates_ui(
 ) {
     let i18n = view.i18n;
     let steps = &view.corpus.steps;
-    ui.label(egui::RichText::new(i18n.tr("dedup-about")).color(theme::weak_color(ui)));
+    // Once there are clusters to review, the explanation moves to a hover to leave them room.
+    if steps.clusters.is_empty() {
+        ui.label(egui::RichText::new(i18n.tr("dedup-about")).color(theme::weak_color(ui)));
+    }
     let mut s = steps.dedup;
     ui.horizontal_wrapped(|ui| {
         ui.label(i18n.tr("dedup-shingles"));
@@ -306,18 +388,23 @@ pub fn duplicates_ui(
         out.push(Command::SetDedupSettings(s));
     }
     let running = steps.is_running(|p| matches!(p, Pending::Found(_)));
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         if ui
             .add_enabled(!running, egui::Button::new(i18n.tr("dedup-find")))
+            .on_hover_text(i18n.tr("dedup-about"))
             .clicked()
         {
             out.push(Command::FindDuplicates);
         }
-        running_ui(ui, i18n, running);
-    });
-    match &steps.found {
-        Some(Err(e)) => error_ui(ui, e),
-        Some(Ok(found)) => {
+        running_ui(
+            ui,
+            i18n,
+            steps,
+            |p| matches!(p, Pending::Found(_)),
+            Unit::Share,
+            out,
+        );
+        if let Some(Ok(found)) = &steps.found {
             ui.label(i18n.tr_args(
                 "dedup-found",
                 &[
@@ -328,7 +415,9 @@ pub fn duplicates_ui(
                 ],
             ));
         }
-        None => {}
+    });
+    if let Some(Err(e)) = &steps.found {
+        error_ui(ui, e);
     }
     if steps.clusters.is_empty() {
         if steps.found.is_some() {
@@ -336,16 +425,17 @@ pub fn duplicates_ui(
         }
         return;
     }
-    ui.add_space(6.0);
     derive_ui(ui, i18n, steps, corpus, StepKind::Dedup, out);
     keep_policy_ui(ui, view, out);
-    ui.add_space(6.0);
-    ui.columns(2, |cols| {
-        clusters_list_ui(&mut cols[0], view, out);
-        cols[1].with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
-            cluster_review_ui(ui, view, out);
-        });
-    });
+    ui.add_space(4.0);
+    // The clusters and the review split the rest of the area; the split can be dragged.
+    let width = ui.available_width();
+    egui::Panel::left("dedup_clusters_panel")
+        .resizable(true)
+        .default_size((width * 0.3).clamp(180.0, 360.0))
+        .size_range(140.0..=(width - 320.0).max(140.0))
+        .show(ui, |ui| clusters_list_ui(ui, view, out));
+    egui::CentralPanel::default().show(ui, |ui| cluster_review_ui(ui, view, out));
 }
 
 fn keep_policy_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
@@ -405,8 +495,7 @@ fn clusters_list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y;
     egui::ScrollArea::vertical()
         .id_salt("dedup_clusters")
-        .max_height(360.0)
-        .auto_shrink([false, true])
+        .auto_shrink([false, false])
         .show_rows(ui, row_height, steps.clusters.len(), |ui, rows| {
             for i in rows {
                 let c = &steps.clusters[i];
@@ -426,7 +515,7 @@ fn clusters_list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
                     ],
                 );
                 if ui
-                    .selectable_label(steps.cluster == Some(i), label)
+                    .add(egui::Button::selectable(steps.cluster == Some(i), label).truncate())
                     .clicked()
                 {
                     out.push(Command::SelectCluster(i));
@@ -477,10 +566,16 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
                 if let Some(b) = browser
                     && let Some(doc) = b.index.docs.get(m as usize)
                 {
+                    let source = b.index.source(doc);
                     ui.label(
-                        egui::RichText::new(format!("{} · {}", b.index.source(doc), doc.chars))
-                            .color(theme::weak_color(ui)),
-                    );
+                        egui::RichText::new(format!(
+                            "{} · {}",
+                            crate::panels::preview(source, 28),
+                            doc.chars
+                        ))
+                        .color(theme::weak_color(ui)),
+                    )
+                    .on_hover_text(source);
                 } else {
                     ui.label("");
                 }
@@ -497,45 +592,145 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
     ui.separator();
     match &steps.diff {
         None => {
-            if steps.is_running(|p| matches!(p, Pending::Diff(_))) {
-                ui.spinner();
-            }
+            ui.horizontal(|ui| {
+                running_ui(
+                    ui,
+                    i18n,
+                    steps,
+                    |p| matches!(p, Pending::Diff(_)),
+                    Unit::Passages,
+                    out,
+                );
+            });
         }
         Some(Err(e)) => error_ui(ui, e),
         Some(Ok(diff)) => {
             let other = steps.compare.unwrap_or(cluster.keep);
-            ui.label(i18n.tr_args(
-                "dedup-diff-summary",
-                &[
-                    ("left", (cluster.keep + 1).into()),
-                    ("right", (other + 1).into()),
-                    ("jaccard", format!("{:.2}", diff.jaccard).into()),
-                    ("ratio", format!("{:.2}", diff.ratio).into()),
-                ],
-            ));
-            if diff.identical {
-                ui.label(i18n.tr("dedup-identical"));
-            }
-            egui::ScrollArea::vertical()
-                .id_salt("dedup_diff")
-                .max_height(420.0)
-                .auto_shrink([false, true])
-                .show(ui, |ui| {
-                    for hunk in &diff.hunks {
+            diff_ui(ui, i18n, diff, cluster.keep + 1, other + 1);
+        }
+    }
+}
+
+/// A fraction as a whole percentage that never rounds a difference away: only all is 100%,
+/// only nothing is 0%.
+fn percent(share: f64) -> String {
+    let p = (share * 100.0).round();
+    let p = if share < 1.0 { p.min(99.0) } else { p };
+    let p = if share > 0.0 { p.max(1.0) } else { p };
+    format!("{p:.0}%")
+}
+
+/// The aligned pair: what the figures count, then the passages in document order, shared
+/// runs folded to their ends and a count.
+fn diff_ui(
+    ui: &mut egui::Ui,
+    i18n: &I18n,
+    diff: &crate::core::corpus::diff::DocDiff,
+    left: i64,
+    right: i64,
+) {
+    use crate::core::corpus::diff::Block;
+    ui.add(
+        egui::Label::new(i18n.tr_args(
+            "dedup-diff-figures",
+            &[
+                ("left", left.into()),
+                ("right", right.into()),
+                ("left_words", diff.left_words.into()),
+                ("right_words", diff.right_words.into()),
+                ("shared", diff.shared_words.into()),
+                ("left_share", percent(diff.left_share()).into()),
+                ("right_share", percent(diff.right_share()).into()),
+            ],
+        ))
+        .wrap(),
+    )
+    .on_hover_text(i18n.tr("dedup-diff-defs"));
+    ui.label(
+        egui::RichText::new(i18n.tr_args(
+            "dedup-diff-passages",
+            &[
+                ("shared", diff.shared_paragraphs.into()),
+                ("changed", diff.changed_passages.into()),
+                ("jaccard", i18n.decimal(diff.jaccard, 2).into()),
+            ],
+        ))
+        .color(theme::weak_color(ui)),
+    );
+    if diff.identical {
+        ui.label(i18n.tr("dedup-diff-same-words"));
+    }
+    if diff.approximate {
+        ui.colored_label(theme::error_color(ui), i18n.tr("dedup-diff-approximate"));
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("dedup_diff")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            let weak = theme::weak_color(ui);
+            for block in &diff.blocks {
+                match block {
+                    Block::Shared {
+                        head,
+                        hidden,
+                        hidden_words,
+                        tail,
+                        ..
+                    } => {
+                        for text in head {
+                            ui.add(egui::Label::new(egui::RichText::new(text).color(weak)).wrap());
+                        }
+                        if *hidden > 0 {
+                            ui.label(
+                                egui::RichText::new(i18n.tr_args(
+                                    "dedup-shared-run",
+                                    &[
+                                        ("paragraphs", (*hidden).into()),
+                                        ("words", (*hidden_words).into()),
+                                    ],
+                                ))
+                                .italics()
+                                .color(weak),
+                            );
+                        }
+                        for text in tail {
+                            ui.add(egui::Label::new(egui::RichText::new(text).color(weak)).wrap());
+                        }
+                    }
+                    Block::Changed {
+                        left: l,
+                        right: r,
+                        left_only,
+                        right_only,
+                    } => {
+                        ui.separator();
+                        ui.label(
+                            egui::RichText::new(i18n.tr_args(
+                                "dedup-changed-counts",
+                                &[
+                                    ("left", left.into()),
+                                    ("right", right.into()),
+                                    ("left_only", (*left_only).into()),
+                                    ("right_only", (*right_only).into()),
+                                ],
+                            ))
+                            .small()
+                            .color(weak),
+                        );
                         ui.columns(2, |cols| {
-                            side_ui(&mut cols[0], &hunk.left, false);
-                            side_ui(&mut cols[1], &hunk.right, true);
+                            side_ui(&mut cols[0], l, false);
+                            side_ui(&mut cols[1], r, true);
                         });
                         ui.separator();
                     }
-                    if diff.more_hunks > 0 {
-                        ui.label(
-                            i18n.tr_args("dedup-more-hunks", &[("count", diff.more_hunks.into())]),
-                        );
-                    }
-                });
-        }
-    }
+                }
+            }
+            if diff.more_changed > 0 {
+                ui.label(
+                    i18n.tr_args("dedup-more-changed", &[("count", diff.more_changed.into())]),
+                );
+            }
+        });
 }
 
 fn side_ui(ui: &mut egui::Ui, side: &[(String, bool)], right: bool) {
@@ -612,8 +807,45 @@ pub fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
                 out.push(Command::ChooseExport(format));
             }
         }
-        running_ui(ui, i18n, running);
+        running_ui(
+            ui,
+            i18n,
+            steps,
+            |p| matches!(p, Pending::Exported(_)),
+            Unit::Share,
+            out,
+        );
     });
+    let name = view
+        .corpus
+        .selected
+        .and_then(|id| view.snapshot.corpora.iter().find(|c| c.id == id))
+        .map_or("korpus", |c| c.name.as_str());
+    let field = crate::widgets::path_field::PathField::new(
+        "corpus_export",
+        i18n.tr_args("export-as", &[("format", "JSONL / Parquet".into())]),
+        crate::app::picker::PathMode::SaveFile,
+    )
+    .with_default(
+        view.workspace
+            .root()
+            .join("exports")
+            .join(format!("{name}.jsonl")),
+    );
+    if !running
+        && let Some(path) = crate::widgets::path_field::typed_path_ui(ui, i18n, view.dialogs, field)
+    {
+        // The typed name says the format.
+        let format = if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+        {
+            ExportFormat::Parquet
+        } else {
+            ExportFormat::Jsonl
+        };
+        out.push(Command::ExportCorpusTo(format, path));
+    }
     match &steps.exported {
         None => {}
         Some(Err(e)) => error_ui(ui, e),

@@ -2,6 +2,7 @@
 //! of them touches the database or starts work itself.
 
 pub mod corpus;
+pub mod corpus_source;
 pub mod corpus_steps;
 pub mod playground;
 pub mod rating;
@@ -32,6 +33,7 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         sft,
         rating,
         playground,
+        dialogs,
         ..
     } = app;
     let area = state.area;
@@ -66,8 +68,13 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         rating,
         playground,
         annotator: &state.annotator,
+        dialogs: dialogs.health,
     };
     // These lay out side panels that scroll on their own.
+    if area == Area::Corpus {
+        corpus::corpus_ui(ui, &view, out);
+        return;
+    }
     if area == Area::Sft {
         sft::sft_ui(ui, &view, out);
         return;
@@ -83,10 +90,9 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match area {
-            Area::Corpus => corpus::corpus_ui(ui, &view, out),
             Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
-            Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
+            Area::Corpus | Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
         });
 }
 
@@ -103,6 +109,8 @@ pub struct AreaView<'a> {
     pub playground: &'a crate::app::playground::PlaygroundView,
     /// The annotator name from Settings (signs ratings and examples).
     pub annotator: &'a str,
+    /// Whether picker buttons open a dialog, or need the typed-path field beside them.
+    pub dialogs: crate::app::picker::DialogHealth,
 }
 
 /// A label and its widget, the label naming the widget for screen readers and kittest.

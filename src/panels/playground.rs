@@ -139,6 +139,13 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &m
         }
         ui.checkbox(&mut s.completion, i18n.tr("play-completion"))
             .on_hover_text(i18n.tr("play-completion-hint"));
+        if with_model && !s.completion && matches!(&play.model, Some(Ok(m)) if !m.chat) {
+            ui.label(
+                egui::RichText::new(i18n.tr("play-completion-suggested"))
+                    .small()
+                    .color(theme::warn_color(ui)),
+            );
+        }
         ui.separator();
         rag_row_ui(ui, play, i18n, &mut s, out);
     });
@@ -355,6 +362,7 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     ui.add_space(4.0);
+    fit_ui(ui, play, i18n, out);
     let mut input = play.input.clone();
     let response = labelled(
         ui,
@@ -408,6 +416,51 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         );
     });
     ui.add_space(4.0);
+}
+
+/// What the next question takes of the model's window, and a warning before asking when the
+/// prompt, the passages and the answer do not all fit.
+fn fit_ui(ui: &mut egui::Ui, play: &PlaygroundView, i18n: &I18n, out: &mut Vec<Command>) {
+    let Some(fit) = &play.fit else {
+        return;
+    };
+    let args = [
+        ("prompt", fit.prompt.into()),
+        ("passages", fit.passages.into()),
+        ("answer", fit.answer.into()),
+        ("context", fit.context.into()),
+        ("dropped", fit.dropped().into()),
+        ("found", fit.found.into()),
+    ];
+    let warning = if fit.overflows() {
+        Some("play-fit-overflow")
+    } else if fit.dropped() > 0 {
+        Some("play-fit-dropped")
+    } else {
+        None
+    };
+    ui.horizontal_wrapped(|ui| {
+        if let Some(key) = warning {
+            ui.label(
+                egui::RichText::new(i18n.tr_args(key, &args))
+                    .small()
+                    .color(theme::warn_color(ui)),
+            );
+            if ui
+                .small_button(i18n.tr("play-fit-to-model"))
+                .on_hover_text(i18n.tr("play-fit-to-model-hint"))
+                .clicked()
+            {
+                out.push(Command::PlayFitToModel);
+            }
+        } else {
+            ui.label(
+                egui::RichText::new(i18n.tr_args("play-fit-tokens", &args))
+                    .small()
+                    .color(theme::weak_color(ui)),
+            );
+        }
+    });
 }
 
 fn bubble(ui: &mut egui::Ui, user: bool, add: impl FnOnce(&mut egui::Ui)) {

@@ -2,6 +2,8 @@
 //! them, keys 1–4 to choose, Enter to submit, Backspace to skip, arrows to move; the guidelines
 //! beside; agreement, disagreements for an adjudicator, import and export.
 
+use crate::app::picker::PathMode;
+use crate::widgets::path_field::{PathField, typed_path_ui};
 use egui::Key;
 
 use crate::app::command::Command;
@@ -191,6 +193,21 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-judgements-hint"));
         ui.data_mut(|d| d.insert_temp(k_id, k));
     });
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "rating_import",
+            i18n.tr("rating-import"),
+            PathMode::OpenFile,
+        ),
+    ) {
+        let k = ui
+            .data(|d| d.get_temp(egui::Id::unique("rating_import_k")))
+            .unwrap_or(1);
+        out.push(Command::RateImport(path, k));
+    }
 }
 
 fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
@@ -677,10 +694,12 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
         );
     }
     ui.add_space(10.0);
-    export_ui(ui, i18n, rating, out);
+    export_ui(ui, view, out);
 }
 
-fn export_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut Vec<Command>) {
+fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+    let i18n = view.i18n;
+    let rating = view.rating;
     ui.heading(i18n.tr("rating-export"));
     let mut options = rating.export.clone();
     ui.horizontal_wrapped(|ui| {
@@ -725,6 +744,24 @@ fn export_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut Vec<
             out.push(Command::RateChooseExport);
         }
     });
+    let default = view
+        .workspace
+        .root()
+        .join("exports")
+        .join(format!("preferences-{}.jsonl", options.format.name()));
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new(
+            "rating_export",
+            i18n.tr("rating-export-button"),
+            PathMode::SaveFile,
+        )
+        .with_default(default),
+    ) {
+        out.push(Command::RateExport(path));
+    }
     if options != rating.export {
         out.push(Command::RateSetExport(Box::new(options)));
     }
@@ -755,6 +792,18 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     out.push(Command::RateChoosePromptFile);
                 }
             });
+            if let Some(path) = typed_path_ui(
+                ui,
+                i18n,
+                view.dialogs,
+                PathField::new(
+                    "rating_prompts",
+                    i18n.tr("rating-prompts-file"),
+                    PathMode::OpenFile,
+                ),
+            ) {
+                out.push(Command::RatePromptFile(path));
+            }
             if form.source == PromptSource::Typed {
                 let label = ui.label(i18n.tr("rating-prompts-typed"));
                 ui.add(

@@ -2,6 +2,8 @@
 //! keyboard shortcuts and their overlay (`?`). Everything typed is sent as commands; the app
 //! saves it within a second.
 
+use crate::app::picker::PathMode;
+use crate::widgets::path_field::{PathField, typed_path_ui};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::app::command::Command;
@@ -264,6 +266,31 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             out.push(Command::SftShowKeys(true));
         }
     });
+    let format: Format = ui
+        .data(|d| d.get_temp(egui::Id::unique("sft_io_format")))
+        .unwrap_or(Format::Messages);
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new("sft_import", i18n.tr("sft-import"), PathMode::OpenFile),
+    ) {
+        out.push(Command::SftImport(format, path));
+    }
+    let default = view
+        .workspace
+        .root()
+        .join("exports")
+        .join(format!("sft-{}.jsonl", format.name()));
+    if let Some(path) = typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        PathField::new("sft_export", i18n.tr("sft-export"), PathMode::SaveFile)
+            .with_default(default),
+    ) {
+        out.push(Command::SftExport(format, 0.1, path));
+    }
     if let Some(e) = &sft.tokenizer_error {
         ui.colored_label(theme::error_color(ui), e);
     }

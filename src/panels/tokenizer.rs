@@ -343,6 +343,18 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             out.push(Command::ChooseTokenizerFile);
         }
     });
+    if let Some(path) = crate::widgets::path_field::typed_path_ui(
+        ui,
+        i18n,
+        view.dialogs,
+        crate::widgets::path_field::PathField::new(
+            "tokenizer_add",
+            i18n.tr("tokenizer-add-file"),
+            crate::app::picker::PathMode::OpenFile,
+        ),
+    ) {
+        out.push(Command::AddTokenizerFile(path));
+    }
     if let Some(Err(e)) = &view.tokenizer.added {
         ui.colored_label(theme::error_color(ui), e);
     }

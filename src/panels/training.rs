@@ -489,6 +489,76 @@ fn model_ui(ui: &mut egui::Ui, view: &AreaView<'_>, form: &mut LaunchForm) {
             ],
         ))
         .on_hover_text(i18n.tr("training-model-size-hint"));
+        gpu_fit_ui(ui, i18n, &view.training.gpus, &check.config, state + act);
+    }
+}
+
+/// The estimate against the chosen GPU's free memory, or, on a build without CUDA, the GPUs it
+/// cannot use.
+fn gpu_fit_ui(
+    ui: &mut egui::Ui,
+    i18n: &I18n,
+    gpus: &crate::app::training::GpuWatch,
+    config: &crate::core::train::RunConfig,
+    need: u64,
+) {
+    let list = gpus.list();
+    if !cfg!(feature = "cuda") {
+        if !list.is_empty() {
+            let names: Vec<&str> = list.iter().map(|g| g.name.as_str()).collect();
+            ui.label(
+                egui::RichText::new(i18n.tr_args(
+                    "training-gpu-no-cuda-build",
+                    &[
+                        ("count", list.len().into()),
+                        ("names", names.join(", ").into()),
+                    ],
+                ))
+                .color(theme::weak_color(ui)),
+            );
+        }
+        return;
+    }
+    let Some(gpu) = crate::core::model::gpu::find(list, &config.device) else {
+        if let Some(Err(e)) = &gpus.latest {
+            ui.label(
+                egui::RichText::new(
+                    i18n.tr_args("training-gpu-unknown", &[("error", e.clone().into())]),
+                )
+                .color(theme::weak_color(ui)),
+            );
+        }
+        return;
+    };
+    let args = [
+        ("device", gpu.device.clone().into()),
+        ("name", gpu.name.clone().into()),
+        ("need", megabytes(i18n, need).into()),
+        ("free", megabytes(i18n, gpu.free_bytes).into()),
+        ("total", megabytes(i18n, gpu.total_bytes).into()),
+    ];
+    if need > gpu.free_bytes {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            i18n.tr_args("training-gpu-too-small", &args),
+        );
+    } else {
+        ui.label(i18n.tr_args("training-gpu-fits", &args));
+    }
+}
+
+/// A device as the picker shows it: a GPU with its name and free memory.
+fn device_label(i18n: &I18n, gpus: &[crate::core::model::gpu::GpuInfo], device: &str) -> String {
+    match crate::core::model::gpu::find(gpus, device) {
+        Some(g) => i18n.tr_args(
+            "training-device-gpu",
+            &[
+                ("device", device.to_owned().into()),
+                ("name", g.name.clone().into()),
+                ("free", megabytes(i18n, g.free_bytes).into()),
+            ],
+        ),
+        None => device.to_owned(),
     }
 }
 
@@ -597,11 +667,12 @@ fn hyper_ui(
             ui.end_row();
 
             let label = field_label(ui, i18n, "training-field-device");
+            let gpus = state.gpus.list();
             egui::ComboBox::from_id_salt("training_device")
-                .selected_text(c.device.clone())
+                .selected_text(device_label(i18n, gpus, &c.device))
                 .show_ui(ui, |ui| {
                     for d in &state.devices {
-                        ui.selectable_value(&mut c.device, d.clone(), d);
+                        ui.selectable_value(&mut c.device, d.clone(), device_label(i18n, gpus, d));
                     }
                 })
                 .response

@@ -317,6 +317,59 @@ fn corpus_clean_streams_jsonl_keeps_ids_and_reports_per_rule() {
 }
 
 #[test]
+fn corpus_clean_source_az_cyrl_transliterates_what_detection_leaves() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("adlar.txt");
+    // Names and a short phrase without ә ғ ҝ ө ү һ ҹ ј: detection takes them for Russian.
+    std::fs::write(&input, "Сабир Исмаилов\nГала гапысы\nБакы\n").expect("write");
+    let clean = |source: Option<&str>, out: &Path| {
+        let mut cmd = dezgah();
+        cmd.args(["corpus", "clean", "--transliterate", "--json", "--out"])
+            .arg(out)
+            .arg(&input);
+        if let Some(source) = source {
+            cmd.args(["--source", source]);
+        }
+        cmd.output().expect("run")
+    };
+    let texts = |path: &Path| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .expect("output")
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("jsonl");
+                v["text"].as_str().expect("text").to_owned()
+            })
+            .collect()
+    };
+    let auto = dir.path().join("auto.jsonl");
+    let out = clean(None, &auto);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(texts(&auto), ["Сабир Исмаилов", "Гала гапысы", "Бакы"]);
+
+    let cyrillic = dir.path().join("latin.jsonl");
+    let out = clean(Some("az-Cyrl"), &cyrillic);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+    assert_eq!(report["changed_by_rule"]["transliterate"], 3);
+    assert_eq!(report["rules"]["source"], "az-Cyrl");
+    assert_eq!(texts(&cyrillic), ["Sabir İsmailov", "Qala qapısı", "Bakı"]);
+
+    let out = clean(Some("ru"), &dir.path().join("x.jsonl"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("auto, az-Latn, az-Cyrl"), "{err}");
+}
+
+#[test]
 fn corpus_stats_reports_languages_scripts_and_anomalies_as_json() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = dir.path().join("qarışıq.txt");

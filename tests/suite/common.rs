@@ -59,6 +59,7 @@ pub fn harness_sized(
         area: None,
         lang: Some(lang),
         train_exe: Some(train_exe.to_owned()),
+        ..StartOptions::default()
     };
     Harness::builder()
         .with_size(size)
@@ -82,6 +83,11 @@ pub fn look(harness: &mut Harness<'_, DezgahApp>, name: &str) {
 /// A tokenizer trained on the workspace's corpora and a tiny model pretrained for a few steps
 /// into `runs/NAME`, as a user would have before drafting or generating with a model.
 pub fn tiny_run(ws: &Path, name: &str) {
+    tiny_run_with_context(ws, name, 64);
+}
+
+/// [`tiny_run`] with another context window (the tiny preset's is 128).
+pub fn tiny_run_with_context(ws: &Path, name: &str, context: usize) {
     use dezgah::core::model::{ModelConfig, Preset};
     use dezgah::core::train::{RunConfig, Stage};
     let corpora = dezgah::core::workspace::Workspace::open(ws)
@@ -112,7 +118,7 @@ pub fn tiny_run(ws: &Path, name: &str) {
         num_hidden_layers: 2,
         num_attention_heads: 4,
         num_key_value_heads: 2,
-        max_position_embeddings: 64,
+        max_position_embeddings: context,
         ..Preset::Tiny.config(0)
     });
     cfg.optim.max_steps = 4;

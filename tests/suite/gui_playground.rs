@@ -21,14 +21,19 @@ use crate::common::{look, sample_workspace, settle};
 /// The app on `workspace`. A tiny model writes any bytes its tokenizer can make, emoji too, and
 /// the window draws what the fonts lack as boxes (as the app does) instead of failing the test.
 fn harness(workspace: &Path, lang: Lang) -> Harness<'static, DezgahApp> {
+    harness_at(workspace, lang, [1280.0, 800.0])
+}
+
+fn harness_at(workspace: &Path, lang: Lang, size: [f32; 2]) -> Harness<'static, DezgahApp> {
     let options = dezgah::app::StartOptions {
         workspace: Some(workspace.to_owned()),
         area: None,
         lang: Some(lang),
         train_exe: Some(Path::new(env!("CARGO_BIN_EXE_dezgah")).to_owned()),
+        ..dezgah::app::StartOptions::default()
     };
     Harness::builder()
-        .with_size([1280.0, 800.0])
+        .with_size(size)
         .allow_missing_glyphs()
         .with_context_setup(dezgah::app::theme::install_fonts)
         .build_eframe(move |cc| DezgahApp::new(cc, options))
@@ -300,4 +305,118 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
         .count();
     assert_eq!(drafts, answered);
     assert!(answered > 0);
+}
+
+/// The tiny preset's model (a window of 128 tokens, pretrained only) at 1024×700: the form's
+/// defaults leave room for a passage and the answer, a pretrained model is offered plain text,
+/// the form warns before asking when passages will not fit, and one click fits it again.
+fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
+    let (_tmp, ws) = sample_workspace();
+    crate::common::tiny_run_with_context(&ws, "tiny", 128);
+    dezgah::core::rag::build(
+        &ws,
+        "qaydalar",
+        "corpora/qaydalar.jsonl",
+        &dezgah::core::rag::IndexSettings::default(),
+        &|_, _| {},
+        &|| false,
+    )
+    .expect("index");
+    let i18n = I18n::new(lang);
+    let mut harness = harness_at(&ws, lang, [1024.0, 700.0]);
+    harness.state_mut().push(Command::Open(Area::Playground));
+    settle(&mut harness);
+    let settings = harness.state().playground.settings.clone();
+    assert_eq!(
+        (settings.sampling.max_tokens, settings.rag.k),
+        (32, 1),
+        "the defaults follow the 128-token window"
+    );
+    assert_eq!(settings.rag.template, dezgah::core::rag::COMPACT_TEMPLATE);
+    assert!(
+        settings.completion,
+        "a pretrained model is offered plain text"
+    );
+    // Asking it to chat says why plain text suits it.
+    let suggested = i18n.tr("play-completion-suggested");
+    assert!(harness.query_by_label(&suggested).is_none());
+    harness.get_by_label(&i18n.tr("play-completion")).click();
+    settle(&mut harness);
+    assert!(!harness.state().playground.settings.completion);
+    harness.get_by_label(&suggested);
+    harness.get_by_label(&i18n.tr("play-completion")).click();
+    settle(&mut harness);
+    assert!(harness.state().playground.settings.completion);
+
+    harness.get_by_label(&i18n.tr("play-rag")).click();
+    settle(&mut harness);
+    assert_eq!(harness.state().playground.settings.rag.corpus, "qaydalar");
+    harness.get_by_label(&i18n.tr("play-input")).focus();
+    settle(&mut harness);
+    harness.event(egui::Event::Text("Kitab evə neçə günə verilir?".into()));
+    settle(&mut harness);
+    // Counted before asking, with the model's tokenizer: everything fits, no warning.
+    let fit = harness
+        .state()
+        .playground
+        .fit
+        .expect("the form counts the question");
+    assert_eq!((fit.context, fit.found, fit.fitted), (128, 1, 1), "{fit:?}");
+    assert!(!fit.overflows(), "{fit:?}");
+    assert!(fit.prompt + fit.passages + fit.answer <= 128, "{fit:?}");
+    let fit_button = i18n.tr("play-fit-to-model");
+    assert!(harness.query_by_label(&fit_button).is_none());
+    look(&mut harness, &format!("playground-tiny-{}", lang.code()));
+    harness.key_press(Key::Enter);
+    settle(&mut harness);
+    wait(&mut harness, "the answer", |app| {
+        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+    });
+    assert_eq!(harness.state().playground.error, None);
+    let meta = harness.state().playground.turns[1].meta.clone();
+    assert_eq!(meta.context, 128);
+    assert_eq!(
+        (meta.retrieved, meta.passages.len()),
+        (1, 1),
+        "no passage was dropped: {meta:?}"
+    );
+    assert!(meta.passages[0].label.starts_with("Maddə 5"), "{meta:?}");
+    assert!(meta.tokens <= 32, "{meta:?}");
+
+    // Four passages do not fit: the form says so before asking, and fits them again.
+    let mut more = harness.state().playground.settings.clone();
+    more.rag.k = 4;
+    harness
+        .state_mut()
+        .push(Command::PlaySettings(Box::new(more)));
+    harness
+        .state_mut()
+        .push(Command::PlayInput("Kitab evə neçə günə verilir?".into()));
+    settle(&mut harness);
+    let fit = harness.state().playground.fit.expect("fit");
+    assert_eq!(fit.found, 4, "{fit:?}");
+    assert!(fit.dropped() > 0, "{fit:?}");
+    look(
+        &mut harness,
+        &format!("playground-tiny-warning-{}", lang.code()),
+    );
+    harness.get_by_label(&fit_button).click();
+    settle(&mut harness);
+    assert_eq!(harness.state().playground.settings.rag.k, 1);
+    assert_eq!(harness.state().playground.fit.map(|f| f.dropped()), Some(0));
+    assert!(harness.query_by_label(&fit_button).is_none());
+    look(
+        &mut harness,
+        &format!("playground-tiny-fitted-{}", lang.code()),
+    );
+}
+
+#[test]
+fn chat_with_retrieval_fits_the_tiny_model_in_azerbaijani() {
+    chat_with_retrieval_on_the_tiny_model(Lang::Az);
+}
+
+#[test]
+fn chat_with_retrieval_fits_the_tiny_model_in_english() {
+    chat_with_retrieval_on_the_tiny_model(Lang::En);
 }

@@ -2,16 +2,23 @@
 //! ~300 MB, and linking ten of them filled small CI disks and cost minutes on two cores.
 
 mod cli;
+mod clipboard;
 mod common;
 mod export;
 mod fonts;
+mod gpu_check;
 mod gui;
+mod gui_corpus;
+mod gui_corpus_source;
+mod gui_gpu;
+mod gui_paths;
 mod gui_playground;
 mod gui_rating;
 mod gui_sft;
 mod gui_text;
 mod gui_training;
 mod i18n;
+mod package;
 mod rag;
 mod sft_io;
 mod shared_corpora;

@@ -242,6 +242,85 @@ fn the_cli_indexes_answers_from_passages_and_runs_batches() {
     assert!(err.contains("dezgah rag index --corpus nesr"), "{err}");
 }
 
+#[test]
+fn the_cli_fits_its_defaults_to_the_tiny_model() {
+    let (_tmp, ws) = sample_workspace();
+    // The tiny preset's window: 128 tokens, where 200 new tokens and 4 passages leave no room.
+    crate::common::tiny_run_with_context(&ws, "tiny", 128);
+    run_ok(
+        dezgah()
+            .arg("-w")
+            .arg(&ws)
+            .args(["rag", "index", "--corpus", "qaydalar"]),
+    );
+    let run = ws.join("runs/tiny");
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["rag", "query", "Kitab evə neçə günə verilir?", "--json"])
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    // What was chosen, and why, on stderr.
+    assert!(
+        err.contains("context 128 tokens: 32 new tokens, 1 passage"),
+        "{err}"
+    );
+    assert!(err.contains("plain text (no SFT or DPO stage"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let given = v["meta"]["passages"].as_array().expect("passages");
+    assert_eq!(given.len(), 1, "{v}");
+    assert_eq!(v["meta"]["retrieved"], 1, "nothing was dropped: {v}");
+    assert!(
+        given[0]["label"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Maddə 5")),
+        "{v}"
+    );
+    assert!(v["meta"]["tokens"].as_u64().is_some_and(|t| t <= 32), "{v}");
+    // Given values win, and --chat keeps the template for a model without chat training.
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args([
+            "rag",
+            "query",
+            "Kitab evə neçə günə verilir?",
+            "--json",
+            "--chat",
+        ])
+        .args(["--k", "3", "--max-tokens", "5"])
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("5 new tokens, 3 passages"), "{err}");
+    assert!(!err.contains("plain text"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["meta"]["retrieved"], 3, "{v}");
+    // In text mode, passages that did not fit are said, with what leaves room.
+    let out = dezgah()
+        .arg("-w")
+        .arg(&ws)
+        .args(["rag", "query", "Kitab evə neçə günə verilir?", "--k", "4"])
+        .args(["--max-tokens", "4"])
+        .arg("--run")
+        .arg(&run)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("of 4 passages did not fit the model's context of 128"),
+        "{err}"
+    );
+}
+
 fn request(ws: &Path, run: PathBuf, seed: u64) -> Request {
     Request {
         slot: 0,

@@ -358,3 +358,85 @@ fn legal_folder_from_import_to_provenance() {
     assert_eq!(provenance["steps"][1]["step"], "dedup");
     assert_eq!(provenance["steps"][1]["removed"], 2);
 }
+
+/// The two conversions of the Civil Code (a duplicate pair in the legal corpus) align: most of
+/// their words are shared and shown folded, and the figures add up.
+#[test]
+fn the_two_conversions_of_the_civil_code_align_with_most_words_shared() {
+    use dezgah::core::corpus::dedup::Shingle;
+    use dezgah::core::corpus::diff::{Block, MAX_CHANGED, diff_documents};
+    let (Some(a), Some(b)) = (
+        shared("legal/Azərbaycan Respublikasının Mülki Məcəlləsi.md"),
+        shared("legal/_variant_assets-outputs-mulki-mecelle-full.md"),
+    ) else {
+        return;
+    };
+    let a = std::fs::read_to_string(a).expect("read");
+    let b = std::fs::read_to_string(b).expect("read");
+    let started = std::time::Instant::now();
+    let d = diff_documents(
+        &a,
+        &b,
+        Shingle::Words(5),
+        std::time::Duration::from_mins(1),
+        None,
+    )
+    .expect("diff");
+    let (mut left_only, mut right_only, mut shown) = (0, 0, 0);
+    for block in &d.blocks {
+        if let Block::Changed {
+            left_only: l,
+            right_only: r,
+            left,
+            right,
+        } = block
+        {
+            left_only += l;
+            right_only += r;
+            shown += left
+                .iter()
+                .chain(right)
+                .map(|(t, _)| t.len())
+                .sum::<usize>();
+        }
+    }
+    eprintln!(
+        "civil code: {} / {} words, {} shared ({:.3} / {:.3}), jaccard {:.3}, {} shared paragraphs, \
+         {} changed passages ({} not shown), {} bytes of passages shown, approximate {}, {:?}",
+        d.left_words,
+        d.right_words,
+        d.shared_words,
+        d.left_share(),
+        d.right_share(),
+        d.jaccard,
+        d.shared_paragraphs,
+        d.changed_passages,
+        d.more_changed,
+        shown,
+        d.approximate,
+        started.elapsed()
+    );
+    if d.more_changed == 0 {
+        assert_eq!(d.shared_words + left_only, d.left_words);
+        assert_eq!(d.shared_words + right_only, d.right_words);
+    }
+    // The official text carries amendment notes the other conversion lacks: most of the
+    // variant is shared, less of the official text.
+    assert!(d.left_share() > 0.65 && d.right_share() > 0.9, "{d:?}");
+    // The figures agree: shared words over all the words either has is what the Jaccard of
+    // their word 5-gram sets measures, near enough.
+    let union = (d.left_words + d.right_words - d.shared_words) as f64;
+    let expected = d.shared_words as f64 / union;
+    assert!(
+        (d.jaccard - expected).abs() < 0.05,
+        "Jaccard {} vs shared/union {expected}",
+        d.jaccard
+    );
+    assert!(shown < 2_000_000, "the passages shown are bounded: {shown}");
+    let shared_blocks = d
+        .blocks
+        .iter()
+        .filter(|b| matches!(b, Block::Shared { .. }))
+        .count();
+    assert!(shared_blocks <= MAX_CHANGED + 1, "{shared_blocks}");
+}

@@ -590,17 +590,127 @@ fn a_nan_loss_stops_with_the_last_good_checkpoint() {
         &AtomicBool::new(false),
     )
     .expect_err("diverges");
-    let TrainError::NonFinite {
+    let (TrainError::NonFinite {
         checkpoint: ckpt,
         step,
         ..
-    } = &err
+    }
+    | TrainError::NonFiniteWeights {
+        checkpoint: ckpt,
+        step,
+        ..
+    }) = &err
     else {
         panic!("expected a NaN stop, got {err}");
     };
     assert!(err.to_string().contains("step"), "{err}");
     assert!(*step >= 1);
-    checkpoint::load_model(ckpt, &Device::Cpu, DType::F32).expect("last good weights load");
+    if let Some(ckpt) = ckpt {
+        checkpoint::load_model(ckpt, &Device::Cpu, DType::F32).expect("last good weights load");
+    }
+}
+
+/// An infinite or NaN learning rate makes the weights NaN in the first update, while that
+/// step's loss was still finite: no checkpoint may be written from them, the run must not name
+/// one as good, and every loader refuses NaN weights naming the tensor.
+#[test]
+fn a_non_finite_learning_rate_leaves_no_bad_checkpoint_and_names_no_good_one() {
+    for lr in [f64::INFINITY, f64::NAN] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let tok = tokenizer(tmp.path(), 400);
+        let mut cfg = pretrain_config(&tok, 6);
+        cfg.optim.lr = lr;
+        cfg.optim.warmup_steps = 0;
+        cfg.checkpoint_every = 1;
+        cfg.eval_every = 1;
+        let dir = tmp.path().join("bad-lr");
+        let err =
+            train::start(&dir, &cfg, &mut |_| {}, &AtomicBool::new(false)).expect_err("diverges");
+        let message = err.to_string();
+        assert!(
+            matches!(
+                err,
+                TrainError::NonFinite {
+                    checkpoint: None,
+                    ..
+                } | TrainError::NonFiniteWeights {
+                    checkpoint: None,
+                    ..
+                }
+            ),
+            "lr {lr}: {message}"
+        );
+        assert!(
+            message.contains("No checkpoint of this run has finite weights"),
+            "{message}"
+        );
+        assert!(!message.contains("last good weights are in"), "{message}");
+        let status = train::read_status(&dir).expect("status.json");
+        assert_eq!(status.state, train::RunState::Failed);
+        assert_eq!(status.message, message);
+        // Nothing with NaN in it was left for export or generation to pick up.
+        for (_, ckpt) in checkpoint::list(&dir) {
+            checkpoint::read_tensors(&ckpt.join(checkpoint::MODEL_FILE), &Device::Cpu)
+                .expect("a checkpoint on disk is finite");
+        }
+        assert!(checkpoint::last_finite(&dir).is_none());
+    }
+}
+
+#[test]
+fn loaders_refuse_non_finite_weights_naming_the_tensor() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let run_dir = tmp.path().join("good");
+    run(&run_dir, &pretrain_config(&tok, 2));
+    let ckpt = checkpoint::resolve(&run_dir, "last").expect("checkpoint");
+    let model = ckpt.join(checkpoint::MODEL_FILE);
+    let mut tensors = candle_core::safetensors::load(&model, &Device::Cpu).expect("load");
+    let name = "model.norm.weight";
+    let dims = tensors[name].dims().to_vec();
+    let mut values = vec![1f32; dims.iter().product()];
+    values[3] = f32::NAN;
+    tensors.insert(
+        name.to_owned(),
+        candle_core::Tensor::from_vec(values, dims, &Device::Cpu).expect("tensor"),
+    );
+    candle_core::safetensors::save(&tensors, &model).expect("save");
+    for e in [
+        checkpoint::load_model(&ckpt, &Device::Cpu, DType::F32)
+            .err()
+            .map(|e| e.to_string()),
+        checkpoint::read_tensors(&model, &Device::Cpu)
+            .err()
+            .map(|e| e.to_string()),
+    ] {
+        let e = e.expect("refused");
+        assert!(e.contains(name) && e.contains("NaN or infinite"), "{e}");
+        assert!(e.contains("model.safetensors"), "{e}");
+    }
+    assert!(checkpoint::last_finite(&run_dir).is_none());
+    // And the CLI says it in a sentence, with a failing exit code.
+    let out = crate::cli::dezgah()
+        .args(["generate", "--run"])
+        .arg(&ckpt)
+        .arg("--workspace")
+        .arg(tmp.path().join("ws"))
+        .args(["--prompt", "Bu gün", "--max-tokens", "4"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(name) && stderr.contains("NaN or infinite"),
+        "{stderr}"
+    );
+    let out = crate::cli::dezgah()
+        .args(["export", "check", "--run"])
+        .arg(&ckpt)
+        .arg("--workspace")
+        .arg(tmp.path().join("ws"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "export check passed NaN weights");
 }
 
 #[test]
@@ -640,4 +750,65 @@ fn a_run_that_cannot_start_says_why_in_status_json() {
     assert_eq!(status.state, train::RunState::Failed);
     assert_eq!(status.message, err.to_string());
     assert!(status.message.contains("context"), "{}", status.message);
+}
+
+/// One writer per run folder: while a run trains, a second `train --config … --out` into the same
+/// folder and a `--resume` of it are refused naming the process; once the writer is killed, the
+/// lock is gone with it and the folder is seen as not running (a reused process id in
+/// `status.json` cannot say otherwise).
+#[test]
+fn a_second_writer_of_a_live_run_is_refused_naming_the_process() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let tok = tokenizer(tmp.path(), 400);
+    let cfg = pretrain_config(&tok, 1_000_000);
+    let config = tmp.path().join("run.toml");
+    std::fs::write(&config, cfg.to_toml().expect("toml")).expect("write");
+    let dir = tmp.path().join("live");
+    let mut first = crate::cli::dezgah()
+        .args(["train", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
+    while !std::fs::read_to_string(dir.join("metrics.jsonl")).is_ok_and(|m| !m.is_empty()) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first run never logged a step"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = first.id();
+    assert!(dezgah::core::runs::writer_alive(&dir, pid));
+    for args in [
+        vec![
+            "train".to_owned(),
+            "--config".into(),
+            config.display().to_string(),
+            "--out".into(),
+            dir.display().to_string(),
+        ],
+        vec!["train".into(), "--resume".into(), dir.display().to_string()],
+    ] {
+        let out = crate::cli::dezgah().args(&args).output().expect("run");
+        assert!(!out.status.success(), "{args:?} ran beside a live run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("being written by another training run")
+                && stderr.contains(&format!("process {pid}")),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The refused writers touched nothing: the live run's status is its own.
+    let status = train::read_status(&dir).expect("status");
+    assert_eq!((status.state, status.pid), (train::RunState::Running, pid));
+    first.kill().expect("kill");
+    first.wait().expect("wait");
+    assert_eq!(train::lock::holder(&dir), train::lock::Holder::Free);
+    assert!(!dezgah::core::runs::writer_alive(&dir, pid));
+    // Even if another process now had that id, the folder is not being written.
+    assert!(!dezgah::core::runs::writer_alive(&dir, std::process::id()));
 }

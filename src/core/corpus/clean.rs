@@ -16,8 +16,7 @@ use crate::core::jobs::JobCtx;
 
 /// Which rules to apply. Order when applied: NFC, schwa look-alikes, mixed-script words,
 /// split-word repair (before white space, which would erase the double spaces that mark real
-/// word breaks in split text), white space, transliteration (documents detected as Cyrillic
-/// Azerbaijani only).
+/// word breaks in split text), white space, transliteration (which documents, `source` says).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Rules {
     pub nfc: bool,
@@ -26,6 +25,8 @@ pub struct Rules {
     pub split_words: bool,
     pub whitespace: bool,
     pub transliterate: bool,
+    /// What the text is written in: not a rule, but what transliteration converts.
+    pub source: text::Source,
 }
 
 impl Rules {
@@ -37,11 +38,23 @@ impl Rules {
             split_words: true,
             whitespace: true,
             transliterate: true,
+            source: text::Source::Auto,
         }
     }
 
+    /// Whether any rule is on (the source alone changes nothing).
     pub fn any(&self) -> bool {
-        *self != Self::default()
+        Self {
+            source: text::Source::Auto,
+            ..*self
+        } != Self::default()
+    }
+
+    /// Whether the shape-based mixed-script fix runs: not in text declared Cyrillic that is
+    /// transliterated, where it would turn a Cyrillic letter beside a stray Latin one into the
+    /// Latin letter it looks like (н → H) instead of the one it sounds like (n).
+    fn fixes_mixed_script(self) -> bool {
+        self.mixed_script && !(self.transliterate && self.source == text::Source::AzCyrl)
     }
 }
 
@@ -85,7 +98,7 @@ fn clean_before_split<'a>(input: &'a str, rules: Rules, counts: &mut RuleCounts)
     let t = step(t, rules.schwa, &mut counts.schwa, text::fold_schwa);
     step(
         t,
-        rules.mixed_script,
+        rules.fixes_mixed_script(),
         &mut counts.mixed_script,
         text::fix_mixed_script_words,
     )
@@ -112,7 +125,7 @@ pub fn clean_text<'a>(
         &mut counts.whitespace,
         text::clean_whitespace,
     );
-    let cyrillic_az = rules.transliterate && text::is_cyrillic_azerbaijani(&t);
+    let cyrillic_az = rules.transliterate && rules.source.converts(&t);
     step(
         t,
         cyrillic_az,
@@ -128,6 +141,24 @@ pub fn learn_lexicon(
     read: &ReadOptions,
     ctx: Option<&JobCtx>,
 ) -> Result<Lexicon, CleanError> {
+    learn_lexicon_with(inputs, rules, read, &mut |input, n| {
+        if n % 4096 == 0 && ctx.is_some_and(JobCtx::is_cancelled) {
+            return Err(CleanError::Cancelled {
+                path: input.to_owned(),
+            });
+        }
+        Ok(())
+    })
+}
+
+/// [`learn_lexicon`] calling `each` after every document (with its file and number there),
+/// which reports progress and stops the pass by returning an error.
+pub fn learn_lexicon_with(
+    inputs: &[PathBuf],
+    rules: Rules,
+    read: &ReadOptions,
+    each: &mut dyn FnMut(&std::path::Path, usize) -> Result<(), CleanError>,
+) -> Result<Lexicon, CleanError> {
     let mut lexicon = Lexicon::new();
     let mut scratch = RuleCounts::default();
     for input in inputs {
@@ -135,11 +166,7 @@ pub fn learn_lexicon(
         for (n, doc) in reader.by_ref().enumerate() {
             let doc = doc?;
             lexicon.add_text(&clean_before_split(&doc.text, rules, &mut scratch));
-            if n % 4096 == 0 && ctx.is_some_and(JobCtx::is_cancelled) {
-                return Err(CleanError::Cancelled {
-                    path: input.clone(),
-                });
-            }
+            each(input, n)?;
         }
     }
     Ok(lexicon)
@@ -274,6 +301,42 @@ mod tests {
         // Russian is not transliterated.
         let ru = "Все люди рождаются свободными.";
         assert_eq!(clean_text(ru, Rules::all(), None, &mut counts), ru);
+    }
+
+    #[test]
+    fn a_cyrillic_source_converts_names_detection_leaves() {
+        let mut counts = RuleCounts::default();
+        // A short heading without ә ғ ҝ ө ү һ ҹ ј, and a stray Latin a in a Cyrillic word.
+        let heading = "Сабир Исмаилов. Бaкы";
+        assert_eq!(
+            clean_text(heading, Rules::all(), None, &mut counts),
+            heading
+        );
+        assert_eq!(counts.transliterate, 0);
+        let cyrillic = Rules {
+            source: text::Source::AzCyrl,
+            ..Rules::all()
+        };
+        assert_eq!(
+            clean_text(heading, cyrillic, None, &mut counts),
+            "Sabir İsmailov. Bakı"
+        );
+        assert_eq!((counts.transliterate, counts.mixed_script), (1, 0));
+        // A Latin corpus keeps a Cyrillic quotation, even one detection would convert.
+        let latin = Rules {
+            source: text::Source::AzLatn,
+            ..Rules::all()
+        };
+        let quoted = "Şeir: «Бүтүн инсанлар ләјагәт вә һүгугларына ҝөрә азад»";
+        assert_eq!(clean_text(quoted, latin, None, &mut counts), quoted);
+        // The source is no rule of its own.
+        assert!(
+            !Rules {
+                source: text::Source::AzCyrl,
+                ..Rules::default()
+            }
+            .any()
+        );
     }
 
     #[test]

@@ -66,3 +66,55 @@ impl<'a> InputProgress<'a> {
         }
     }
 }
+
+/// Progress of a pass over one corpus whose document count is known, in documents: what a
+/// reviewer reads as "1 200 / 12 000 documents". Cancellation is checked at every document (an
+/// atomic load), since one document of a law code can take a second to clean.
+#[derive(Debug)]
+pub struct DocProgress<'a> {
+    ctx: Option<&'a JobCtx>,
+    done: u64,
+    total: u64,
+    /// Named in the cancellation error.
+    path: PathBuf,
+}
+
+impl<'a> DocProgress<'a> {
+    /// Starts pass `stage` (1-based, of `stages`) over `total` documents of `path`.
+    pub fn new(ctx: Option<&'a JobCtx>, total: u64, stage: (u32, u32), path: &Path) -> Self {
+        if let Some(ctx) = ctx
+            && stage.1 > 1
+        {
+            ctx.stage(stage.0, stage.1);
+        }
+        if let Some(ctx) = ctx {
+            ctx.progress(0, Some(total));
+        }
+        Self {
+            ctx,
+            done: 0,
+            total,
+            path: path.to_owned(),
+        }
+    }
+
+    /// After each document.
+    pub fn document(&mut self) -> Result<(), CleanError> {
+        self.done += 1;
+        let Some(ctx) = self.ctx else {
+            return Ok(());
+        };
+        if ctx.is_cancelled() {
+            return Err(CleanError::Cancelled {
+                path: self.path.clone(),
+            });
+        }
+        // A corpus that grew since it was counted still ends at its total.
+        ctx.progress(self.done.min(self.total), Some(self.total.max(self.done)));
+        Ok(())
+    }
+
+    pub fn done(&self) -> u64 {
+        self.done
+    }
+}

@@ -133,6 +133,54 @@ pub fn is_cyrillic_azerbaijani(text: &str) -> bool {
     specific * 50 >= counts.cyrillic
 }
 
+/// What a corpus is written in, as its owner says. Detection needs the letters only
+/// Azerbaijani Cyrillic has (ә ғ ҝ ө ү һ ҹ ј), so a short name or phrase without them looks
+/// like Russian and stays Cyrillic; a corpus marked `az-Cyrl` has all its Cyrillic converted.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Source {
+    /// Each document judged by its letters ([`is_cyrillic_azerbaijani`]).
+    #[default]
+    #[serde(rename = "auto")]
+    Auto,
+    /// Azerbaijani in the Latin alphabet: Cyrillic passages (quoted Russian, names) stay.
+    #[serde(rename = "az-Latn")]
+    AzLatn,
+    /// Azerbaijani in the Cyrillic alphabet: every Cyrillic letter is transliterated.
+    #[serde(rename = "az-Cyrl")]
+    AzCyrl,
+}
+
+impl Source {
+    pub const ALL: [Self; 3] = [Self::Auto, Self::AzLatn, Self::AzCyrl];
+
+    /// The BCP 47 style name the database and the command line use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::AzLatn => "az-Latn",
+            Self::AzCyrl => "az-Cyrl",
+        }
+    }
+
+    /// Case-insensitive, as BCP 47 tags are (`az-cyrl` is `az-Cyrl`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Whether transliteration converts `text`, a document of a corpus written in `self`.
+    pub fn converts(self, text: &str) -> bool {
+        match self {
+            Self::Auto => is_cyrillic_azerbaijani(text),
+            Self::AzLatn => false,
+            Self::AzCyrl => text.chars().any(|c| script_of(c) == Some(Script::Cyrillic)),
+        }
+    }
+}
+
 /// The official Cyrillic → Latin correspondence (BGN/PCGN 1993), with the obsolete and Russian
 /// loan letters as common practice writes them (й э ю я щ ц → y e yu ya şç ts; ь ъ dropped).
 fn cyrillic_to_latin(c: char) -> Option<&'static str> {
@@ -582,6 +630,27 @@ mod tests {
         assert!(!is_cyrillic_azerbaijani(
             "Bütün insanlar ləyaqət və hüquqlarına görə azad"
         ));
+    }
+
+    #[test]
+    fn a_corpus_marked_cyrillic_converts_what_detection_misses() {
+        // No ә ғ ҝ ө ү һ ҹ ј: detection cannot tell these from Russian.
+        for short in ["Бакы", "Сабир Исмаилов", "Гала"] {
+            assert!(!Source::Auto.converts(short), "{short}");
+            assert!(Source::AzCyrl.converts(short), "{short}");
+        }
+        assert_eq!(transliterate_cyrillic("Сабир Исмаилов"), "Sabir İsmailov");
+        assert_eq!(transliterate_cyrillic("Гала"), "Qala");
+        // With a tell-tale letter, detection sees it too; a Latin corpus keeps its Cyrillic.
+        assert!(Source::Auto.converts("Бүтүн инсанлар ләјагәт вә һүгугларына"));
+        assert!(!Source::AzLatn.converts("Бүтүн инсанлар ләјагәт вә һүгугларына"));
+        assert!(!Source::AzCyrl.converts("Bakı"));
+        assert_eq!(Source::from_name("az-cyrl"), Some(Source::AzCyrl));
+        assert_eq!(Source::from_name(" AZ-Latn "), Some(Source::AzLatn));
+        assert_eq!(Source::from_name("ru"), None);
+        for s in Source::ALL {
+            assert_eq!(Source::from_name(s.name()), Some(s));
+        }
     }
 
     #[test]

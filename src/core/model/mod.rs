@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod generate;
+pub mod gpu;
 pub mod llama;
 pub mod lm_head;
 pub mod ops;

@@ -61,8 +61,51 @@ pub fn step_name(step: u64) -> String {
     format!("step-{step:07}")
 }
 
-/// Writes the checkpoint to `dir` (replacing one already there) atomically.
+/// The first tensor (in name order) that holds a NaN or an infinity, if any. `x - x` is zero for
+/// every finite value and NaN otherwise, so one subtraction and one sum per tensor say it on any
+/// device and in any precision.
+pub fn first_non_finite(
+    tensors: &HashMap<String, Tensor>,
+) -> Result<Option<String>, candle_core::Error> {
+    let mut names: Vec<&String> = tensors.keys().collect();
+    names.sort();
+    for name in names {
+        let t = &tensors[name];
+        if !t.dtype().is_float() {
+            continue;
+        }
+        let probe = t
+            .sub(t)?
+            .to_dtype(candle_core::DType::F32)?
+            .sum_all()?
+            .to_scalar::<f32>()?;
+        if !probe.is_finite() {
+            return Ok(Some(name.clone()));
+        }
+    }
+    Ok(None)
+}
+
+/// Refuses weights with a NaN or an infinity in them, naming the file and the first tensor.
+fn check_finite(path: &Path, tensors: &HashMap<String, Tensor>) -> Result<(), TrainError> {
+    match first_non_finite(tensors).map_err(|e| ckpt_err(path, e))? {
+        None => Ok(()),
+        Some(tensor) => Err(TrainError::NonFiniteTensor {
+            path: path.to_owned(),
+            tensor,
+        }),
+    }
+}
+
+/// Writes the checkpoint to `dir` (replacing one already there) atomically. Weights, adapters
+/// and optimizer moments with a NaN or an infinity are refused before anything is written: a
+/// checkpoint on disk always holds finite numbers.
 pub fn save(dir: &Path, snap: &Snapshot) -> Result<(), TrainError> {
+    check_finite(&dir.join(MODEL_FILE), snap.model)?;
+    if let Some(adapters) = snap.adapters {
+        check_finite(&dir.join(ADAPTER_FILE), adapters)?;
+    }
+    check_finite(&dir.join(OPTIMIZER_FILE), snap.optimizer)?;
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let name = dir
@@ -182,13 +225,26 @@ pub fn read_state(dir: &Path) -> Result<LoopState, TrainError> {
     serde_json::from_str(&text).map_err(|e| ckpt_err(&path, e))
 }
 
-/// Loads tensors from a safetensors file, naming it when it is damaged.
+/// Loads tensors from a safetensors file, naming it when it is damaged or holds a NaN or an
+/// infinity (such weights generate garbage and export as garbage).
 pub fn read_tensors(path: &Path, device: &Device) -> Result<HashMap<String, Tensor>, TrainError> {
     if !path.is_file() {
         return Err(ckpt_err(path, "missing"));
     }
-    candle_core::safetensors::load(path, device)
-        .map_err(|e| ckpt_err(path, format!("not a readable safetensors file: {e}")))
+    let tensors = candle_core::safetensors::load(path, device)
+        .map_err(|e| ckpt_err(path, format!("not a readable safetensors file: {e}")))?;
+    check_finite(path, &tensors)?;
+    Ok(tensors)
+}
+
+/// The newest step checkpoint of a run whose weights are all finite: where a run that went
+/// NaN or infinite can go on from.
+pub fn last_finite(run_dir: &Path) -> Option<PathBuf> {
+    list(run_dir).into_iter().rev().find_map(|(_, dir)| {
+        read_tensors(&dir.join(MODEL_FILE), &Device::Cpu)
+            .is_ok()
+            .then_some(dir)
+    })
 }
 
 /// A ready model from a checkpoint folder, for generation and evaluation.

@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod lock;
 pub mod optim;
 
 use std::collections::HashMap;
@@ -70,14 +71,26 @@ pub enum TrainError {
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
     #[error(
-        "the loss became {value} at step {step}; training stopped. The last good weights are in {}",
-        checkpoint.display()
+        "the loss became {value} at step {step}; training stopped. {}",
+        last_good(checkpoint.as_deref())
     )]
     NonFinite {
         step: u64,
         value: f64,
-        checkpoint: PathBuf,
+        /// The newest checkpoint with finite weights, if the run has one.
+        checkpoint: Option<PathBuf>,
     },
+    #[error(
+        "the weights became NaN or infinite at step {step} ({tensor}); training stopped. {}",
+        last_good(checkpoint.as_deref())
+    )]
+    NonFiniteWeights {
+        step: u64,
+        tensor: String,
+        checkpoint: Option<PathBuf>,
+    },
+    #[error("{}: tensor {tensor} holds NaN or infinite values", path.display())]
+    NonFiniteTensor { path: PathBuf, tensor: String },
     #[error("stopped")]
     Stopped,
 }
@@ -91,6 +104,16 @@ impl TrainError {
             }
             _ => None,
         }
+    }
+}
+
+/// Where a run that went non-finite can be resumed from, in a sentence.
+fn last_good(checkpoint: Option<&Path>) -> String {
+    match checkpoint {
+        Some(dir) => format!("The last good weights are in {}", dir.display()),
+        None => "No checkpoint of this run has finite weights: start it again with a lower \
+                 learning rate"
+            .to_owned(),
     }
 }
 
@@ -220,12 +243,22 @@ pub fn start(
     stop: &AtomicBool,
 ) -> Result<Summary, TrainError> {
     if run_dir.join("config.toml").exists() {
+        // A live run is the more useful thing to say.
+        let _lock = lock::acquire(run_dir)?;
         return Err(TrainError::Invalid(format!(
             "{} already holds a run; resume it with --resume or choose another folder",
             run_dir.display()
         )));
     }
     std::fs::create_dir_all(run_dir).map_err(io_err(run_dir))?;
+    // Held until this function returns, the whole run.
+    let _lock = lock::acquire(run_dir)?;
+    if run_dir.join("config.toml").exists() {
+        return Err(TrainError::Invalid(format!(
+            "{} already holds a run; resume it with --resume or choose another folder",
+            run_dir.display()
+        )));
+    }
     let tokenizer_copy = run_dir.join("tokenizer.json");
     let tokenizer = crate::core::tokenizer::load(&cfg.tokenizer)
         .map_err(|e| TrainError::Tokenizer(e.to_string()))?;
@@ -266,6 +299,8 @@ pub fn resume(
     let cfg_path = run_dir.join("config.toml");
     let text = std::fs::read_to_string(&cfg_path).map_err(io_err(&cfg_path))?;
     let cfg = RunConfig::from_toml(&text, &cfg_path)?;
+    // Held until this function returns, the whole run: a resume of a live run is refused.
+    let _lock = lock::acquire(run_dir)?;
     let from = match from {
         None | Some("last") => checkpoint::list(run_dir).last().map(|(_, p)| p.clone()),
         Some(which) => Some(checkpoint::resolve(run_dir, which)?),
@@ -1049,7 +1084,16 @@ impl Trainer {
             optimizer: &optimizer,
             state: &self.state,
         };
-        checkpoint::save(&dir, &snap)?;
+        match checkpoint::save(&dir, &snap) {
+            Err(TrainError::NonFiniteTensor { tensor, .. }) => {
+                return Err(TrainError::NonFiniteWeights {
+                    step: self.state.step,
+                    tensor,
+                    checkpoint: checkpoint::last_finite(&self.run_dir),
+                });
+            }
+            other => other?,
+        }
         if best {
             checkpoint::save(&self.run_dir.join("checkpoints").join("best"), &snap)?;
         }
@@ -1345,8 +1389,11 @@ impl Trainer {
     /// The loss went NaN/inf: keep the weights from before this step and say where they are.
     fn non_finite(&mut self, sink: &mut dyn FnMut(&Event), value: f64) -> TrainError {
         let step = self.state.step;
+        // The update before this step may already have made the weights NaN (an infinite
+        // learning rate does): then the newest finite checkpoint is the last good one.
         let checkpoint = match self.save_checkpoint(sink, false) {
-            Ok(dir) => dir,
+            Ok(dir) => Some(dir),
+            Err(TrainError::NonFiniteWeights { checkpoint, .. }) => checkpoint,
             Err(e) => return e,
         };
         TrainError::NonFinite {

@@ -127,6 +127,12 @@ impl AdamW {
 
     pub fn load_state(&mut self, path: &Path, step: u64, device: &Device) -> Result<()> {
         let mut saved = candle_core::safetensors::load(path, device)?;
+        if let Some(name) = super::checkpoint::first_non_finite(&saved)? {
+            candle_core::bail!(
+                "{}: tensor {name} holds NaN or infinite values",
+                path.display()
+            );
+        }
         for (name, var, m, v) in &mut self.params {
             let (Some(sm), Some(sv)) = (
                 saved.remove(&format!("m.{name}")),
