@@ -277,11 +277,15 @@ pub fn filter_ui(
             ];
             for (i, (key, value, speed)) in fields.into_iter().enumerate() {
                 ui.label(i18n.tr(key));
-                ui.add(
+                // Shares and ratios step by hundredths; counts by ones.
+                let places = if speed < 1.0 { 2 } else { 0 };
+                ui.add(super::localized(
                     egui::DragValue::new(value)
                         .speed(speed)
                         .range(0.0..=f64::MAX),
-                );
+                    i18n,
+                    places,
+                ));
                 if i % 2 == 1 {
                     ui.end_row();
                 }

@@ -114,6 +114,22 @@ pub struct AreaView<'a> {
 }
 
 /// A label and its widget, the label naming the widget for screen readers and kittest.
+/// Makes a number field show `places` decimals as the UI language writes them (a decimal
+/// comma in Azerbaijani) and take either separator when typed.
+pub fn localized<'a>(
+    drag: egui::DragValue<'a>,
+    i18n: &'a I18n,
+    places: usize,
+) -> egui::DragValue<'a> {
+    drag.custom_formatter(move |v, _| i18n.decimal(v, places))
+        .custom_parser(parse_decimal)
+}
+
+/// A typed number with a decimal comma or point.
+pub fn parse_decimal(text: &str) -> Option<f64> {
+    text.trim().replace(',', ".").parse().ok()
+}
+
 pub fn labelled(ui: &mut egui::Ui, text: String, widget: impl egui::Widget) -> egui::Response {
     let label = ui.label(text);
     ui.add(widget).labelled_by(label.id)
@@ -233,5 +249,14 @@ mod tests {
         assert_eq!(super::preview("Əliyev ğ", 3), "Əli…");
         assert_eq!(super::preview("qısa", 10), "qısa");
         assert_eq!(super::preview("bir\niki", 10), "bir…");
+    }
+
+    /// The Playground's, Rating's and SFT's sampling fields and the quality filter's take a
+    /// decimal comma or point back from what the user typed.
+    #[test]
+    fn typed_decimals_take_either_separator() {
+        assert_eq!(super::parse_decimal(" 0,95 "), Some(0.95));
+        assert_eq!(super::parse_decimal("1.1"), Some(1.1));
+        assert_eq!(super::parse_decimal("x"), None);
     }
 }

@@ -222,9 +222,13 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                 labelled(
                     ui,
                     i18n.tr("sft-temperature"),
-                    egui::DragValue::new(&mut sp.temperature)
-                        .range(0.0..=2.0)
-                        .speed(0.05),
+                    super::localized(
+                        egui::DragValue::new(&mut sp.temperature)
+                            .range(0.0..=2.0)
+                            .speed(0.05),
+                        i18n,
+                        2,
+                    ),
                 );
                 labelled(
                     ui,
@@ -234,16 +238,24 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                 labelled(
                     ui,
                     i18n.tr("play-top-p"),
-                    egui::DragValue::new(&mut sp.top_p)
-                        .range(0.0..=1.0)
-                        .speed(0.01),
+                    super::localized(
+                        egui::DragValue::new(&mut sp.top_p)
+                            .range(0.0..=1.0)
+                            .speed(0.01),
+                        i18n,
+                        2,
+                    ),
                 );
                 labelled(
                     ui,
                     i18n.tr("play-repetition"),
-                    egui::DragValue::new(&mut sp.repetition_penalty)
-                        .range(1.0..=2.0)
-                        .speed(0.01),
+                    super::localized(
+                        egui::DragValue::new(&mut sp.repetition_penalty)
+                            .range(1.0..=2.0)
+                            .speed(0.01),
+                        i18n,
+                        2,
+                    ),
                 );
                 labelled(
                     ui,

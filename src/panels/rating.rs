@@ -718,11 +718,13 @@ fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .response
             .labelled_by(label.id);
         let label = ui.label(i18n.tr("rating-min-agreement"));
-        ui.add(
+        ui.add(super::localized(
             egui::DragValue::new(&mut options.min_agreement)
                 .range(0.0..=1.0)
                 .speed(0.05),
-        )
+            i18n,
+            2,
+        ))
         .labelled_by(label.id)
         .on_hover_text(i18n.tr("rating-min-agreement-hint"));
         ui.checkbox(
@@ -834,8 +836,12 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         .response
                         .labelled_by(label.id);
                     let label = ui.label(i18n.tr("sft-temperature"));
-                    ui.add(egui::DragValue::new(temp).range(0.0..=2.0).speed(0.05))
-                        .labelled_by(label.id);
+                    ui.add(super::localized(
+                        egui::DragValue::new(temp).range(0.0..=2.0).speed(0.05),
+                        i18n,
+                        2,
+                    ))
+                    .labelled_by(label.id);
                     ui.separator();
                 }
             });

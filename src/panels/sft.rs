@@ -941,11 +941,13 @@ fn assist_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     .labelled_by(label.id)
                     .on_hover_text(i18n.tr("sft-checkpoint-hint"));
                 let label = ui.label(i18n.tr("sft-temperature"));
-                ui.add(
+                ui.add(super::localized(
                     egui::DragValue::new(&mut form.temperature)
                         .range(0.0..=2.0)
                         .speed(0.05),
-                )
+                    i18n,
+                    2,
+                ))
                 .labelled_by(label.id);
                 let label = ui.label(i18n.tr("sft-max-tokens"));
                 ui.add(egui::DragValue::new(&mut form.max_tokens).range(1..=4096))

@@ -120,11 +120,6 @@ fn millions(i18n: &I18n, n: u64) -> String {
     }
 }
 
-/// A number typed with a decimal comma or point.
-fn parse_decimal(text: &str) -> Option<f64> {
-    text.trim().replace(',', ".").parse().ok()
-}
-
 /// A label with a tooltip, for the form's left column.
 fn field_label(ui: &mut egui::Ui, i18n: &I18n, key: &str) -> egui::Response {
     let hint = format!("{key}-hint");
@@ -626,7 +621,7 @@ fn hyper_ui(
                     .range(0.0..=1.0)
                     .speed(0.01)
                     .custom_formatter(|v, _| i18n.decimal(v, 2))
-                    .custom_parser(parse_decimal),
+                    .custom_parser(super::parse_decimal),
             );
             labelled_ui(
                 ui,
@@ -636,7 +631,7 @@ fn hyper_ui(
                     .range(0.0..=100.0)
                     .speed(0.1)
                     .custom_formatter(|v, _| i18n.decimal(v, 1))
-                    .custom_parser(parse_decimal),
+                    .custom_parser(super::parse_decimal),
             );
             labelled_ui(
                 ui,
@@ -712,7 +707,7 @@ fn hyper_ui(
                             .range(0.001..=10.0)
                             .speed(0.01)
                             .custom_formatter(|v, _| i18n.decimal(v, 2))
-                            .custom_parser(parse_decimal),
+                            .custom_parser(super::parse_decimal),
                     );
                 }
                 Stage::Pretrain | Stage::Continue => {}
