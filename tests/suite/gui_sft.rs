@@ -373,6 +373,21 @@ fn assist_drafts_from_a_passage_and_with_a_model() {
     harness
         .get_by_role_and_label(Role::Button, &i18n.tr("sft-draft-answer"))
         .click();
+    // The click becomes a job on the next frame: wait for it to start (or, on a fast machine,
+    // to have finished already) before waiting for it to end.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while harness.state().sft.draft.is_none()
+        && harness
+            .state()
+            .sft
+            .current()
+            .is_none_or(|e| e.provenance != "model-generated")
+        && harness.state().sft.draft_error.is_none()
+    {
+        assert!(Instant::now() < deadline, "the draft never started");
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
     let deadline = Instant::now() + Duration::from_mins(2);
     while harness.state().sft.draft.is_some() {
         assert!(Instant::now() < deadline, "the draft never came");
