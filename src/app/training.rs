@@ -460,15 +460,6 @@ impl GpuWatch {
         }
     }
 
-    /// Blocks until the pending answer is in (tests).
-    pub fn wait(&mut self) {
-        if let Some(rx) = self.pending.take()
-            && let Ok(answer) = rx.recv_timeout(Duration::from_secs(20))
-        {
-            self.take(answer);
-        }
-    }
-
     fn take(&mut self, answer: Result<Vec<GpuInfo>, gpu::GpuQueryError>) {
         self.latest = Some(match answer {
             Ok(gpus) => Ok(gpus),

@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use dezgah::app::{DezgahApp, StartOptions};
-use dezgah::i18n::Lang;
+use dezgah::i18n::{I18n, Lang};
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
 
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
@@ -133,4 +134,31 @@ pub fn tiny_run_with_context(ws: &Path, name: &str, context: usize) {
         &std::sync::atomic::AtomicBool::new(false),
     )
     .expect("train");
+}
+
+/// Steps the app (jobs keep it repainting) until a label containing `text` shows, failing after
+/// two minutes; then lets the last frames settle (the status bar's outcome, a plot).
+pub fn wait_for_label(harness: &mut Harness<'_, DezgahApp>, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
+    while harness.query_by_label_contains(text).is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{text:?} never showed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        harness.step();
+    }
+    harness.run_steps(3);
+}
+
+/// Waits for the status bar to say the job `job_key` (with `name`) is done.
+pub fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {
+    let done = i18n.tr_args(
+        "status-job-done",
+        &[(
+            "name",
+            i18n.tr_args(job_key, &[("name", name.into())]).into(),
+        )],
+    );
+    wait_for_label(harness, &done);
 }

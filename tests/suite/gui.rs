@@ -10,7 +10,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use crate::common::{copy_dir, harness, look, sample_workspace, settle};
+use crate::common::{
+    copy_dir, harness, look, sample_workspace, settle, wait_for_job, wait_for_label,
+};
 
 fn click_area(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, area: Area) {
     let label = i18n.tr(area.title_key());
@@ -362,21 +364,6 @@ fn a_failing_job_shows_its_error_and_the_app_keeps_running() {
     click_area(&mut harness, &i18n, Area::Corpus);
 }
 
-/// Steps the app (jobs keep it repainting) until a label containing `text` shows.
-fn wait_for_label(harness: &mut Harness<'_, DezgahApp>, text: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(1);
-    while harness.query_by_label_contains(text).is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{text:?} never showed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.step();
-    }
-    // Let the last frames settle (the status bar's outcome, the plot).
-    harness.run_steps(3);
-}
-
 #[test]
 fn files_are_imported_as_a_corpus_and_its_statistics_shown() {
     let (tmp, ws) = sample_workspace();
@@ -557,17 +544,6 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     let estimate = estimate.expect("estimated").expect("ok");
     assert_eq!(estimate.sample_documents, 4);
     harness.get_by_label_contains(&format!("≈ {} ", estimate.estimated_tokens));
-}
-
-fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {
-    let done = i18n.tr_args(
-        "status-job-done",
-        &[(
-            "name",
-            i18n.tr_args(job_key, &[("name", name.into())]).into(),
-        )],
-    );
-    wait_for_label(harness, &done);
 }
 
 #[test]

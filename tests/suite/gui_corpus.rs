@@ -12,34 +12,9 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use crate::common::{harness_sized, look, sample_workspace, settle};
+use crate::common::{harness_sized, look, sample_workspace, settle, wait_for_job, wait_for_label};
 
 const SIZE: [f32; 2] = [1024.0, 700.0];
-
-/// Steps the app until a label containing `text` shows (jobs keep it repainting).
-fn wait_for(harness: &mut Harness<'_, DezgahApp>, text: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
-    while harness.query_by_label_contains(text).is_none() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{text:?} never showed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(3);
-}
-
-fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {
-    let done = i18n.tr_args(
-        "status-job-done",
-        &[(
-            "name",
-            i18n.tr_args(job_key, &[("name", name.into())]).into(),
-        )],
-    );
-    wait_for(harness, &done);
-}
 
 /// Article `n` of a code in the official conversion (headings, double spaces).
 fn article(n: usize) -> String {
@@ -217,7 +192,7 @@ fn the_reader_gets_the_room(lang: Lang) {
     harness
         .get_by_role_and_label(Role::Button, &i18n.tr("corpus-tab-documents"))
         .click();
-    wait_for(
+    wait_for_label(
         &mut harness,
         &i18n.tr_args(
             "corpus-browse-count",

@@ -11,25 +11,8 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 
-use crate::common::{harness_sized, look, sample_workspace, settle};
+use crate::common::{harness_sized, look, sample_workspace, settle, wait_for_job};
 use dezgah::app::DezgahApp;
-
-fn wait_for_job(harness: &mut Harness<'_, DezgahApp>, i18n: &I18n, job_key: &str, name: &str) {
-    let done = i18n.tr_args(
-        "status-job-done",
-        &[(
-            "name",
-            i18n.tr_args(job_key, &[("name", name.into())]).into(),
-        )],
-    );
-    let deadline = std::time::Instant::now() + std::time::Duration::from_mins(2);
-    while harness.query_by_label(&done).is_none() {
-        assert!(std::time::Instant::now() < deadline, "{done} never shown");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        harness.step();
-    }
-    settle(harness);
-}
 
 fn corpus(harness: &Harness<'_, DezgahApp>, name: &str) -> dezgah::core::store::CorpusRow {
     let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {

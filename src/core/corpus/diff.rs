@@ -372,35 +372,27 @@ fn cut_chars(s: &str, max: usize) -> String {
 
 /// Two short texts compared character by character (a normalisation preview).
 pub fn char_sides(left: &str, right: &str) -> (Side, Side) {
-    let diff = TextDiff::configure()
-        .timeout(Duration::from_millis(50))
-        .diff_chars(left, right);
-    let (mut l, mut r) = (Side::new(), Side::new());
-    for change in diff.iter_all_changes() {
-        let text = change.value();
-        match change.tag() {
-            ChangeTag::Equal => {
-                push(&mut l, text, false);
-                push(&mut r, text, false);
-            }
-            ChangeTag::Delete => push(&mut l, text, true),
-            ChangeTag::Insert => push(&mut r, text, true),
-        }
-    }
-    (l, r)
+    char_sides_up_to(left, right, false)
 }
 
 /// [`char_sides`] of two texts cut at a fixed length: what follows their last shared stretch
 /// is dropped (the cut ends do not correspond) and an ellipsis marks the cut.
 pub fn char_sides_to_last_shared(left: &str, right: &str) -> (Side, Side) {
+    char_sides_up_to(left, right, true)
+}
+
+fn char_sides_up_to(left: &str, right: &str, to_last_shared: bool) -> (Side, Side) {
     let diff = TextDiff::configure()
         .timeout(Duration::from_millis(50))
         .diff_chars(left, right);
     let ops = diff.ops();
-    let keep = ops
-        .iter()
-        .rposition(|op| op.tag() == DiffTag::Equal)
-        .map_or(ops.len(), |i| i + 1);
+    let keep = if to_last_shared {
+        ops.iter()
+            .rposition(|op| op.tag() == DiffTag::Equal)
+            .map_or(ops.len(), |i| i + 1)
+    } else {
+        ops.len()
+    };
     let (mut l, mut r) = (Side::new(), Side::new());
     for op in &ops[..keep] {
         for change in diff.iter_changes(op) {
