@@ -47,6 +47,8 @@ status-ready = hazır
 status-rejected = rədd edilib
 workspace-failed-title = İş sahəsi açıla bilmədi
 workspace-go-settings = Başqa iş sahəsi seç…
+workspace-disk-full = { $folder } qovluğunun yerləşdiyi disk doludur (boş yer: { $free } bayt). Yer boşaldın və iş sahəsini yenidən açın: verilənlər bazası salamatdır.
+workspace-db-empty = { $file } boşdur (0 bayt): Dəzgah iş sahəsinin verilənlər bazası deyil. Burada yeni iş sahəsi yaratmaq üçün onu silin və ya başqa qovluq seçin.
 
 ## Korpus
 corpus-about = Xam Azərbaycan mətni — xəbərlər, kitablar, qanunlar, veb səhifələr — təmiz, təkrarsız təlim korpuslarına çevrilir.
@@ -456,6 +458,16 @@ training-problem-model = Modelin ölçüləri bir-birinə uyğun gəlmir: { $err
 training-problem-steps = Prosesə ən azı bir addım lazımdır.
 training-problem-batch = Paket və toplama ən azı 1, ardıcıllıq isə ən azı 2 token olmalıdır.
 training-problem-lora = LoRA mövcud modeli uyğunlaşdırır: əsas prosesdən SFT seçin.
+setting-out-of-range = { $field } = { $value } icazə verilən aralıqdan kənardadır: { $range } olmalıdır.
+range-from-to = { $a } ilə { $b } arasında (hər ikisi daxil)
+range-above-at-most = { $a } dəyərindən böyük və ən çoxu { $b }
+range-at-least-below = ən azı { $a } və { $b } dəyərindən kiçik
+range-above-below = { $a } dəyərindən böyük və { $b } dəyərindən kiçik
+range-at-least = ən azı { $a }
+range-above = { $a } dəyərindən böyük
+range-at-most = ən çoxu { $a }
+range-below = { $a } dəyərindən kiçik
+range-finite = sonlu ədəd
 training-monitor-empty = Bütün proseslər siyahısından birini seçin və ya Yeni proses vərəqində başladın.
 training-status-running = gedir
 training-status-stopped = dayandırılıb

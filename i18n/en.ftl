@@ -47,6 +47,8 @@ status-ready = ready
 status-rejected = rejected
 workspace-failed-title = The workspace could not be opened
 workspace-go-settings = Choose another workspace…
+workspace-disk-full = The disk holding { $folder } is full ({ $free } bytes free). Free some space and open the workspace again: its database is sound.
+workspace-db-empty = { $file } is empty (0 bytes): it is not a Dəzgah workspace database. Remove it to start a new workspace here, or choose another folder.
 
 ## Corpus
 corpus-about = Raw Azerbaijani text — news, books, laws, web pages — turned into clean, deduplicated training corpora.
@@ -498,6 +500,16 @@ training-problem-model = The model sizes do not fit together: { $error }
 training-problem-steps = The run needs at least one step.
 training-problem-batch = Batch and accumulation must be at least 1, the sequence at least 2 tokens.
 training-problem-lora = LoRA adapts an existing model: choose SFT from a base run.
+setting-out-of-range = { $field } = { $value } is out of range: it must be { $range }.
+range-from-to = from { $a } to { $b }
+range-above-at-most = above { $a } and at most { $b }
+range-at-least-below = at least { $a } and below { $b }
+range-above-below = above { $a } and below { $b }
+range-at-least = at least { $a }
+range-above = above { $a }
+range-at-most = at most { $a }
+range-below = below { $a }
+range-finite = a finite number
 training-monitor-empty = Choose a run in All runs, or start one under New run.
 training-status-running = running
 training-status-stopped = stopped

@@ -50,26 +50,85 @@ pub enum WorkspaceSlot {
     Failed {
         path: PathBuf,
         error: String,
+        /// The failures the interface words itself (in its language); others show `error`.
+        known: Option<OpenFailure>,
     },
+}
+
+/// Why a workspace did not open, where the interface has its own words for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenFailure {
+    /// The disk is full; the database is sound.
+    DiskFull { folder: PathBuf, free: Option<u64> },
+    /// `dezgah.db` has no bytes: not a workspace database.
+    EmptyDatabase { file: PathBuf },
+}
+
+impl OpenFailure {
+    pub fn of_store(err: &crate::core::store::StoreError) -> Option<Self> {
+        use crate::core::store::StoreError;
+        match err {
+            StoreError::DiskFull { source, .. } => Some(Self::DiskFull {
+                folder: source.folder.clone(),
+                free: source.free,
+            }),
+            StoreError::Empty { path } => Some(Self::EmptyDatabase { file: path.clone() }),
+            _ => None,
+        }
+    }
+
+    pub fn of(err: &crate::core::workspace::WorkspaceError) -> Option<Self> {
+        use crate::core::workspace::WorkspaceError;
+        match err {
+            WorkspaceError::DiskFull { source, .. } => Some(Self::DiskFull {
+                folder: source.folder.clone(),
+                free: source.free,
+            }),
+            WorkspaceError::Store(e) => Self::of_store(e),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self, i18n: &crate::i18n::I18n) -> String {
+        match self {
+            Self::DiskFull { folder, free } => i18n.tr_args(
+                "workspace-disk-full",
+                &[
+                    ("folder", folder.display().to_string().into()),
+                    (
+                        "free",
+                        free.map_or_else(|| "?".to_owned(), |n| n.to_string())
+                            .into(),
+                    ),
+                ],
+            ),
+            Self::EmptyDatabase { file } => i18n.tr_args(
+                "workspace-db-empty",
+                &[("file", file.display().to_string().into())],
+            ),
+        }
+    }
 }
 
 impl WorkspaceSlot {
     fn open(path: &Path) -> Self {
-        let opened = Workspace::open(path).map_err(|e| crate::error_line(&e));
+        let opened =
+            Workspace::open(path).map_err(|e| (crate::error_line(&e), OpenFailure::of(&e)));
         match opened.and_then(|ws| {
             ws.snapshot()
                 .map(|snapshot| (ws, snapshot))
-                .map_err(|e| crate::error_line(&e))
+                .map_err(|e| (crate::error_line(&e), OpenFailure::of_store(&e)))
         }) {
             Ok((workspace, snapshot)) => Self::Open {
                 workspace: Box::new(workspace),
                 snapshot: Box::new(snapshot),
             },
-            Err(error) => {
+            Err((error, known)) => {
                 log::error!("{error}");
                 Self::Failed {
                     path: path.to_owned(),
                     error,
+                    known,
                 }
             }
         }
@@ -673,6 +732,7 @@ impl DezgahApp {
                     self.workspace = WorkspaceSlot::Failed {
                         path: workspace.root().to_owned(),
                         error,
+                        known: OpenFailure::of_store(&e),
                     };
                 }
             }

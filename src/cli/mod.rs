@@ -472,6 +472,10 @@ fn tokenizer_train(args: &TokenizerTrainArgs) -> anyhow::Result<()> {
         byte_fallback: !args.no_byte_fallback,
         max_piece_length: args.max_piece_length,
     };
+    config
+        .validate()
+        .map_err(|e| anyhow::anyhow!(e.as_flag()))?;
+    crate::core::tokenizer::check_output(&args.out)?;
     let read = crate::core::corpus::read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
@@ -1016,7 +1020,7 @@ fn workspace_command(explicit: Option<&Path>, cmd: &WorkspaceCommand) -> anyhow:
             }
         }
         WorkspaceCommand::Info => {
-            let ws = Workspace::open(&workspace_dir(explicit)?)?;
+            let ws = Workspace::open_for_reading(&workspace_dir(explicit)?)?;
             let snapshot = ws.snapshot()?;
             let info = serde_json::json!({
                 "workspace": ws.root(),
@@ -1030,7 +1034,7 @@ fn workspace_command(explicit: Option<&Path>, cmd: &WorkspaceCommand) -> anyhow:
             println!("{}", serde_json::to_string_pretty(&info)?);
         }
         WorkspaceCommand::Check => {
-            let ws = Workspace::open(&workspace_dir(explicit)?)?;
+            let ws = Workspace::open_for_reading(&workspace_dir(explicit)?)?;
             let root = ws.root().to_owned();
             drop(ws);
             let summary = crate::core::jobs::run_in_terminal("checking workspace", move |ctx| {

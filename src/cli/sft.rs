@@ -72,8 +72,13 @@ pub struct ExportArgs {
 }
 
 pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
-    let ws = crate::core::workspace::Workspace::open(workspace)
-        .with_context(|| format!("workspace {}", workspace.display()))?;
+    // An export only reads the database, so it works on a full disk up to writing its file.
+    let ws = if matches!(cmd, SftCommand::Export(_)) {
+        crate::core::workspace::Workspace::open_for_reading(workspace)
+    } else {
+        crate::core::workspace::Workspace::open(workspace)
+    }
+    .with_context(|| format!("workspace {}", workspace.display()))?;
     let mut ws = ws;
     match cmd {
         SftCommand::Hammer { every_ms, text } => {

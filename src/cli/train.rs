@@ -156,6 +156,8 @@ impl StageArgs {
             model.num_experts_per_tok = self.top_k.unwrap_or(2);
             cfg.model = Some(model);
         }
+        // The defaults are in range, so a value out of range came from its flag.
+        cfg.validate().map_err(|e| anyhow::anyhow!(e.as_flag()))?;
         Ok(cfg)
     }
 }
@@ -296,6 +298,21 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
 }
 
 pub fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    // Refused before the model loads: NaN or a top-p of 2 would sample nonsense quietly.
+    anyhow::ensure!(
+        args.top_k > 0,
+        "--top-k 0: must be at least 1 (the number of most likely tokens sampled from)"
+    );
+    anyhow::ensure!(args.max_tokens > 0, "--max-tokens 0: must be at least 1");
+    SamplingConfig {
+        temperature: args.temperature,
+        top_k: args.top_k,
+        top_p: args.top_p,
+        repetition_penalty: args.repetition_penalty,
+        ..SamplingConfig::default()
+    }
+    .validate()
+    .map_err(|e| anyhow::anyhow!(e.as_flag()))?;
     let device = device_from_name(&args.device)?;
     let dir = checkpoint::resolve(&args.run, &args.checkpoint)?;
     let (model, cfg) = checkpoint::load_model(&dir, &device, candle_core::DType::F32)?;

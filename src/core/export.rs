@@ -34,12 +34,61 @@ pub enum ExportError {
     },
     #[error("{0}")]
     Refused(String),
+    #[error("{path}: cannot be written: {source}")]
+    DiskFull {
+        path: PathBuf,
+        source: crate::core::diskfull::DiskFull,
+    },
+}
+
+impl ExportError {
+    /// A write that ran out of room names `out`, the file the user asked for, rather than the
+    /// temporary file it was being written to.
+    fn naming(self, out: &Path) -> Self {
+        let full = match &self {
+            Self::Io { source, .. } => crate::core::diskfull::io_is_full(source),
+            Self::Tensor { error, .. } => {
+                candle_io(error).is_some_and(crate::core::diskfull::io_is_full)
+            }
+            Self::DiskFull { .. } => true,
+            _ => false,
+        };
+        if full {
+            Self::DiskFull {
+                path: out.to_owned(),
+                source: crate::core::diskfull::DiskFull::at(out),
+            }
+        } else {
+            self
+        }
+    }
+}
+
+/// The OS error inside a candle error (GGUF writing reports its I/O through candle).
+fn candle_io(e: &candle_core::Error) -> Option<&std::io::Error> {
+    use candle_core::Error;
+    match e {
+        Error::Io(io) => Some(io),
+        Error::WithBacktrace { inner, .. }
+        | Error::Context { inner, .. }
+        | Error::WithPath { inner, .. } => candle_io(inner),
+        _ => None,
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
-    move |source| ExportError::Io {
-        path: path.to_owned(),
-        source,
+    move |source| {
+        if crate::core::diskfull::io_is_full(&source) {
+            ExportError::DiskFull {
+                path: path.to_owned(),
+                source: crate::core::diskfull::DiskFull::at(path),
+            }
+        } else {
+            ExportError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
     }
 }
 
@@ -955,7 +1004,7 @@ pub fn export_gguf(
         file.sync_all().map_err(io_err(&tmp))?;
         std::fs::rename(&tmp, out).map_err(io_err(out))
     };
-    let result = write();
+    let result = write().map_err(|e| e.naming(out));
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }

@@ -431,8 +431,12 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = crate::core::model::user_text(err);
     let mut source = err.source();
     while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&crate::core::model::user_text(cause));
+        // Most errors already include their source's text: say each cause once.
+        let cause_text = crate::core::model::user_text(cause);
+        if !cause_text.is_empty() && !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
         source = cause.source();
     }
     text

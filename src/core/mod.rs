@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod corpus;
+pub mod diskfull;
 pub mod export;
 pub mod jobs;
 pub mod model;
@@ -10,6 +11,7 @@ pub mod prefs;
 pub mod rag;
 pub mod runs;
 pub mod seed;
+pub mod settings;
 pub mod sft;
 pub mod sft_io;
 pub mod store;

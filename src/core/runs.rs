@@ -528,6 +528,8 @@ pub enum Problem {
     NoSteps,
     BadBatch,
     LoraWithoutBase,
+    /// A setting outside its valid range (the same check the CLI makes).
+    Setting(crate::core::settings::OutOfRange),
 }
 
 /// Everything wrong with a launch, in the order a user would fix it.
@@ -589,6 +591,15 @@ pub fn check_launch(name: &str, cfg: &RunConfig, facts: &LaunchFacts) -> Vec<Pro
     }
     if cfg.optim.batch_size == 0 || cfg.optim.grad_accum == 0 || cfg.optim.seq_len < 2 {
         out.push(Problem::BadBatch);
+    }
+    // Steps and batch shape have their own messages above.
+    if let Err(e) = cfg.validate()
+        && !matches!(
+            e.field,
+            "optim.max_steps" | "optim.batch_size" | "optim.grad_accum" | "optim.seq_len"
+        )
+    {
+        out.push(Problem::Setting(e));
     }
     out
 }

@@ -275,6 +275,20 @@ pub enum StoreError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error("{path}: cannot be written: {source}")]
+    DiskFull {
+        path: PathBuf,
+        source: crate::core::diskfull::DiskFull,
+    },
+    #[error(
+        "{path} is empty (0 bytes): not a Dəzgah workspace database; the file was left untouched — remove it to start a new workspace here, or choose another folder"
+    )]
+    Empty { path: PathBuf },
+    #[error("{path}: {source}; `dezgah workspace check` lists every such row")]
+    BadText {
+        path: PathBuf,
+        source: crate::core::diskfull::BadText,
+    },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -542,7 +556,49 @@ impl Store {
     /// Opens or creates the database at `path`, checking it before anything is written, then
     /// migrates it forward.
     pub fn open(path: &Path) -> Result<(Self, Opened)> {
-        let existed = path.metadata().is_ok_and(|m| m.len() > 0);
+        let len = path.metadata().ok().map(|m| m.len());
+        if len == Some(0) {
+            return Err(StoreError::Empty {
+                path: path.to_owned(),
+            });
+        }
+        let result = Self::open_checked(path, len.is_some());
+        if len.is_none() && result.is_err() {
+            // A file this call created and could not fill would read as "empty" next time.
+            crate::core::diskfull::remove_if_empty(path);
+        }
+        result
+    }
+
+    /// Opens an existing database for reading even when its disk is full: there SQLite cannot
+    /// grow the `-shm` file, so exclusive locking keeps the WAL index in this process's memory
+    /// (other processes wait while this one reads). Nothing is migrated this way.
+    pub fn open_for_reading(path: &Path) -> Result<(Self, Opened)> {
+        let full = match Self::open(path) {
+            Err(full @ StoreError::DiskFull { .. }) if path.is_file() => full,
+            other => return other,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(path, e))?;
+        conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE; PRAGMA foreign_keys = ON;")
+            .map_err(|e| classify(path, e))?;
+        if check_existing(&conn, path)? < SCHEMA_VERSION {
+            return Err(full);
+        }
+        log::info!("{}: opened for reading on a full disk", path.display());
+        Ok((
+            Self {
+                conn,
+                path: path.to_owned(),
+            },
+            Opened::Current,
+        ))
+    }
+
+    fn open_checked(path: &Path, existed: bool) -> Result<(Self, Opened)> {
         let sqlite = |source| StoreError::Sqlite {
             path: path.to_owned(),
             source,
@@ -1217,16 +1273,21 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let raw: Vec<Raw> = stmt
             .query_map(params, |r| {
+                // A cell that is not UTF-8 is reported with the example's id.
+                let id: i64 = r.get(0)?;
+                let text = |i, column| {
+                    crate::core::diskfull::text_cell::<String>(r, i, "sft_examples", column, id)
+                };
                 Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
+                    id,
+                    text(1, "system_prompt")?,
+                    text(2, "messages")?,
+                    text(3, "tags")?,
+                    text(4, "domain")?,
+                    text(5, "provenance")?,
+                    text(6, "status")?,
                     r.get(7)?,
-                    r.get(8)?,
+                    text(8, "updated_at")?,
                 ))
             })
             .and_then(Iterator::collect)
@@ -1361,7 +1422,16 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let raw: Vec<(i64, String, String, String)> = stmt
             .query_map([limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                let id: i64 = r.get(0)?;
+                let text = |i, column| {
+                    crate::core::diskfull::text_cell::<String>(r, i, "sft_examples", column, id)
+                };
+                Ok((
+                    id,
+                    text(1, "messages")?,
+                    text(2, "domain")?,
+                    text(3, "status")?,
+                ))
             })
             .and_then(Iterator::collect)
             .map_err(|e| self.err(e))?;
@@ -1799,10 +1869,15 @@ impl Store {
 /// Reads the header fields of an existing file and refuses anything we must not write to.
 fn check_existing(conn: &Connection, path: &Path) -> Result<i64> {
     let corrupt = |e: rusqlite::Error| match classify(path, e) {
-        StoreError::Sqlite { path, source } => StoreError::Corrupt {
-            path,
-            detail: source.to_string(),
-        },
+        // An I/O error says nothing about the file's contents.
+        StoreError::Sqlite { path, source }
+            if source.sqlite_error_code() != Some(rusqlite::ffi::ErrorCode::SystemIoFailure) =>
+        {
+            StoreError::Corrupt {
+                path,
+                detail: source.to_string(),
+            }
+        }
         other => other,
     };
     let version: i64 = conn
@@ -1839,8 +1914,11 @@ fn check_existing(conn: &Connection, path: &Path) -> Result<i64> {
 }
 
 /// Turns SQLite's codes into the errors a user can act on.
-fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
+pub(crate) fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
     use rusqlite::ffi::ErrorCode;
+    if let Some(early) = crate::core::diskfull::classify_env(path, &source) {
+        return early;
+    }
     match source.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
             path: path.to_owned(),

@@ -46,10 +46,25 @@ pub enum WorkspaceError {
         "{path}: the folder is read-only; Dəzgah must write its database there — choose another folder"
     )]
     ReadOnly { path: PathBuf },
+    #[error("{path}: cannot create the workspace there: {source}")]
+    DiskFull {
+        path: PathBuf,
+        source: crate::core::diskfull::DiskFull,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Seed(#[from] SeedError),
+}
+
+impl WorkspaceError {
+    /// The disk holding the workspace has no room left (the database itself may be sound).
+    pub fn is_disk_full(&self) -> bool {
+        matches!(
+            self,
+            Self::DiskFull { .. } | Self::Store(StoreError::DiskFull { .. })
+        )
+    }
 }
 
 /// What the work areas show of a workspace, read in one go when it opens or changes, so that
@@ -114,6 +129,27 @@ impl Workspace {
         })
     }
 
+    /// Opens the workspace like [`Self::open`], but when the disk is too full for that, opens
+    /// its database for reading only: what `workspace info`, `check` and the exports use, so
+    /// that they still work on a full disk.
+    pub fn open_for_reading(root: &Path) -> Result<Self, WorkspaceError> {
+        let full = match Self::open(root) {
+            Err(full) if full.is_disk_full() => full,
+            other => return other,
+        };
+        let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+        let db = root.join(DB_FILE);
+        if !db.is_file() {
+            return Err(full);
+        }
+        let (store, _) = Store::open_for_reading(&db)?;
+        Ok(Self {
+            root,
+            store,
+            seeded: None,
+        })
+    }
+
     /// The per-user default: the platform's data folder (`~/.local/share/dezgah/workspace`).
     pub fn default_dir() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "dezgah").map(|d| d.data_dir().join("workspace"))
@@ -155,7 +191,12 @@ impl Workspace {
 }
 
 fn create_error(path: &Path, source: std::io::Error) -> WorkspaceError {
-    if is_read_only(&source) {
+    if crate::core::diskfull::io_is_full(&source) {
+        WorkspaceError::DiskFull {
+            path: path.to_owned(),
+            source: crate::core::diskfull::DiskFull::at(path),
+        }
+    } else if is_read_only(&source) {
         WorkspaceError::ReadOnly {
             path: path.to_owned(),
         }
@@ -199,7 +240,7 @@ pub fn check_job(
     root: &Path,
     ctx: &crate::core::jobs::JobCtx,
 ) -> Result<String, crate::core::jobs::JobError> {
-    let (store, _) = Store::open(&root.join(DB_FILE))?;
+    let (store, _) = Store::open_for_reading(&root.join(DB_FILE))?;
     let mut referenced: Vec<(String, String)> = Vec::new();
     for (table, column) in [("corpora", "path"), ("tokenizers", "path"), ("runs", "dir")] {
         let mut stmt = store
@@ -213,6 +254,8 @@ pub fn check_job(
     let total = referenced.len() as u64 + 1;
     ctx.progress(0, Some(total));
     let mut problems = store.integrity_problems()?;
+    let bad_text = crate::core::diskfull::scan_text(store.conn())?;
+    problems.extend(bad_text.iter().map(ToString::to_string));
     ctx.progress(1, Some(total));
     for (i, (name, rel)) in referenced.iter().enumerate() {
         if ctx.is_cancelled() {

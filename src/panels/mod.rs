@@ -52,8 +52,11 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
             workspace,
             snapshot,
         } => (&*workspace, &*snapshot),
-        WorkspaceSlot::Failed { path, error } => {
-            workspace_failed_ui(ui, i18n, path, error, out);
+        WorkspaceSlot::Failed { path, error, known } => {
+            let error = known
+                .as_ref()
+                .map_or_else(|| error.clone(), |k| k.text(i18n));
+            workspace_failed_ui(ui, i18n, path, &error, out);
             return;
         }
     };
@@ -111,6 +114,32 @@ pub struct AreaView<'a> {
     pub annotator: &'a str,
     /// Whether picker buttons open a dialog, or need the typed-path field beside them.
     pub dialogs: crate::app::picker::DialogHealth,
+}
+
+/// A setting out of its range, in the interface's language (numbers with its decimal mark).
+pub fn out_of_range_text(i18n: &I18n, e: &crate::core::settings::OutOfRange) -> String {
+    use crate::core::settings::Bound;
+    let num = |v: f64| i18n.localize_number(&v.to_string());
+    let (key, a, b) = match (e.range.min, e.range.max) {
+        (Bound::Incl(a), Bound::Incl(b)) => ("range-from-to", num(a), num(b)),
+        (Bound::Excl(a), Bound::Incl(b)) => ("range-above-at-most", num(a), num(b)),
+        (Bound::Incl(a), Bound::Excl(b)) => ("range-at-least-below", num(a), num(b)),
+        (Bound::Excl(a), Bound::Excl(b)) => ("range-above-below", num(a), num(b)),
+        (Bound::Incl(a), Bound::Open) => ("range-at-least", num(a), String::new()),
+        (Bound::Excl(a), Bound::Open) => ("range-above", num(a), String::new()),
+        (Bound::Open, Bound::Incl(b)) => ("range-at-most", num(b), String::new()),
+        (Bound::Open, Bound::Excl(b)) => ("range-below", num(b), String::new()),
+        (Bound::Open, Bound::Open) => ("range-finite", String::new(), String::new()),
+    };
+    let range = i18n.tr_args(key, &[("a", a.into()), ("b", b.into())]);
+    i18n.tr_args(
+        "setting-out-of-range",
+        &[
+            ("field", e.field.into()),
+            ("value", i18n.localize_number(&e.value).into()),
+            ("range", range.into()),
+        ],
+    )
 }
 
 /// A label and its widget, the label naming the widget for screen readers and kittest.

@@ -93,7 +93,10 @@ pub fn settings_ui(
                     ));
                 }
             }
-            WorkspaceSlot::Failed { path, error } => {
+            WorkspaceSlot::Failed { path, error, known } => {
+                let error = known
+                    .as_ref()
+                    .map_or_else(|| error.clone(), |k| k.text(i18n));
                 ui.label(
                     egui::RichText::new(i18n.tr("workspace-failed-title"))
                         .strong()

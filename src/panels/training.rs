@@ -162,6 +162,7 @@ fn problem_text(i18n: &I18n, problem: &Problem) -> String {
         Problem::NoSteps => i18n.tr("training-problem-steps"),
         Problem::BadBatch => i18n.tr("training-problem-batch"),
         Problem::LoraWithoutBase => i18n.tr("training-problem-lora"),
+        Problem::Setting(e) => super::out_of_range_text(i18n, e),
     }
 }
 

@@ -367,12 +367,24 @@ pub fn config_with(overrides: &[String]) -> Result<QualityConfig, String> {
             .parse()
             .map_err(|_| format!("{item:?}: {raw:?} is not a number"))?;
         value[name] = if name.ends_with("_words") {
+            // A count: NaN, a fraction or a negative number would have become 0 or been cut.
+            if !(number.is_finite() && number >= 0.0 && number.fract() == 0.0) {
+                return Err(format!(
+                    "--set {item}: {name} must be a whole number, at least 0"
+                ));
+            }
             serde_json::json!(number as u64)
-        } else {
+        } else if number.is_finite() {
             serde_json::json!(number)
+        } else {
+            return Err(format!("--set {item}: {name} must be a finite number"));
         };
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    let config: QualityConfig = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    config
+        .validate()
+        .map_err(|e| format!("--set {}={}: {}", e.field, e.value, e.rule()))?;
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -205,14 +205,14 @@ impl DocumentReader {
             .unwrap_or_default();
         let inner: Box<dyn Read + Send> = match ext.as_str() {
             "gz" => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-            "zst" => Box::new(
+            "zst" => Box::new(Zstd(
                 ruzstd::decoding::StreamingDecoder::new(BufReader::new(file)).map_err(|e| {
                     ReadError::Io {
                         path: path.to_owned(),
-                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                        source: zstd_error(&e),
                     }
                 })?,
-            ),
+            )),
             _ if rows.is_some() => Box::new(std::io::empty()),
             _ => Box::new(file),
         };
@@ -442,6 +442,37 @@ impl ParquetRows {
             .checked_div(self.rows)
             .unwrap_or(self.bytes)
     }
+}
+
+/// A zstd stream whose errors are one sentence: ruzstd nests each error's text inside the
+/// next, so its chain said the same thing three times in 500 characters.
+struct Zstd<R: Read>(ruzstd::decoding::StreamingDecoder<R, ruzstd::decoding::FrameDecoder>);
+
+impl<R: Read> Read for Zstd<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| match e.get_ref() {
+            Some(inner) => zstd_error(inner),
+            None => e,
+        })
+    }
+}
+
+/// "not a valid zstd file (…)" with the innermost cause's first sentence, and no source chain.
+fn zstd_error(err: &(dyn std::error::Error + 'static)) -> std::io::Error {
+    let mut innermost = err;
+    while let Some(next) = innermost.source() {
+        innermost = next;
+    }
+    let text = innermost.to_string();
+    let first = text
+        .split(". ")
+        .next()
+        .unwrap_or(&text)
+        .trim_end_matches('.');
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("not a valid zstd file ({first})"),
+    )
 }
 
 #[cfg(test)]

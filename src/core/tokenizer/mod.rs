@@ -208,6 +208,38 @@ fn tok_err(path: &Path, e: impl std::fmt::Display) -> TokenizerError {
     }
 }
 
+/// Refuses an output path that cannot become a file before any training is spent on it: a
+/// folder, or a path under a file.
+pub fn check_output(out: &Path) -> Result<(), TokenizerError> {
+    if out.is_dir() {
+        return Err(TokenizerError::Invalid(format!(
+            "{}: is a folder; give the file to write, e.g. {}",
+            out.display(),
+            out.join("tokenizer.json").display()
+        )));
+    }
+    // The atomic rename would replace a device or a pipe (as root, /dev/null) with a file.
+    if out.exists() && !out.is_file() {
+        return Err(TokenizerError::Invalid(format!(
+            "{}: exists and is not a regular file (a device, pipe or socket); give a file path",
+            out.display()
+        )));
+    }
+    if let Some(file) = out
+        .ancestors()
+        .skip(1)
+        .find(|p| !p.as_os_str().is_empty() && p.exists())
+        .filter(|p| !p.is_dir())
+    {
+        return Err(TokenizerError::Invalid(format!(
+            "{}: {} is a file, not a folder, so nothing can be written under it",
+            out.display(),
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Trains a tokenizer on `inputs` and saves it to `out` (atomically).
 pub fn train(
     inputs: &[PathBuf],
@@ -216,13 +248,10 @@ pub fn train(
     out: &Path,
     ctx: Option<&JobCtx>,
 ) -> Result<TrainReport, TokenizerError> {
-    if config.vocab_size < config.special_tokens.len() + 2 {
-        return Err(TokenizerError::Invalid(format!(
-            "a vocabulary of {} cannot hold the {} special tokens",
-            config.vocab_size,
-            config.special_tokens.len()
-        )));
-    }
+    config
+        .validate()
+        .map_err(|e| TokenizerError::Invalid(e.to_string()))?;
+    check_output(out)?;
     let started = std::time::Instant::now();
     let special: Vec<AddedToken> = config
         .special_tokens

@@ -189,11 +189,25 @@ impl RunConfig {
         toml::to_string_pretty(self)
     }
 
+    /// Parses a config file, refusing an unknown key (a misspelt setting would otherwise be
+    /// ignored) and a value out of its range, naming the file and line.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self, super::TrainError> {
-        toml::from_str(text).map_err(|e| super::TrainError::Config {
+        let config = |message| super::TrainError::Config {
             path: path.to_owned(),
-            message: e.to_string(),
-        })
+            message,
+        };
+        let cfg: Self = toml::from_str(text).map_err(|e| {
+            config(crate::core::settings::toml_message(
+                text,
+                e.message(),
+                e.span(),
+            ))
+        })?;
+        if let Some(message) = crate::core::settings::unknown_run_key(text) {
+            return Err(config(message));
+        }
+        cfg.validate().map_err(|e| config(e.in_text(text)))?;
+        Ok(cfg)
     }
 
     /// The model shape: the custom one, else the preset's, with the tokenizer's vocabulary.
