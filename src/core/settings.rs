@@ -83,15 +83,14 @@ pub struct OutOfRange {
 impl OutOfRange {
     /// "must be …", without the field: what a flag's or a form's message ends with.
     pub fn rule(&self) -> String {
-        let mut text = format!("must be {}", self.range);
-        match self.why {
+        let why = match self.why {
             Some(Why::BytesAndSpecials { bytes, special }) => {
-                text.push_str(&format!(" ({bytes} bytes + {special} special tokens)"));
+                format!(" ({bytes} bytes + {special} special tokens)")
             }
-            Some(Why::NotBelow { other }) => text.push_str(&format!(" (not below {other})")),
-            None => {}
-        }
-        text
+            Some(Why::NotBelow { other }) => format!(" (not below {other})"),
+            None => String::new(),
+        };
+        format!("must be {}{why}", self.range)
     }
 
     /// The command-line flag that sets this field: its last part in kebab case.
@@ -182,10 +181,10 @@ fn unknown_in(
                 ));
             }
             Some(inner) => {
-                if let (toml::Value::Table(sub), true) = (value, inner.is_object()) {
-                    if let Some(found) = unknown_in(sub, inner, &dotted, text) {
-                        return Some(found);
-                    }
+                if let (toml::Value::Table(sub), true) = (value, inner.is_object())
+                    && let Some(found) = unknown_in(sub, inner, &dotted, text)
+                {
+                    return Some(found);
                 }
             }
         }
@@ -200,7 +199,7 @@ pub fn key_line(text: &str, field: &str) -> Option<usize> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if let Some(name) = t.strip_prefix('[') {
-            current = name.trim_end_matches(']').trim().to_owned();
+            name.trim_end_matches(']').trim().clone_into(&mut current);
             continue;
         }
         let Some((k, _)) = t.split_once('=') else {
