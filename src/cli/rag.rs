@@ -106,6 +106,12 @@ impl ModelArgs {
         corpus: Option<&str>,
         k: Option<usize>,
     ) -> anyhow::Result<ChatSettings> {
+        SamplingConfig {
+            temperature: self.temperature,
+            ..SamplingConfig::default()
+        }
+        .validate()
+        .map_err(|e| anyhow::anyhow!(e.as_flag()))?;
         let facts = chat::ModelFacts::read(root, run, &self.checkpoint)
             .with_context(|| format!("{}: cannot read the model", run.display()))?;
         let passage_words = corpus

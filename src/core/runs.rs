@@ -735,6 +735,13 @@ mod tests {
             ..LaunchFacts::default()
         };
         assert_eq!(check_launch("run-1", &ok, &facts), Vec::new());
+        // The CLI's range check, in the form: a NaN learning rate cannot launch.
+        ok.optim.lr = f64::NAN;
+        let problems = check_launch("run-1", &ok, &facts);
+        assert!(
+            matches!(problems.as_slice(), [Problem::Setting(e)] if e.field == "optim.lr"),
+            "{problems:?}"
+        );
     }
 
     #[test]

@@ -279,10 +279,12 @@ pub fn filter_ui(
                 ui.label(i18n.tr(key));
                 // Shares and ratios step by hundredths; counts by ones.
                 let places = if speed < 1.0 { 2 } else { 0 };
+                // Shares end at 1, as QualityConfig::validate (and the CLI's --set) asks.
+                let max = if speed < 0.05 { 1.0 } else { f64::MAX };
                 ui.add(super::localized(
                     egui::DragValue::new(value)
                         .speed(speed)
-                        .range(0.0..=f64::MAX),
+                        .range(0.0..=max),
                     i18n,
                     places,
                 ));

@@ -288,4 +288,24 @@ mod tests {
         assert_eq!(super::parse_decimal("1.1"), Some(1.1));
         assert_eq!(super::parse_decimal("x"), None);
     }
+
+    /// The training form's range message in both languages, with Azerbaijani's decimal comma.
+    #[test]
+    fn a_setting_out_of_range_is_worded_in_the_interface_language() {
+        use crate::i18n::{I18n, Lang};
+        let mut cfg = crate::core::train::RunConfig::default();
+        cfg.optim.min_lr_ratio = 1.5;
+        let err = cfg.validate().expect_err("out of range");
+        let en = super::out_of_range_text(&I18n::new(Lang::En), &err);
+        assert!(en.contains("optim.min_lr_ratio"), "{en}");
+        assert!(en.contains("1.5") && en.contains("from 0 to 1"), "{en}");
+        let az = super::out_of_range_text(&I18n::new(Lang::Az), &err);
+        assert!(az.contains("1,5") && az.contains("arasında"), "{az}");
+        let full = crate::app::OpenFailure::DiskFull {
+            folder: "/data/ws".into(),
+            free: Some(0),
+        };
+        let az = full.text(&I18n::new(Lang::Az));
+        assert!(az.contains("/data/ws") && az.contains("doludur"), "{az}");
+    }
 }

@@ -239,8 +239,9 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                     ui,
                     i18n.tr("play-top-p"),
                     super::localized(
+                        // Above 0, as SamplingConfig::validate asks: 0 would keep no token.
                         egui::DragValue::new(&mut sp.top_p)
-                            .range(0.0..=1.0)
+                            .range(0.01..=1.0)
                             .speed(0.01),
                         i18n,
                         2,

@@ -237,9 +237,12 @@ fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             });
             ui.end_row();
             ui.label(i18n.tr("tokenizer-train-vocab"));
+            // The trainer's own minimum (every byte and special token), so the form and the
+            // CLI refuse the same sizes.
+            let min_vocab = form.config.min_vocab();
             ui.add(
                 egui::DragValue::new(&mut form.config.vocab_size)
-                    .range(64..=262_144)
+                    .range(min_vocab..=262_144)
                     .speed(100.0),
             );
             ui.end_row();
