@@ -65,6 +65,12 @@ pub fn io_is_full(err: &std::io::Error) -> bool {
     ) || matches!(err.raw_os_error(), Some(28 | 122))
 }
 
+/// Whether `err` or any error beneath it is a full disk (libraries wrap the OS error).
+pub fn chain_is_full(err: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(err), |e| e.source())
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(io_is_full))
+}
+
 /// Whether `err`, met on the database in `folder`, means the disk is full.
 pub fn sqlite_is_full(err: &rusqlite::Error, folder: &Path) -> bool {
     match err.sqlite_error_code() {

@@ -49,6 +49,7 @@ impl ExportError {
             Self::Io { source, .. } => crate::core::diskfull::io_is_full(source),
             Self::Tensor { error, .. } => {
                 candle_io(error).is_some_and(crate::core::diskfull::io_is_full)
+                    || crate::core::diskfull::chain_is_full(error)
             }
             Self::DiskFull { .. } => true,
             _ => false,
@@ -662,6 +663,7 @@ pub fn export_hf(src: &Source, out: &Path, precision: Precision) -> Result<(), E
             }),
         )
     })
+    .map_err(|e| e.naming(out))
 }
 
 /// llama.cpp's rotary embedding pairs neighbouring dimensions, Hugging Face's pairs the two

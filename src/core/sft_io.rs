@@ -50,6 +50,11 @@ pub enum SftIoError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{path}: cannot be written: {source}")]
+    DiskFull {
+        path: PathBuf,
+        source: crate::core::diskfull::DiskFull,
+    },
 }
 
 /// One conversation as read from a line: system prompt, turns, and the labels a line may carry.
@@ -372,9 +377,18 @@ pub fn export(
         }
     }
     let write = |path: &Path, text: &str| {
-        crate::core::write_atomic(path, text.as_bytes()).map_err(|source| SftIoError::Io {
-            path: path.to_owned(),
-            source,
+        crate::core::write_atomic(path, text.as_bytes()).map_err(|source| {
+            if crate::core::diskfull::io_is_full(&source) {
+                SftIoError::DiskFull {
+                    path: path.to_owned(),
+                    source: crate::core::diskfull::DiskFull::at(path),
+                }
+            } else {
+                SftIoError::Io {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
         })
     };
     write(out, &train)?;

@@ -282,9 +282,7 @@ pub fn filter_ui(
                 // Shares end at 1, as QualityConfig::validate (and the CLI's --set) asks.
                 let max = if speed < 0.05 { 1.0 } else { f64::MAX };
                 ui.add(super::localized(
-                    egui::DragValue::new(value)
-                        .speed(speed)
-                        .range(0.0..=max),
+                    egui::DragValue::new(value).speed(speed).range(0.0..=max),
                     i18n,
                     places,
                 ));

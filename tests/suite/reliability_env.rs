@@ -110,7 +110,19 @@ fn a_full_disk_is_called_full_and_reading_still_works() {
         r#"{"messages":[{"role":"user","content":"Salam?"},{"role":"assistant","content":"Salam!"}]}"#,
     )
     .expect("write");
+    let out = run(&[
+        "-w",
+        p(&ws),
+        "sft",
+        "import",
+        "--format",
+        "messages",
+        p(&examples),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
     let db = ws.join("dezgah.db");
+    // A clean close leaves everything in the main file.
+    assert!(!ws.join("dezgah.db-wal").exists());
     let before = std::fs::read(&db).expect("read db");
     fs.fill();
 
@@ -122,7 +134,7 @@ fn a_full_disk_is_called_full_and_reading_still_works() {
         stderr(&out)
     );
     let info: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(info["counts"]["sft_examples"], 0);
+    assert_eq!(info["counts"]["sft_examples"], 1);
     let out = run(&["-w", p(&ws), "workspace", "check"]);
     assert!(
         out.status.success(),
@@ -156,12 +168,8 @@ fn a_full_disk_is_called_full_and_reading_still_works() {
         "--out",
         p(&target),
     ]);
-    if out.status.success() {
-        // Nothing to write (no examples) fits in the directory entry tmpfs still has.
-        assert!(target.exists());
-    } else {
-        fails_with(&out, &["out.jsonl", "is full"]);
-    }
+    fails_with(&out, &["out.jsonl: cannot be written", "is full"]);
+    assert!(!target.exists());
     assert_eq!(
         std::fs::read(&db).expect("read db"),
         before,
@@ -194,8 +202,24 @@ fn export_gguf_on_a_full_disk_names_the_file() {
         "--dtype",
         "f32",
     ]);
-    let line = fails_with(&out, &["model.gguf", "cannot be written", "is full"]);
-    assert!(!line.contains(".tmp-"), "names the file asked for: {line}");
+    let line = fails_with(&out, &["model.gguf: cannot be written", "is full"]);
+    assert!(!line.contains("tmp-"), "names the file asked for: {line}");
+    let hf = fs.mount.join("hf");
+    let out = run(&[
+        "export",
+        "hf",
+        "--run",
+        p(&run_dir),
+        "--out",
+        p(&hf),
+        "--dtype",
+        "f32",
+    ]);
+    let line = fails_with(
+        &out,
+        &[&format!("{}: cannot be written", p(&hf)), "is full"],
+    );
+    assert!(!line.contains(".hf"), "names the folder asked for: {line}");
     let left: Vec<_> = std::fs::read_dir(&fs.mount)
         .expect("list")
         .filter_map(Result::ok)
