@@ -93,6 +93,17 @@ pub(crate) fn classify_env(
             source: bad.clone(),
         });
     }
+    // A reader that does not name its rows still says what is wrong, and where to look.
+    if let rusqlite::Error::FromSqlConversionFailure(idx, _, inner) = source
+        && is_utf8(&**inner)
+    {
+        return Some(StoreError::Invalid {
+            path: path.to_owned(),
+            message: format!(
+                "column {idx} of a row read here holds text that is not valid UTF-8; `dezgah workspace check` names the table, row and column"
+            ),
+        });
+    }
     let folder = path.parent().unwrap_or(path);
     sqlite_is_full(source, folder).then(|| StoreError::DiskFull {
         path: path.to_owned(),
@@ -248,6 +259,21 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("backup"), "{text}");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_never_called_corrupt() {
+        use crate::core::store::StoreError;
+        let bytes = vec![0xC3, 0x28];
+        let utf8 = std::str::from_utf8(&bytes).expect_err("bad utf-8");
+        let err = rusqlite::Error::FromSqlConversionFailure(
+            2,
+            rusqlite::types::Type::Text,
+            Box::new(utf8),
+        );
+        let err = crate::core::store::classify(std::path::Path::new("dezgah.db"), err);
+        assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
+        assert!(err.to_string().contains("workspace check"), "{err}");
     }
 
     #[test]

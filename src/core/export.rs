@@ -1059,3 +1059,25 @@ pub fn open_hf(dir: &Path) -> Result<Source, ExportError> {
     let config = checkpoint::read_config(dir)?;
     open_parts(dir, config, &dir.join("tokenizer.json"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_names_the_file_asked_for_not_its_temp_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("model.gguf");
+        let tmp = dir.path().join(".model.gguf.tmp-1");
+        let full = io_err(&tmp)(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let err = full.naming(&out);
+        assert!(
+            matches!(&err, ExportError::DiskFull { path, .. } if *path == out),
+            "{err}"
+        );
+        assert!(err.to_string().contains("is full"), "{err}");
+        // Other errors keep their own words and path.
+        let other = io_err(&tmp)(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(matches!(other.naming(&out), ExportError::Io { path, .. } if path == tmp));
+    }
+}

@@ -175,6 +175,19 @@ fn a_full_disk_is_called_full_and_reading_still_works() {
         before,
         "database untouched"
     );
+
+    // A new workspace on the full disk: said so, and no empty database left to trip over.
+    let fresh = fs.mount.join("yeni");
+    let out = dezgah()
+        .args(["workspace", "init"])
+        .arg(&fresh)
+        .output()
+        .expect("init");
+    fails_with(&out, &["is full"]);
+    assert!(
+        !fresh.join("dezgah.db").exists(),
+        "an empty dezgah.db was left"
+    );
 }
 
 #[test]
