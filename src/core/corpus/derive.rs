@@ -599,14 +599,16 @@ pub enum ExportFormat {
 
 pub use crate::core::corpus::provenance::provenance_path;
 
-/// Writes documents of `inputs` to `out` as JSONL or Parquet (a command-line export).
+/// Writes documents of `inputs` to `out` as JSONL or Parquet (a command-line export); hands
+/// back how many, and the lines it could not read.
 pub fn export_files(
     inputs: &[PathBuf],
     out: &Path,
     parquet: bool,
     read: &ReadOptions,
     ctx: Option<&JobCtx>,
-) -> Result<u64, CleanError> {
+) -> Result<(u64, crate::core::corpus::read::BadLineLog), CleanError> {
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     let total: u64 = inputs
         .iter()
         .filter_map(|p| p.metadata().ok())
@@ -643,17 +645,16 @@ pub fn export_files(
             }
         }
         done += input.metadata().map_or(0, |m| m.len());
-        for problem in &reader.problems {
-            log::warn!("{problem} (skipped)");
-        }
+        bad.absorb(&reader.problems);
     }
+    crate::core::corpus::read::ensure_documents(inputs, written, &bad)?;
     if let Some(sink) = jsonl {
         sink.finish()?;
     }
     if let Some(sink) = pq {
         sink.finish()?;
     }
-    Ok(written)
+    Ok((written, bad))
 }
 
 /// The provenance of corpus `id`: its source files and every step since, with settings and
@@ -703,7 +704,7 @@ pub fn export_corpus(
 ) -> Result<u64, ImportError> {
     let (mut store, _) = Store::open(&root.join(DB_FILE))?;
     let jsonl = root.join(&corpus.path);
-    let written = export_files(
+    let (written, _) = export_files(
         std::slice::from_ref(&jsonl),
         out,
         format == ExportFormat::Parquet,

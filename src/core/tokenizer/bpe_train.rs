@@ -55,7 +55,69 @@ pub(super) enum Split {
     Metaspace,
 }
 
+/// The longest word the trainers count, in bytes: a longer pre-tokenized word (a run of
+/// letters with no space, a base64 blob) is counted as pieces of at most this many bytes, cut at
+/// character boundaries. No useful token is that long, and a single 200 MB "word" would
+/// otherwise be held, and merged over, whole. (SentencePiece's trainer has the same kind of
+/// cap: `max_sentence_length`, 4192 bytes.)
+pub(super) const MAX_WORD_BYTES: usize = 256;
+
+/// Documents are normalised and pre-tokenized in pieces of about this many bytes (cut before a
+/// space where there is one), so that the per-character bookkeeping of the word splitter and the
+/// normaliser is bounded by the piece, not by the longest line.
+const MAX_PIECE_BYTES: usize = 1 << 16;
+
+/// `text` in pieces of at most `max` bytes (or one character, if longer), each cut just before
+/// a space when there is one in its second half, else at a character boundary.
+pub(super) fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        if rest.len() <= max {
+            return Some(std::mem::take(&mut rest));
+        }
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let half = (max / 2).min(cut);
+        if let Some(space) = rest.as_bytes()[half..cut].iter().rposition(|&b| b == b' ') {
+            cut = half + space;
+        }
+        if cut == 0 {
+            cut = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
+/// `word` as it is, or in pieces of at most `max` bytes cut at UTF-8 character boundaries.
+pub(super) fn capped(word: &[u8], max: usize) -> impl Iterator<Item = &[u8]> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(max);
+        // Back up to a character start (a continuation byte is 0b10xx_xxxx).
+        while cut < rest.len() && cut > 0 && rest[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        if cut == 0 {
+            cut = rest.len().min(max);
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
 /// Counts the pre-tokenized words (as raw UTF-8 bytes) of a batch of documents into `pool`.
+/// Long documents are handled in pieces and long words capped (see [`MAX_WORD_BYTES`]).
 pub(super) fn count_words(
     texts: &[String],
     norm: Norm,
@@ -71,20 +133,22 @@ pub(super) fn count_words(
             .unwrap_or_default();
         let mut normalised = String::new();
         let mut word = Vec::new();
-        for text in chunk {
+        for text in chunk.iter().flat_map(|t| pieces(t, MAX_PIECE_BYTES)) {
             if !fast::normalise_with(norm, text, &mut normalised) {
                 // Characters NFC may change: the crate's own normaliser.
-                let mut n = tokenizers::NormalizedString::from(text.as_str());
+                let mut n = tokenizers::NormalizedString::from(text);
                 if let Some(normalizer) = normalizer {
                     let _ = tokenizers::Normalizer::normalize(normalizer, &mut n);
                 }
                 n.get().clone_into(&mut normalised);
             }
             let mut count = |w: &[u8]| {
-                if let Some(c) = counts.get_mut(w) {
-                    *c += 1;
-                } else {
-                    counts.insert(w.to_vec(), 1);
+                for w in capped(w, MAX_WORD_BYTES) {
+                    if let Some(c) = counts.get_mut(w) {
+                        *c += 1;
+                    } else {
+                        counts.insert(w.to_vec(), 1);
+                    }
                 }
                 true
             };

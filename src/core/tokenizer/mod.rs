@@ -120,6 +120,9 @@ pub struct TrainReport {
     pub bytes: u64,
     pub seconds: f64,
     pub output: PathBuf,
+    /// Lines left out as unreadable, and the first of them as `file:line: reason`.
+    pub bad_lines: u64,
+    pub bad_line_examples: Vec<String>,
 }
 
 /// Documents of the inputs as a stream for the trainer, reporting progress by bytes read.
@@ -133,6 +136,7 @@ struct Texts<'a> {
     documents: u64,
     ctx: Option<&'a JobCtx>,
     error: Option<TokenizerError>,
+    bad: crate::core::corpus::read::BadLineLog,
 }
 
 impl Iterator for Texts<'_> {
@@ -183,9 +187,7 @@ impl Iterator for Texts<'_> {
                 }
                 None => {
                     self.done_bytes += reader.bytes_read;
-                    for problem in &reader.problems {
-                        log::warn!("{problem} (left out)");
-                    }
+                    self.bad.absorb(&reader.problems);
                     self.current = None;
                 }
             }
@@ -249,6 +251,7 @@ pub fn train(
         documents: 0,
         ctx,
         error: None,
+        bad: crate::core::corpus::read::BadLineLog::default(),
     };
     // What both trainers' fast word counting does (the crate's normaliser being the fallback).
     let norm = if config.normalize_az {
@@ -309,11 +312,7 @@ pub fn train(
             if let Some(error) = texts.error.take() {
                 return Err(error);
             }
-            if texts.documents == 0 {
-                return Err(TokenizerError::Invalid(
-                    "no documents to train on".to_owned(),
-                ));
-            }
+            crate::core::corpus::read::ensure_documents(inputs, texts.documents, &texts.bad)?;
             let trained = trained.map_err(|e| match e {
                 TokenizerError::Invalid(m) if config.byte_fallback => TokenizerError::Invalid(
                     format!("{m} (with byte fallback, 256 of the vocabulary are byte pieces)"),
@@ -344,11 +343,7 @@ pub fn train(
     if let Some(error) = texts.error.take() {
         return Err(error);
     }
-    if texts.documents == 0 {
-        return Err(TokenizerError::Invalid(
-            "no documents to train on".to_owned(),
-        ));
-    }
+    crate::core::corpus::read::ensure_documents(inputs, texts.documents, &texts.bad)?;
     save(&tokenizer, out)?;
     if let Some(ctx) = ctx {
         ctx.progress(total_bytes, Some(total_bytes));
@@ -360,6 +355,8 @@ pub fn train(
         bytes: total_bytes,
         seconds: started.elapsed().as_secs_f64(),
         output: out.to_owned(),
+        bad_lines: texts.bad.count(),
+        bad_line_examples: texts.bad.examples(),
     })
 }
 
