@@ -486,6 +486,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_shape_of_lines_names_their_format() {
+        let shape = |l: &str| Shape::of_lines([l]);
+        assert_eq!(
+            shape(r#"{"instruction":"a","input":"","output":"b"}"#),
+            Some(Shape::Sft(Format::Alpaca))
+        );
+        assert_eq!(shape(r#"{"messages":[]}"#), Some(Shape::Sft(Format::Messages)));
+        assert_eq!(shape(r#"{"conversations":[]}"#), Some(Shape::Sft(Format::ShareGpt)));
+        assert_eq!(
+            shape(r#"{"prompt":"a","completion":"b"}"#),
+            Some(Shape::Sft(Format::PromptCompletion))
+        );
+        assert_eq!(
+            shape(r#"{"prompt":"a","chosen":"b","rejected":"c"}"#),
+            Some(Shape::Preference)
+        );
+        assert_eq!(shape("{"), None);
+        assert_eq!(
+            Shape::of_lines([r#"{"messages":[]}"#, r#"{"conversations":[]}"#, r#"{"conversations":[]}"#]),
+            Some(Shape::Sft(Format::ShareGpt)),
+            "the most common shape"
+        );
+    }
+
+    #[test]
     fn every_format_reads_its_own_shape() {
         let m = parse_line(
             Format::Messages,

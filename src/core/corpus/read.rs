@@ -671,7 +671,7 @@ mod tests {
             .by_ref()
             .collect::<Result<Vec<_>, _>>()
             .expect("read");
-        (docs, reader.problems)
+        (docs, reader.problems.first().to_vec())
     }
 
     #[test]
@@ -804,6 +804,85 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a.jsonl", "alt/c.md.gz", "b.txt"]);
+    }
+
+    #[test]
+    fn the_bad_line_log_keeps_the_first_few_and_counts_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("pis.jsonl");
+        let mut text = String::from("{\"text\": \"yaxşı\"}\n");
+        for _ in 0..25 {
+            text.push_str("not json\n");
+        }
+        std::fs::write(&path, text).expect("write");
+        let mut reader = DocumentReader::open(&path, ReadOptions::default()).expect("open");
+        assert_eq!(reader.by_ref().filter_map(Result::ok).count(), 1);
+        assert_eq!(reader.problems.count(), 25);
+        assert_eq!(reader.problems.first().len(), BAD_LINES_SHOWN);
+        assert_eq!(reader.problems.first()[0].line, 2);
+        let lines = reader.problems.lines();
+        assert!(lines[0].contains("pis.jsonl:2: malformed JSON"), "{lines:?}");
+        assert_eq!(lines.last().map(String::as_str), Some("… and 15 more"));
+        let mut all = BadLineLog::default();
+        all.absorb(&reader.problems);
+        all.absorb(&reader.problems);
+        assert_eq!((all.count(), all.first().len()), (50, BAD_LINES_SHOWN));
+    }
+
+    #[test]
+    fn binary_files_are_refused_by_name_and_compressed_ones_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let png = dir.path().join("şəkil.txt");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
+        let err = DocumentReader::open(&png, ReadOptions::default()).expect_err("binary");
+        assert!(
+            err.to_string()
+                .contains("şəkil.txt looks like a binary file, not text (a PNG image)"),
+            "{err}"
+        );
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 131 % 256) as u8 | 0x80).collect();
+        std::fs::write(&png, &noise).expect("write");
+        let err = DocumentReader::open(&png, ReadOptions::default()).expect_err("not UTF-8");
+        assert!(err.to_string().contains("are not UTF-8"), "{err}");
+        // Latin-1 text (a few invalid bytes) is text with bad lines, not binary.
+        assert_eq!(binary_reason(b"Bak\xfd \xfe\xe4h\xe4ri, Az\xe4rbaycan Respublikas\xfdn\xfdn paytaxt\xfd"), None);
+        assert!(binary_reason(b"abc\0def").is_some());
+        assert_eq!(binary_reason("ə".repeat(5000).as_bytes()), None, "a cut character is not invalid");
+
+        use std::io::Write as _;
+        let gz = dir.path().join("adı-düz.jsonl");
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).expect("create"),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(b"{\"text\": \"Quba\"}\n").expect("write");
+        enc.finish().expect("finish");
+        let (docs, _) = read_all(&gz, BadLines::Skip);
+        assert_eq!(docs[0].text, "Quba", "gzip under a plain name is decompressed");
+    }
+
+    #[test]
+    fn a_folder_without_corpus_files_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("qeyd.docx"), "x").expect("write");
+        let err = expand_inputs(&[dir.path().to_owned()]).expect_err("empty");
+        assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+        let err = ensure_documents(&[dir.path().join("a.jsonl")], 0, &BadLineLog::default())
+            .expect_err("no documents");
+        assert!(err.to_string().contains("a.jsonl"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_line_is_handed_over_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("uzun.txt");
+        let long = "ə".repeat(HUGE_LINE);
+        std::fs::write(&path, format!("{long}\nqısa\n")).expect("write");
+        let (docs, problems) = read_all(&path, BadLines::Skip);
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].text.len(), long.len());
+        assert_eq!(docs[1].text, "qısa");
+        assert!(problems.is_empty());
     }
 
     #[test]

@@ -418,6 +418,52 @@ mod tests {
     use crate::core::corpus::read::ReadOptions;
     use crate::core::tokenizer::{Kind, SPECIAL_TOKENS, TrainConfig, az_normalizer, train};
 
+    #[test]
+    fn long_texts_are_cut_before_spaces_and_long_words_capped_at_characters() {
+        use super::{MAX_WORD_BYTES, capped, pieces};
+        let text = "söz ".repeat(100);
+        let cut: Vec<&str> = pieces(&text, 64).collect();
+        assert_eq!(cut.concat(), text, "nothing is lost");
+        assert!(cut.iter().all(|p| p.len() <= 64));
+        assert!(cut[1..].iter().all(|p| p.starts_with(' ')), "{cut:?}");
+        let one = "ş".repeat(100);
+        let cut: Vec<&str> = pieces(&one, 33).collect();
+        assert_eq!(cut.concat(), one);
+        assert!(cut.iter().all(|p| p.len() <= 33));
+
+        let word = "ə".repeat(MAX_WORD_BYTES);
+        let parts: Vec<&[u8]> = capped(word.as_bytes(), MAX_WORD_BYTES).collect();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| std::str::from_utf8(p).is_ok()));
+        assert_eq!(parts.concat(), word.as_bytes());
+        assert_eq!(capped(b"qisa", MAX_WORD_BYTES).count(), 1);
+    }
+
+    #[test]
+    fn one_huge_word_trains_a_tokenizer_without_holding_it_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("uzun.txt");
+        let mut text = "a".repeat(3 << 20);
+        text.push_str("\nBakı Gəncə Şəki\n");
+        std::fs::write(&input, text).expect("write");
+        for kind in [Kind::Bpe, Kind::Unigram] {
+            let out = dir.path().join(format!("{kind:?}.json"));
+            let report = train(
+                std::slice::from_ref(&input),
+                &ReadOptions::default(),
+                &TrainConfig {
+                    kind,
+                    vocab_size: 300,
+                    ..TrainConfig::default()
+                },
+                &out,
+                None,
+            )
+            .expect("train");
+            assert_eq!(report.documents, 2);
+        }
+    }
+
     /// The crate's own trainer, set up as Dəzgah set it up before it had its own.
     fn crate_trained(lines: &[&str], config: &TrainConfig) -> Tokenizer {
         let special: Vec<AddedToken> = SPECIAL_TOKENS
