@@ -220,15 +220,21 @@ pub enum ReadError {
         "no corpus files in {paths} (looked for .jsonl, .ndjson, .txt, .md and .parquet, the text ones optionally .gz or .zst)"
     )]
     NoInputFiles { paths: String },
-    #[error("no documents in {paths}{}", bad_lines_note(*.bad_lines))]
-    NoDocuments { paths: String, bad_lines: u64 },
+    #[error("no documents in {paths}{}", bad_lines_note(*.bad_lines, .first))]
+    NoDocuments {
+        paths: String,
+        bad_lines: u64,
+        /// The bad lines' report: `file:line: reason`, then `… and K more`.
+        first: Vec<String>,
+    },
 }
 
-fn bad_lines_note(bad_lines: u64) -> String {
+fn bad_lines_note(bad_lines: u64, first: &[String]) -> String {
     if bad_lines == 0 {
         " (every line was empty)".to_owned()
     } else {
-        format!(" ({bad_lines} unreadable line(s), listed above)")
+        let listed: String = first.iter().map(|l| format!("\n  {l}")).collect();
+        format!(" ({bad_lines} unreadable line(s)):{listed}")
     }
 }
 
@@ -241,6 +247,7 @@ pub fn ensure_documents(inputs: &[PathBuf], documents: u64, bad: &BadLineLog) ->
     Err(ReadError::NoDocuments {
         paths: join_paths(inputs),
         bad_lines: bad.count(),
+        first: bad.lines(),
     })
 }
 
