@@ -52,7 +52,7 @@ pub enum SftIoError {
     Store(#[from] StoreError),
     /// Nothing could be imported: every line was bad (or the file held none). What the lines
     /// look like points at the right `--format`.
-    #[error("{path}: no example imported as {format}: {bad} bad line(s) of {lines}{}{}", shape_hint(*.format, *.looks_like), listed(.first))]
+    #[error("{path}: no example imported as {format}: {bad} bad line(s) of {lines}{}{}", shape_hint(.format, *.looks_like), listed(.first))]
     NothingImported {
         path: PathBuf,
         format: &'static str,
@@ -95,7 +95,10 @@ impl Shape {
     pub fn of_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Self> {
         let mut counts: Vec<(Self, usize)> = Vec::new();
         for line in lines {
-            let Some(shape) = serde_json::from_str::<Value>(line).ok().as_ref().and_then(Self::of)
+            let Some(shape) = serde_json::from_str::<Value>(line)
+                .ok()
+                .as_ref()
+                .and_then(Self::of)
             else {
                 continue;
             };
@@ -118,7 +121,7 @@ fn shape_hint(format: &str, shape: Option<Shape>) -> String {
 }
 
 fn listed(first: &[String]) -> String {
-    first.iter().map(|l| format!("\n  {l}")).collect()
+    crate::core::corpus::read::indented(first)
 }
 
 /// Lines looked at to say what a file's lines look like.
@@ -492,8 +495,14 @@ mod tests {
             shape(r#"{"instruction":"a","input":"","output":"b"}"#),
             Some(Shape::Sft(Format::Alpaca))
         );
-        assert_eq!(shape(r#"{"messages":[]}"#), Some(Shape::Sft(Format::Messages)));
-        assert_eq!(shape(r#"{"conversations":[]}"#), Some(Shape::Sft(Format::ShareGpt)));
+        assert_eq!(
+            shape(r#"{"messages":[]}"#),
+            Some(Shape::Sft(Format::Messages))
+        );
+        assert_eq!(
+            shape(r#"{"conversations":[]}"#),
+            Some(Shape::Sft(Format::ShareGpt))
+        );
         assert_eq!(
             shape(r#"{"prompt":"a","completion":"b"}"#),
             Some(Shape::Sft(Format::PromptCompletion))
@@ -504,7 +513,11 @@ mod tests {
         );
         assert_eq!(shape("{"), None);
         assert_eq!(
-            Shape::of_lines([r#"{"messages":[]}"#, r#"{"conversations":[]}"#, r#"{"conversations":[]}"#]),
+            Shape::of_lines([
+                r#"{"messages":[]}"#,
+                r#"{"conversations":[]}"#,
+                r#"{"conversations":[]}"#
+            ]),
             Some(Shape::Sft(Format::ShareGpt)),
             "the most common shape"
         );

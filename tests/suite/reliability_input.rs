@@ -32,14 +32,8 @@ fn stderr(out: &Output) -> String {
 fn assert_names_bad_lines(out: &Output, file: &Path) {
     let err = stderr(out);
     let name = file.display().to_string();
-    assert!(
-        err.contains(&format!("{name}:3: ")),
-        "line 3 named: {err}"
-    );
-    assert!(
-        err.contains(&format!("{name}:5: ")),
-        "line 5 named: {err}"
-    );
+    assert!(err.contains(&format!("{name}:3: ")), "line 3 named: {err}");
+    assert!(err.contains(&format!("{name}:5: ")), "line 5 named: {err}");
 }
 
 fn corpus(args: &[&str], inputs: &[&Path]) -> Output {
@@ -226,7 +220,15 @@ fn pretraining_names_the_bad_lines_it_leaves_out() {
     assert!(events.contains("\"event\":\"bad-lines\""), "{events}");
 
     let strict = dezgah()
-        .args(["train", "pretrain", "--bad-lines", "fail", "--max-steps", "1", "--data"])
+        .args([
+            "train",
+            "pretrain",
+            "--bad-lines",
+            "fail",
+            "--max-steps",
+            "1",
+            "--data",
+        ])
         .arg(&input)
         .arg("--tokenizer")
         .arg(&tok)
@@ -279,7 +281,11 @@ fn sft_import_of_nothing_usable_fails_naming_the_format() {
     .expect("write");
     let run = sft_import(&ws, "prompt-completion", &dpo);
     assert!(!run.status.success());
-    assert!(stderr(&run).contains("preference pairs"), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("preference pairs"),
+        "{}",
+        stderr(&run)
+    );
 
     let junk = dir.path().join("junk.jsonl");
     std::fs::write(&junk, "not json\n{\"x\": 1}\n").expect("write");

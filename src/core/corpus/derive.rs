@@ -151,8 +151,19 @@ fn change_example(doc: u32, before: &str, after: &str) -> ChangeExample {
     ChangeExample { doc, before, after }
 }
 
+/// A workspace corpus's documents. Its JSONL was written by an import, so a bad line in it is
+/// damage: it stops the step naming file and line (`BadLines::Fail`) rather than being left
+/// out, which would also shift every later document against the corpus's index.
 fn documents(jsonl: &Path) -> Result<DocumentReader, CleanError> {
-    Ok(DocumentReader::open(jsonl, ReadOptions::default())?)
+    Ok(DocumentReader::open(jsonl, workspace_read())?)
+}
+
+/// How a workspace corpus is read: bad lines are damage, and fatal (see [`documents`]).
+fn workspace_read() -> ReadOptions {
+    ReadOptions {
+        bad_lines: crate::core::corpus::read::BadLines::Fail,
+        ..ReadOptions::default()
+    }
 }
 
 fn check_cancel(ctx: Option<&JobCtx>, path: &Path) -> Result<(), CleanError> {
@@ -239,7 +250,7 @@ fn lexicon_pass(
     learn_lexicon_with(
         std::slice::from_ref(&jsonl.to_owned()),
         rules,
-        &ReadOptions::default(),
+        &workspace_read(),
         &mut |_, _| progress.document(),
     )
 }
@@ -291,12 +302,8 @@ pub fn find_duplicates(
 ) -> Result<DuplicatesFound, ImportError> {
     let started = std::time::Instant::now();
     let jsonl = root.join(&corpus.path);
-    let (prints, _ids, _bad) = dedup::fingerprint_files(
-        std::slice::from_ref(&jsonl),
-        config,
-        &ReadOptions::default(),
-        ctx,
-    )?;
+    let (prints, _ids, _bad) =
+        dedup::fingerprint_files(std::slice::from_ref(&jsonl), config, &workspace_read(), ctx)?;
     let result = dedup::cluster(&prints, config, dedup::KeepPolicy::First);
     let clusters: Vec<NewCluster> = result
         .clusters

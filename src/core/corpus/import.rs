@@ -31,8 +31,6 @@ pub enum ImportError {
     },
 }
 
-/// Unreadable lines listed in a corpus's statistics (all are counted).
-
 /// Where a corpus's statistics are kept, beside its JSONL.
 pub fn stats_path(root: &Path, corpus_rel_path: &str) -> PathBuf {
     root.join(corpus_rel_path).with_extension("stats.json")

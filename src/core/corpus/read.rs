@@ -233,14 +233,27 @@ fn bad_lines_note(bad_lines: u64, first: &[String]) -> String {
     if bad_lines == 0 {
         " (every line was empty)".to_owned()
     } else {
-        let listed: String = first.iter().map(|l| format!("\n  {l}")).collect();
+        let listed = indented(first);
         format!(" ({bad_lines} unreadable line(s)):{listed}")
     }
 }
 
+/// Each line on a line of its own, indented, for lists inside an error message.
+pub fn indented(lines: &[String]) -> String {
+    lines.iter().fold(String::new(), |mut out, line| {
+        out.push_str("\n  ");
+        out.push_str(line);
+        out
+    })
+}
+
 /// An error when a whole pass over `inputs` found no document: an empty output is never a
 /// result.
-pub fn ensure_documents(inputs: &[PathBuf], documents: u64, bad: &BadLineLog) -> Result<(), ReadError> {
+pub fn ensure_documents(
+    inputs: &[PathBuf],
+    documents: u64,
+    bad: &BadLineLog,
+) -> Result<(), ReadError> {
     if documents > 0 {
         return Ok(());
     }
@@ -296,12 +309,8 @@ pub fn binary_reason(head: &[u8]) -> Option<String> {
             }
         }
     }
-    (head.len() >= 64 && invalid * 4 > head.len()).then(|| {
-        format!(
-            "{invalid} of its first {} bytes are not UTF-8",
-            head.len()
-        )
-    })
+    (head.len() >= 64 && invalid * 4 > head.len())
+        .then(|| format!("{invalid} of its first {} bytes are not UTF-8", head.len()))
 }
 
 /// What one document is in a plain-text file.
@@ -401,18 +410,17 @@ impl DocumentReader {
         }
         let inner: Box<dyn Read + Send> = match ext.as_str() {
             "gz" => Box::new(flate2::read::MultiGzDecoder::new(file)),
-            "zst" => Box::new(
-                ruzstd::decoding::StreamingDecoder::new(file).map_err(|e| {
-                    ReadError::Io {
-                        path: path.to_owned(),
-                        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-                    }
-                })?,
-            ),
+            "zst" => Box::new(ruzstd::decoding::StreamingDecoder::new(file).map_err(|e| {
+                ReadError::Io {
+                    path: path.to_owned(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                }
+            })?),
             _ if rows.is_some() => Box::new(std::io::empty()),
             _ => Box::new(file),
         };
-        let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::with_capacity(1 << 20, inner));
+        let mut reader: Box<dyn BufRead + Send> =
+            Box::new(BufReader::with_capacity(1 << 20, inner));
         if rows.is_none() {
             // The first fill of the 1 MiB buffer is what is looked at.
             let head = reader.fill_buf().map_err(|source| ReadError::Io {
@@ -828,7 +836,10 @@ mod tests {
         assert_eq!(reader.problems.first().len(), BAD_LINES_SHOWN);
         assert_eq!(reader.problems.first()[0].line, 2);
         let lines = reader.problems.lines();
-        assert!(lines[0].contains("pis.jsonl:2: malformed JSON"), "{lines:?}");
+        assert!(
+            lines[0].contains("pis.jsonl:2: malformed JSON"),
+            "{lines:?}"
+        );
         assert_eq!(lines.last().map(String::as_str), Some("… and 15 more"));
         let mut all = BadLineLog::default();
         all.absorb(&reader.problems);
@@ -838,6 +849,7 @@ mod tests {
 
     #[test]
     fn binary_files_are_refused_by_name_and_compressed_ones_read() {
+        use std::io::Write as _;
         let dir = tempfile::tempdir().expect("tempdir");
         let png = dir.path().join("şəkil.txt");
         std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
@@ -852,11 +864,19 @@ mod tests {
         let err = DocumentReader::open(&png, ReadOptions::default()).expect_err("not UTF-8");
         assert!(err.to_string().contains("are not UTF-8"), "{err}");
         // Latin-1 text (a few invalid bytes) is text with bad lines, not binary.
-        assert_eq!(binary_reason(b"Bak\xfd \xfe\xe4h\xe4ri, Az\xe4rbaycan Respublikas\xfdn\xfdn paytaxt\xfd"), None);
+        assert_eq!(
+            binary_reason(
+                b"Bak\xfd \xfe\xe4h\xe4ri, Az\xe4rbaycan Respublikas\xfdn\xfdn paytaxt\xfd"
+            ),
+            None
+        );
         assert!(binary_reason(b"abc\0def").is_some());
-        assert_eq!(binary_reason("ə".repeat(5000).as_bytes()), None, "a cut character is not invalid");
+        assert_eq!(
+            binary_reason("ə".repeat(5000).as_bytes()),
+            None,
+            "a cut character is not invalid"
+        );
 
-        use std::io::Write as _;
         let gz = dir.path().join("adı-düz.jsonl");
         let mut enc = flate2::write::GzEncoder::new(
             std::fs::File::create(&gz).expect("create"),
@@ -865,7 +885,10 @@ mod tests {
         enc.write_all(b"{\"text\": \"Quba\"}\n").expect("write");
         enc.finish().expect("finish");
         let (docs, _) = read_all(&gz, BadLines::Skip);
-        assert_eq!(docs[0].text, "Quba", "gzip under a plain name is decompressed");
+        assert_eq!(
+            docs[0].text, "Quba",
+            "gzip under a plain name is decompressed"
+        );
     }
 
     #[test]
@@ -873,7 +896,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("qeyd.docx"), "x").expect("write");
         let err = expand_inputs(&[dir.path().to_owned()]).expect_err("empty");
-        assert!(err.to_string().contains(&dir.path().display().to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&dir.path().display().to_string()),
+            "{err}"
+        );
         let err = ensure_documents(&[dir.path().join("a.jsonl")], 0, &BadLineLog::default())
             .expect_err("no documents");
         assert!(err.to_string().contains("a.jsonl"), "{err}");
