@@ -178,6 +178,8 @@ pub struct TokenizerEncodeArgs {
     /// Encode whole corpus files instead, on all cores, and report tokens and throughput (JSON)
     #[arg(long, value_name = "INPUT", num_args = 1..)]
     pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, Subcommand)]
@@ -624,10 +626,14 @@ fn tokenizer_encode(args: &TokenizerEncodeArgs) -> anyhow::Result<()> {
     if !args.input.is_empty() {
         let tokenizer = crate::core::tokenizer::load(&args.tokenizer)?;
         let inputs = crate::core::corpus::read::expand_inputs(&args.input)?;
-        let read = crate::core::corpus::read::ReadOptions::default();
+        let read = crate::core::corpus::read::ReadOptions {
+            bad_lines: args.bad_lines.mode(),
+            ..crate::core::corpus::read::ReadOptions::default()
+        };
         let report = run_job("encoding", move |ctx| {
             crate::core::tokenizer::encode_files(&tokenizer, &inputs, &read, Some(ctx))
         })?;
+        report_bad_lines(report.bad_lines, &report.bad_line_examples);
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }

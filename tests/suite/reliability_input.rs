@@ -179,7 +179,7 @@ fn a_binary_file_is_refused_by_name_and_gzip_is_read() {
 }
 
 #[test]
-fn pretraining_names_the_bad_lines_it_leaves_out() {
+fn tokenizer_training_encoding_and_pretraining_name_the_bad_lines() {
     let dir = tempfile::tempdir().expect("tempdir");
     let input = mixed_jsonl(dir.path());
     let tok = dir.path().join("tok.json");
@@ -191,6 +191,17 @@ fn pretraining_names_the_bad_lines_it_leaves_out() {
         .expect("run");
     assert!(run.status.success(), "{}", stderr(&run));
     assert_names_bad_lines(&run, &input);
+    let run = dezgah()
+        .args(["tokenizer", "encode", "--tokenizer"])
+        .arg(&tok)
+        .arg("--input")
+        .arg(&input)
+        .output()
+        .expect("run");
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_names_bad_lines(&run, &input);
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).expect("json");
+    assert_eq!(report["bad_lines"], 2);
     let out = dezgah()
         .args([
             "train",

@@ -534,6 +534,9 @@ pub struct EncodeReport {
     pub seconds: f64,
     pub megabytes_per_second: f64,
     pub bytes_per_token: f64,
+    /// Lines left out as unreadable, and the first of them as `file:line: reason`.
+    pub bad_lines: u64,
+    pub bad_line_examples: Vec<String>,
 }
 
 /// Encodes every document of `inputs` on all cores (batches of documents, read ahead by a
@@ -550,6 +553,8 @@ pub fn encode_files(
     let started = std::time::Instant::now();
     let (mut documents, mut tokens, mut bytes) = (0u64, 0u64, 0u64);
     let fast = fast::Fast::new(tokenizer);
+    let bad = std::sync::Mutex::new(crate::core::corpus::read::BadLineLog::default());
+    let bad_ref = &bad;
     std::thread::scope(|scope| -> Result<(), TokenizerError> {
         // Made here so that an early return drops the receiver and the reader stops.
         let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<String>, TokenizerError>>(2);
@@ -558,14 +563,14 @@ pub fn encode_files(
             .spawn_scoped(scope, move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 for input in inputs {
-                    let reader = match DocumentReader::open(input, read.clone()) {
+                    let mut reader = match DocumentReader::open(input, read.clone()) {
                         Ok(reader) => reader,
                         Err(e) => {
                             let _ = tx.send(Err(e.into()));
                             return;
                         }
                     };
-                    for doc in reader {
+                    for doc in reader.by_ref() {
                         match doc {
                             Ok(doc) => batch.push(doc.text),
                             Err(e) => {
@@ -580,6 +585,9 @@ pub fn encode_files(
                         {
                             return;
                         }
+                    }
+                    if let Ok(mut bad) = bad_ref.lock() {
+                        bad.absorb(&reader.problems);
                     }
                 }
                 let _ = tx.send(Ok(batch));
@@ -605,6 +613,8 @@ pub fn encode_files(
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let bad = bad.into_inner().unwrap_or_default();
+    crate::core::corpus::read::ensure_documents(inputs, documents, &bad)?;
     Ok(EncodeReport {
         documents,
         tokens,
@@ -616,6 +626,8 @@ pub fn encode_files(
         } else {
             bytes as f64 / tokens as f64
         },
+        bad_lines: bad.count(),
+        bad_line_examples: bad.examples(),
     })
 }
 
