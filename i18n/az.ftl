@@ -833,6 +833,7 @@ corpus-import-skip-hint = Səhv UTF-8 və ya pozulmuş JSON olan sətir bildiril
 corpus-import-repair = düzəlt
 corpus-import-repair-hint = Səhv UTF-8 U+FFFD olur və sətir saxlanılır; pozulmuş JSON yenə çıxarılır; hər ikisi bildirilir
 corpus-bad-lines = İdxal zamanı { $count } oxunmayan sətir bildirildi:
+corpus-bad-lines-more = … və daha { $count } sətir
 
 ## Tokenizator bölməsi
 tokenizer-train-title = Tokenizator öyrət

@@ -947,6 +947,7 @@ corpus-bad-lines = { $count ->
         [one] 1 unreadable line was
        *[other] { $count } unreadable lines were
     } reported at import:
+corpus-bad-lines-more = … and { $count } more
 
 ## Tokenizer area
 tokenizer-train-title = Train a tokenizer

@@ -1325,6 +1325,12 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
             live.push_log(message);
             false
         }
+        RunEvent::Train(Event::BadLines { count, first }) => {
+            for line in crate::core::corpus::read::bad_line_lines(count, &first) {
+                live.push_log(line);
+            }
+            false
+        }
         RunEvent::Output(text) => {
             live.push_log(text);
             false

@@ -108,6 +108,8 @@ pub struct TokenizerCompareArgs {
     pub text_field: String,
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -161,6 +163,8 @@ pub struct TokenizerTrainArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, clap::Args)]
@@ -174,6 +178,8 @@ pub struct TokenizerEncodeArgs {
     /// Encode whole corpus files instead, on all cores, and report tokens and throughput (JSON)
     #[arg(long, value_name = "INPUT", num_args = 1..)]
     pub input: Vec<PathBuf>,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +210,8 @@ pub struct ExportArgs {
     /// JSONL field holding the text
     #[arg(long, default_value = "text")]
     pub text_field: String,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, clap::Args)]
@@ -229,6 +237,8 @@ pub struct FilterArgs {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, clap::Args)]
@@ -276,6 +286,8 @@ pub struct DedupArgs {
     /// With --exact: texts must match byte for byte (no normalisation; fastest)
     #[arg(long, requires = "exact")]
     pub raw: bool,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -326,6 +338,8 @@ pub struct StatsArgs {
     /// Print the statistics as JSON
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
 }
 
 #[derive(Debug, clap::Args)]
@@ -373,12 +387,42 @@ pub struct CleanArgs {
     /// JSONL field holding the id (else file:line)
     #[arg(long, default_value = "id")]
     pub id_field: String,
-    /// What to do with unreadable lines
-    #[arg(long, value_enum, default_value_t = BadLinesArg::Skip)]
-    pub bad_lines: BadLinesArg,
+    #[command(flatten)]
+    pub bad_lines: BadLinesOpt,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--bad-lines`, the same on every command that reads corpus files.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct BadLinesOpt {
+    /// What to do with unreadable lines (each is reported as FILE:LINE: reason)
+    #[arg(long, value_enum, default_value_t = BadLinesArg::Skip)]
+    pub bad_lines: BadLinesArg,
+}
+
+impl BadLinesOpt {
+    pub fn mode(self) -> crate::core::corpus::read::BadLines {
+        use crate::core::corpus::read::BadLines;
+        match self.bad_lines {
+            BadLinesArg::Skip => BadLines::Skip,
+            BadLinesArg::Repair => BadLines::Repair,
+            BadLinesArg::Fail => BadLines::Fail,
+        }
+    }
+}
+
+/// Prints unreadable lines on stderr the way every command does: one `FILE:LINE: reason` each
+/// for the first few, then how many more.
+pub fn report_bad_lines(count: u64, examples: &[String]) {
+    if count == 0 {
+        return;
+    }
+    eprintln!("{count} unreadable line(s) left out:");
+    for line in crate::core::corpus::read::bad_line_lines(count, examples) {
+        eprintln!("  {line}");
+    }
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -479,6 +523,7 @@ fn tokenizer_train(args: &TokenizerTrainArgs) -> anyhow::Result<()> {
     let read = crate::core::corpus::read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..crate::core::corpus::read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
@@ -486,6 +531,7 @@ fn tokenizer_train(args: &TokenizerTrainArgs) -> anyhow::Result<()> {
     let report = run_job("training", move |ctx| {
         crate::core::tokenizer::train(&inputs, &read, &config, &out, Some(ctx))
     })?;
+    report_bad_lines(report.bad_lines, &report.bad_line_examples);
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     } else {
@@ -527,16 +573,23 @@ fn tokenizer_compare(args: &TokenizerCompareArgs) -> anyhow::Result<()> {
     let read = crate::core::corpus::read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..crate::core::corpus::read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let mut sampler = crate::core::corpus::tokens::Sampler::with_capacity(args.sample);
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
+    let mut documents = 0u64;
     for input in &inputs {
-        let reader = crate::core::corpus::read::DocumentReader::open(input, read.clone())?;
-        for doc in reader {
+        let mut reader = crate::core::corpus::read::DocumentReader::open(input, read.clone())?;
+        for doc in reader.by_ref() {
             sampler.add(&doc?.text);
+            documents += 1;
         }
+        bad.absorb(&reader.problems);
     }
+    report_bad_lines(bad.count(), &bad.examples());
+    crate::core::corpus::read::ensure_documents(&inputs, documents, &bad)?;
     let refs: Vec<(String, &Loaded)> = loaded.iter().map(|(n, l)| (n.clone(), l)).collect();
     let c = crate::core::tokenizer::compare(&refs, sampler.texts(), args.words)?;
     if args.json {
@@ -577,10 +630,14 @@ fn tokenizer_encode(args: &TokenizerEncodeArgs) -> anyhow::Result<()> {
     if !args.input.is_empty() {
         let tokenizer = crate::core::tokenizer::load(&args.tokenizer)?;
         let inputs = crate::core::corpus::read::expand_inputs(&args.input)?;
-        let read = crate::core::corpus::read::ReadOptions::default();
+        let read = crate::core::corpus::read::ReadOptions {
+            bad_lines: args.bad_lines.mode(),
+            ..crate::core::corpus::read::ReadOptions::default()
+        };
         let report = run_job("encoding", move |ctx| {
             crate::core::tokenizer::encode_files(&tokenizer, &inputs, &read, Some(ctx))
         })?;
+        report_bad_lines(report.bad_lines, &report.bad_line_examples);
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());
     }
@@ -625,11 +682,7 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
         id_field: args.id_field.clone(),
-        bad_lines: match args.bad_lines {
-            BadLinesArg::Skip => read::BadLines::Skip,
-            BadLinesArg::Repair => read::BadLines::Repair,
-            BadLinesArg::Fail => read::BadLines::Fail,
-        },
+        bad_lines: args.bad_lines.mode(),
         text_unit: args.unit.into(),
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
@@ -650,6 +703,7 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
             "bad_lines": report.bad_lines,
         }),
     )?;
+    report_bad_lines(report.bad_lines, &report.bad_line_examples);
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());
@@ -665,12 +719,6 @@ fn corpus_clean(args: &CleanArgs) -> anyhow::Result<()> {
         "changed by rule: {}",
         serde_json::to_string(&report.changed_by_rule)?
     );
-    if report.bad_lines > 0 {
-        eprintln!("{} unreadable line(s) left out, e.g.:", report.bad_lines);
-        for line in &report.bad_line_examples {
-            eprintln!("  {line}");
-        }
-    }
     Ok(())
 }
 
@@ -703,6 +751,7 @@ fn corpus_export(args: &ExportArgs) -> anyhow::Result<()> {
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..read::ReadOptions::default()
     };
     let inputs = read::expand_inputs(&args.inputs)?;
@@ -712,16 +761,17 @@ fn corpus_export(args: &ExportArgs) -> anyhow::Result<()> {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let out = args.out.clone();
     let job_inputs = inputs.clone();
-    let written = run_job("exporting", move |ctx| {
+    let (written, bad) = run_job("exporting", move |ctx| {
         crate::core::corpus::derive::export_files(&job_inputs, &out, parquet, &options, Some(ctx))
     })?;
+    report_bad_lines(bad.count(), &bad.examples());
     record_provenance(
         &inputs,
         &args.out,
         "export",
         serde_json::json!({"format": if parquet { "parquet" } else { "jsonl" }}),
         (written, written),
-        serde_json::Value::Null,
+        serde_json::json!({"bad_lines": bad.count()}),
     )?;
     println!(
         "{written} documents -> {} (provenance: {})",
@@ -736,6 +786,7 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
@@ -751,6 +802,7 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
             Some(ctx),
         )
     })?;
+    report_bad_lines(s.bad_lines, &s.bad_line_examples);
     if args.json {
         println!("{}", serde_json::to_string(&s)?);
         return Ok(());
@@ -787,9 +839,6 @@ fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
             t.estimated_tokens, t.tokenizer, t.characters_per_token, t.sample_documents
         );
     }
-    if s.bad_lines > 0 {
-        eprintln!("{} unreadable line(s) left out", s.bad_lines);
-    }
     Ok(())
 }
 
@@ -813,8 +862,19 @@ fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
     } else {
         crate::core::corpus::exact::Match::Normalised
     };
+    let bad_lines = args.bad_lines.mode();
+    anyhow::ensure!(
+        bad_lines != crate::core::corpus::read::BadLines::Repair,
+        "--exact hashes lines as they are and cannot repair them; use --bad-lines skip or fail, or the default (near-duplicate) mode"
+    );
     let (report, problems) = run_job("exact deduplication", move |ctx| {
-        crate::core::corpus::exact::exact_dedup_jsonl(&job_inputs, out.as_deref(), mode, Some(ctx))
+        crate::core::corpus::exact::exact_dedup_with(
+            &job_inputs,
+            out.as_deref(),
+            mode,
+            bad_lines,
+            Some(ctx),
+        )
     })?;
     if let Some(out) = &args.out {
         record_provenance(
@@ -826,9 +886,7 @@ fn exact_dedup(args: &DedupArgs, inputs: &[PathBuf]) -> anyhow::Result<()> {
             serde_json::json!({"clusters": report.clusters.len(), "bad_lines": report.bad_lines}),
         )?;
     }
-    for problem in problems.iter().take(20) {
-        eprintln!("{problem} (skipped)");
-    }
+    report_bad_lines(problems.count(), &problems.examples());
     if let Some(path) = &args.report {
         crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -885,6 +943,7 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
@@ -909,8 +968,10 @@ fn corpus_dedup(args: &DedupArgs) -> anyhow::Result<()> {
             "clusters": report.clusters.len(),
             "exact_removed": report.exact_removed,
             "near_removed": report.near_removed,
+            "bad_lines": report.bad_lines,
         }),
     )?;
+    report_bad_lines(report.bad_lines, &report.bad_line_examples);
     if let Some(path) = &args.report {
         crate::core::write_atomic(path, &serde_json::to_vec_pretty(&report)?)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -956,6 +1017,7 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
     let options = read::ReadOptions {
         text_field: args.text_field.clone(),
         text_unit: args.unit.into(),
+        bad_lines: args.bad_lines.mode(),
         ..read::ReadOptions::default()
     };
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
@@ -982,6 +1044,7 @@ fn corpus_filter(args: &FilterArgs) -> anyhow::Result<()> {
             "bad_lines": report.bad_lines,
         }),
     )?;
+    report_bad_lines(report.bad_lines, &report.bad_line_examples);
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
         return Ok(());

@@ -97,9 +97,13 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
                 &args.status,
                 args.author.as_deref(),
             )?;
-            for (line, why) in &report.errors {
-                eprintln!("{}:{line}: {why}", args.file.display());
-            }
+            let first: Vec<String> = report
+                .errors
+                .iter()
+                .take(crate::core::corpus::read::BAD_LINES_SHOWN)
+                .map(|(line, why)| format!("{}:{line}: {why}", args.file.display()))
+                .collect();
+            super::report_bad_lines(report.errors.len() as u64, &first);
             eprintln!(
                 "imported {} examples; {} lines skipped",
                 report.imported,

@@ -102,6 +102,9 @@ pub struct StageArgs {
     pub top_k: Option<usize>,
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Pretraining: what to do with unreadable lines of the data
+    #[command(flatten)]
+    pub bad_lines: super::BadLinesOpt,
 }
 
 impl StageArgs {
@@ -110,6 +113,7 @@ impl StageArgs {
         cfg.data.clone_from(&self.data);
         cfg.tokenizer.clone_from(&self.tokenizer);
         cfg.init.clone_from(&self.init);
+        cfg.bad_lines = self.bad_lines.mode();
         anyhow::ensure!(
             Preset::from_name(&self.preset).is_some(),
             "unknown preset {:?}; presets: {}",
@@ -229,6 +233,9 @@ fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
 }
 
 fn print_event(event: &Event) {
+    if let Event::BadLines { count, first } = event {
+        super::report_bad_lines(*count, first);
+    }
     if let Ok(line) = serde_json::to_string(event) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{line}");

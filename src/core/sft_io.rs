@@ -55,7 +55,82 @@ pub enum SftIoError {
         path: PathBuf,
         source: crate::core::diskfull::DiskFull,
     },
+    /// Nothing could be imported: every line was bad (or the file held none). What the lines
+    /// look like points at the right `--format`.
+    #[error("{path}: no example imported as {format}: {bad} bad line(s) of {lines}{}{}", shape_hint(.format, *.looks_like), listed(.first))]
+    NothingImported {
+        path: PathBuf,
+        format: &'static str,
+        lines: u64,
+        bad: usize,
+        looks_like: Option<Shape>,
+        /// The first bad lines as `file:line: reason`.
+        first: Vec<String>,
+    },
 }
+
+/// What a JSONL line of examples looks like, judged by its keys alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Sft(Format),
+    /// `prompt` / `chosen` / `rejected`: preference pairs for DPO, not SFT examples.
+    Preference,
+}
+
+impl Shape {
+    /// By the keys of one JSON object.
+    pub fn of(v: &Value) -> Option<Self> {
+        let has = |k: &str| v.get(k).is_some();
+        if has("chosen") && has("rejected") {
+            Some(Self::Preference)
+        } else if has("messages") {
+            Some(Self::Sft(Format::Messages))
+        } else if has("conversations") {
+            Some(Self::Sft(Format::ShareGpt))
+        } else if has("instruction") && has("output") {
+            Some(Self::Sft(Format::Alpaca))
+        } else if has("prompt") && has("completion") {
+            Some(Self::Sft(Format::PromptCompletion))
+        } else {
+            None
+        }
+    }
+
+    /// The most common shape among `lines` (JSON text), if any line has one.
+    pub fn of_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Option<Self> {
+        let mut counts: Vec<(Self, usize)> = Vec::new();
+        for line in lines {
+            let Some(shape) = serde_json::from_str::<Value>(line)
+                .ok()
+                .as_ref()
+                .and_then(Self::of)
+            else {
+                continue;
+            };
+            match counts.iter_mut().find(|(s, _)| *s == shape) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((shape, 1)),
+            }
+        }
+        counts.into_iter().max_by_key(|&(_, n)| n).map(|(s, _)| s)
+    }
+}
+
+fn shape_hint(format: &str, shape: Option<Shape>) -> String {
+    match shape {
+        Some(Shape::Sft(f)) if f.name() == format => String::new(),
+        Some(Shape::Sft(f)) => format!("; the lines look like {} (try --format {})", f.name(), f.name()),
+        Some(Shape::Preference) => "; the lines look like DPO preference pairs (prompt/chosen/rejected): import them with `dezgah prefs import`".to_owned(),
+        None => "; the lines look like none of messages, prompt-completion, alpaca, sharegpt".to_owned(),
+    }
+}
+
+fn listed(first: &[String]) -> String {
+    crate::core::corpus::read::indented(first)
+}
+
+/// Lines looked at to say what a file's lines look like.
+const SHAPE_SAMPLE: usize = 200;
 
 /// One conversation as read from a line: system prompt, turns, and the labels a line may carry.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -224,6 +299,8 @@ pub fn import(
     let mut examples = Vec::new();
     let mut line = Vec::new();
     let mut n = 0u64;
+    // The first bad lines' text, to say what format they look like if none imports.
+    let mut sample: Vec<String> = Vec::new();
     loop {
         line.clear();
         let read = reader
@@ -254,8 +331,31 @@ pub fn import(
                 status: status.to_owned(),
                 author: author.map(str::to_owned),
             }),
-            Err(e) => report.errors.push((n, e)),
+            Err(e) => {
+                if sample.len() < SHAPE_SAMPLE {
+                    sample.push(text.to_owned());
+                }
+                report.errors.push((n, e));
+            }
         }
+    }
+    if examples.is_empty() {
+        return Err(SftIoError::NothingImported {
+            path: path.to_owned(),
+            format: format.name(),
+            lines: n,
+            bad: report.errors.len(),
+            looks_like: Shape::of_lines(sample.iter().map(String::as_str)),
+            first: crate::core::corpus::read::bad_line_lines(
+                report.errors.len() as u64,
+                &report
+                    .errors
+                    .iter()
+                    .take(crate::core::corpus::read::BAD_LINES_SHOWN)
+                    .map(|(line, why)| format!("{}:{line}: {why}", path.display()))
+                    .collect::<Vec<_>>(),
+            ),
+        });
     }
     store.add_sft_examples(&examples)?;
     report.imported = examples.len();
@@ -401,6 +501,41 @@ pub fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shape_of_lines_names_their_format() {
+        let shape = |l: &str| Shape::of_lines([l]);
+        assert_eq!(
+            shape(r#"{"instruction":"a","input":"","output":"b"}"#),
+            Some(Shape::Sft(Format::Alpaca))
+        );
+        assert_eq!(
+            shape(r#"{"messages":[]}"#),
+            Some(Shape::Sft(Format::Messages))
+        );
+        assert_eq!(
+            shape(r#"{"conversations":[]}"#),
+            Some(Shape::Sft(Format::ShareGpt))
+        );
+        assert_eq!(
+            shape(r#"{"prompt":"a","completion":"b"}"#),
+            Some(Shape::Sft(Format::PromptCompletion))
+        );
+        assert_eq!(
+            shape(r#"{"prompt":"a","chosen":"b","rejected":"c"}"#),
+            Some(Shape::Preference)
+        );
+        assert_eq!(shape("{"), None);
+        assert_eq!(
+            Shape::of_lines([
+                r#"{"messages":[]}"#,
+                r#"{"conversations":[]}"#,
+                r#"{"conversations":[]}"#
+            ]),
+            Some(Shape::Sft(Format::ShareGpt)),
+            "the most common shape"
+        );
+    }
 
     #[test]
     fn every_format_reads_its_own_shape() {

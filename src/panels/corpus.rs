@@ -337,6 +337,17 @@ fn stats_ui(ui: &mut egui::Ui, i18n: &I18n, stats: &CorpusStats) {
                     .color(theme::weak_color(ui)),
             );
         }
+        let more = stats
+            .bad_lines
+            .saturating_sub(stats.bad_line_examples.len() as u64);
+        if more > 0 {
+            ui.label(
+                egui::RichText::new(
+                    i18n.tr_args("corpus-bad-lines-more", &[("count", more.into())]),
+                )
+                .color(theme::weak_color(ui)),
+            );
+        }
     }
     ui.label(i18n.tr_args(
         "corpus-stats-summary",

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::core::corpus::progress::InputProgress;
-use crate::core::corpus::read::{DocumentReader, LineError, ReadError, ReadOptions};
+use crate::core::corpus::read::{BadLineLog, DocumentReader, ReadError, ReadOptions};
 use crate::core::corpus::split_words::{self, Lexicon};
 use crate::core::corpus::text;
 use crate::core::corpus::write::JsonlSink;
@@ -204,8 +204,6 @@ pub enum CleanError {
     Cancelled { path: PathBuf },
 }
 
-const BAD_LINE_EXAMPLES: usize = 20;
-
 /// Streams every input through the rules into `output` (JSONL: `id`, `text`, then the input's
 /// other fields). Nothing is written at `output` unless the whole run succeeds.
 pub fn clean_files(
@@ -231,6 +229,7 @@ pub fn clean_files(
     } else {
         None
     };
+    let mut bad = BadLineLog::default();
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone())?;
         while let Some(doc) = reader.next() {
@@ -253,20 +252,15 @@ pub fn clean_files(
         }
         progress.file_done(input);
         report.bytes_in += reader.bytes_read;
-        note_problems(&mut report, &reader.problems);
+        bad.absorb(&reader.problems);
     }
+    report.bad_lines = bad.count();
+    report.bad_line_examples = bad.examples();
+    crate::core::corpus::read::ensure_documents(inputs, report.documents_in, &bad)?;
     sink.finish()?;
     progress.finish();
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
-}
-
-fn note_problems(report: &mut CleanReport, problems: &[LineError]) {
-    report.bad_lines += problems.len() as u64;
-    let room = BAD_LINE_EXAMPLES.saturating_sub(report.bad_line_examples.len());
-    report
-        .bad_line_examples
-        .extend(problems.iter().take(room).map(ToString::to_string));
 }
 
 #[cfg(test)]

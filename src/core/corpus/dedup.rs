@@ -662,6 +662,8 @@ pub struct DedupReport {
     pub candidate_pairs: u64,
     pub verified_pairs: u64,
     pub bad_lines: u64,
+    /// The first unreadable lines, as `file:line: reason`.
+    pub bad_line_examples: Vec<String>,
     pub clusters: Vec<ClusterIds>,
     pub timings: FileTimings,
 }
@@ -689,7 +691,7 @@ struct ReadBatch {
     texts: Vec<String>,
     /// Input bytes read up to the end of this batch.
     bytes_done: u64,
-    bad_lines: u64,
+    bad_lines: crate::core::corpus::read::BadLineLog,
 }
 
 /// Streams the inputs as batches; stops early when the receiver hangs up.
@@ -703,7 +705,7 @@ fn read_batches(
         ids: Vec::with_capacity(BATCH),
         texts: Vec::with_capacity(BATCH),
         bytes_done: 0,
-        bad_lines: 0,
+        bad_lines: crate::core::corpus::read::BadLineLog::default(),
     };
     let mut batch = new_batch();
     let mut done_bytes = 0u64;
@@ -737,7 +739,7 @@ fn read_batches(
             }
         }
         done_bytes += input.metadata().map_or(0, |m| m.len());
-        batch.bad_lines += reader.problems.len() as u64;
+        batch.bad_lines.absorb(&reader.problems);
     }
     batch.bytes_done = done_bytes;
     let _ = tx.send(Ok(batch));
@@ -753,7 +755,8 @@ pub fn fingerprint_files(
 ) -> Result<(Vec<Fingerprint>, Vec<serde_json::Value>, u64), crate::core::corpus::clean::CleanError>
 {
     let first = inputs.first().cloned().unwrap_or_default();
-    read_and_fingerprint(inputs, &first, config, read, ctx, 2)
+    let (prints, ids, bad) = read_and_fingerprint(inputs, &first, config, read, ctx, 2)?;
+    Ok((prints, ids, bad.count()))
 }
 
 /// `progress_scale`: the whole job is this many halves of the input bytes (3 when a write
@@ -765,8 +768,14 @@ fn read_and_fingerprint(
     read: &crate::core::corpus::read::ReadOptions,
     ctx: Option<&crate::core::jobs::JobCtx>,
     progress_scale: u64,
-) -> Result<(Vec<Fingerprint>, Vec<serde_json::Value>, u64), crate::core::corpus::clean::CleanError>
-{
+) -> Result<
+    (
+        Vec<Fingerprint>,
+        Vec<serde_json::Value>,
+        crate::core::corpus::read::BadLineLog,
+    ),
+    crate::core::corpus::clean::CleanError,
+> {
     use crate::core::corpus::clean::CleanError;
     let perms = Permutations::new(config.num_perm, config.seed);
     let total_bytes: u64 = inputs
@@ -793,12 +802,12 @@ fn read_and_fingerprint(
         })?;
     let mut prints: Vec<Fingerprint> = Vec::new();
     let mut ids: Vec<serde_json::Value> = Vec::new();
-    let mut bad_lines = 0u64;
+    let mut bad_lines = crate::core::corpus::read::BadLineLog::default();
     for batch in rx {
         let batch = batch?;
         prints.extend(fingerprint_batch(&batch.texts, config, &perms));
         ids.extend(batch.ids);
-        bad_lines += batch.bad_lines;
+        bad_lines.absorb(&batch.bad_lines);
         if cancelled() {
             return Err(CleanError::Cancelled {
                 path: output.to_owned(),
@@ -836,7 +845,8 @@ pub fn dedup_files(
         }
     };
     let cancelled = || ctx.is_some_and(crate::core::jobs::JobCtx::is_cancelled);
-    let (prints, ids, bad_lines) = read_and_fingerprint(inputs, output, config, read, ctx, 3)?;
+    let (prints, ids, bad) = read_and_fingerprint(inputs, output, config, read, ctx, 3)?;
+    crate::core::corpus::read::ensure_documents(inputs, ids.len() as u64, &bad)?;
     let read_secs = started.elapsed().as_secs_f64();
 
     let result = cluster(&prints, config, policy);
@@ -901,7 +911,8 @@ pub fn dedup_files(
         near_removed: result.near_removed,
         candidate_pairs: result.candidate_pairs,
         verified_pairs: result.verified_pairs,
-        bad_lines,
+        bad_lines: bad.count(),
+        bad_line_examples: bad.examples(),
         clusters,
         timings: FileTimings {
             read_and_fingerprint_secs: read_secs,

@@ -151,8 +151,19 @@ fn change_example(doc: u32, before: &str, after: &str) -> ChangeExample {
     ChangeExample { doc, before, after }
 }
 
+/// A workspace corpus's documents. Its JSONL was written by an import, so a bad line in it is
+/// damage: it stops the step naming file and line (`BadLines::Fail`) rather than being left
+/// out, which would also shift every later document against the corpus's index.
 fn documents(jsonl: &Path) -> Result<DocumentReader, CleanError> {
-    Ok(DocumentReader::open(jsonl, ReadOptions::default())?)
+    Ok(DocumentReader::open(jsonl, workspace_read())?)
+}
+
+/// How a workspace corpus is read: bad lines are damage, and fatal (see [`documents`]).
+fn workspace_read() -> ReadOptions {
+    ReadOptions {
+        bad_lines: crate::core::corpus::read::BadLines::Fail,
+        ..ReadOptions::default()
+    }
 }
 
 fn check_cancel(ctx: Option<&JobCtx>, path: &Path) -> Result<(), CleanError> {
@@ -239,7 +250,7 @@ fn lexicon_pass(
     learn_lexicon_with(
         std::slice::from_ref(&jsonl.to_owned()),
         rules,
-        &ReadOptions::default(),
+        &workspace_read(),
         &mut |_, _| progress.document(),
     )
 }
@@ -291,12 +302,8 @@ pub fn find_duplicates(
 ) -> Result<DuplicatesFound, ImportError> {
     let started = std::time::Instant::now();
     let jsonl = root.join(&corpus.path);
-    let (prints, _ids, _bad) = dedup::fingerprint_files(
-        std::slice::from_ref(&jsonl),
-        config,
-        &ReadOptions::default(),
-        ctx,
-    )?;
+    let (prints, _ids, _bad) =
+        dedup::fingerprint_files(std::slice::from_ref(&jsonl), config, &workspace_read(), ctx)?;
     let result = dedup::cluster(&prints, config, dedup::KeepPolicy::First);
     let clusters: Vec<NewCluster> = result
         .clusters
@@ -599,14 +606,16 @@ pub enum ExportFormat {
 
 pub use crate::core::corpus::provenance::provenance_path;
 
-/// Writes documents of `inputs` to `out` as JSONL or Parquet (a command-line export).
+/// Writes documents of `inputs` to `out` as JSONL or Parquet (a command-line export); hands
+/// back how many, and the lines it could not read.
 pub fn export_files(
     inputs: &[PathBuf],
     out: &Path,
     parquet: bool,
     read: &ReadOptions,
     ctx: Option<&JobCtx>,
-) -> Result<u64, CleanError> {
+) -> Result<(u64, crate::core::corpus::read::BadLineLog), CleanError> {
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     let total: u64 = inputs
         .iter()
         .filter_map(|p| p.metadata().ok())
@@ -643,17 +652,16 @@ pub fn export_files(
             }
         }
         done += input.metadata().map_or(0, |m| m.len());
-        for problem in &reader.problems {
-            log::warn!("{problem} (skipped)");
-        }
+        bad.absorb(&reader.problems);
     }
+    crate::core::corpus::read::ensure_documents(inputs, written, &bad)?;
     if let Some(sink) = jsonl {
         sink.finish()?;
     }
     if let Some(sink) = pq {
         sink.finish()?;
     }
-    Ok(written)
+    Ok((written, bad))
 }
 
 /// The provenance of corpus `id`: its source files and every step since, with settings and
@@ -703,7 +711,7 @@ pub fn export_corpus(
 ) -> Result<u64, ImportError> {
     let (mut store, _) = Store::open(&root.join(DB_FILE))?;
     let jsonl = root.join(&corpus.path);
-    let written = export_files(
+    let (written, _) = export_files(
         std::slice::from_ref(&jsonl),
         out,
         format == ExportFormat::Parquet,

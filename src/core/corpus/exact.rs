@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::core::corpus::clean::CleanError;
-use crate::core::corpus::read::LineError;
+use crate::core::corpus::read::{BadLineLog, BadLines, LineError, ReadError};
 use crate::core::corpus::wide::normalise_for_hash;
 use crate::core::jobs::JobCtx;
 
@@ -375,7 +375,9 @@ struct Decider {
     first_of: HashMap<u128, (u32, u32, u64), std::hash::BuildHasherDefault<Prehashed>>,
     /// Removed documents grouped by the one kept: kept doc → (its place, removed ids).
     groups: std::collections::BTreeMap<u32, ((u32, u64), Vec<serde_json::Value>)>,
-    problems: Vec<LineError>,
+    problems: BadLineLog,
+    /// `--bad-lines fail`: the first unreadable line ends the pass.
+    fail: bool,
     line_nos: Vec<u64>,
     documents: u32,
     kept: usize,
@@ -400,11 +402,15 @@ impl Decider {
             let kept = match hash {
                 None => {
                     if line.iter().any(|b| !b.is_ascii_whitespace()) {
-                        self.problems.push(LineError {
+                        let error = LineError {
                             path: self.inputs[input].clone(),
                             line: *line_no,
                             message: "not a JSON object with a string \"text\"".into(),
-                        });
+                        };
+                        if self.fail {
+                            return Err(ReadError::BadLine(error).into());
+                        }
+                        self.problems.note(error);
                     }
                     false
                 }
@@ -485,8 +491,39 @@ pub fn exact_dedup_jsonl(
     output: Option<&Path>,
     mode: Match,
     ctx: Option<&JobCtx>,
-) -> Result<(ExactReport, Vec<LineError>), CleanError> {
-    exact_dedup_sized(inputs, output, mode, ctx, (SEGMENT, PIECE))
+) -> Result<(ExactReport, BadLineLog), CleanError> {
+    exact_dedup_with(inputs, output, mode, BadLines::Skip, ctx)
+}
+
+/// [`exact_dedup_jsonl`] with a bad-line choice: `Fail` stops at the first unreadable line;
+/// `Repair` is `Skip` here (lines are hashed as they are, never rewritten). Binary inputs are
+/// refused, and a pass that finds no document is an error.
+pub fn exact_dedup_with(
+    inputs: &[PathBuf],
+    output: Option<&Path>,
+    mode: Match,
+    bad_lines: BadLines,
+    ctx: Option<&JobCtx>,
+) -> Result<(ExactReport, BadLineLog), CleanError> {
+    for input in inputs {
+        let mut head = Vec::with_capacity(8192);
+        std::fs::File::open(input)
+            .and_then(|f| f.take(8192).read_to_end(&mut head))
+            .map_err(|source| ReadError::Io {
+                path: input.clone(),
+                source,
+            })?;
+        if let Some(why) = crate::core::corpus::read::binary_reason(&head) {
+            return Err(ReadError::Binary {
+                path: input.clone(),
+                why,
+            }
+            .into());
+        }
+    }
+    let fail = bad_lines == BadLines::Fail;
+    let (report, problems) = exact_dedup_sized(inputs, output, mode, ctx, (SEGMENT, PIECE), fail)?;
+    Ok((report, problems))
 }
 
 /// [`exact_dedup_jsonl`] with the segment and piece sizes of mapped files given (small ones in
@@ -497,7 +534,8 @@ fn exact_dedup_sized(
     mode: Match,
     ctx: Option<&JobCtx>,
     sizes: (usize, usize),
-) -> Result<(ExactReport, Vec<LineError>), CleanError> {
+    fail: bool,
+) -> Result<(ExactReport, BadLineLog), CleanError> {
     let started = std::time::Instant::now();
     let total: u64 = inputs
         .iter()
@@ -516,7 +554,8 @@ fn exact_dedup_sized(
             std::hash::BuildHasherDefault::default(),
         ),
         groups: std::collections::BTreeMap::new(),
-        problems: Vec::new(),
+        problems: BadLineLog::default(),
+        fail,
         line_nos: vec![0; inputs.len()],
         documents: 0,
         kept: 0,
@@ -595,6 +634,7 @@ fn exact_dedup_sized(
     } = decider;
     drop(first_of);
     let hash_secs = started.elapsed().as_secs_f64();
+    crate::core::corpus::read::ensure_documents(inputs, u64::from(documents), &problems)?;
     if let Some(out) = out {
         out.finish()?;
     }
@@ -750,7 +790,7 @@ mod tests {
             exact_dedup_jsonl(&[input], Some(&out), Match::Normalised, None).expect("dedup");
         assert_eq!((report.documents_in, report.documents_out), (4, 2));
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].line, 3);
+        assert_eq!(problems.first()[0].line, 3);
         assert_eq!(report.clusters.len(), 1);
         assert_eq!(report.clusters[0].kept, "a");
         assert_eq!(report.clusters[0].removed, vec!["c", "d"]);
@@ -795,6 +835,7 @@ mod tests {
                 Match::Normalised,
                 None,
                 sizes,
+                false,
             )
             .expect("small");
             assert_eq!(report.removed, expected.removed, "{sizes:?}");

@@ -31,9 +31,6 @@ pub enum ImportError {
     },
 }
 
-/// Unreadable lines listed in a corpus's statistics (all are counted).
-const BAD_LINE_EXAMPLES: usize = 20;
-
 /// Where a corpus's statistics are kept, beside its JSONL.
 pub fn stats_path(root: &Path, corpus_rel_path: &str) -> PathBuf {
     root.join(corpus_rel_path).with_extension("stats.json")
@@ -109,7 +106,7 @@ pub fn import_corpus(
     let mut index = IndexBuilder::new();
     let mut sources = Vec::new();
     let mut documents = 0u64;
-    let (mut bad_lines, mut bad_line_examples) = (0u64, Vec::new());
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone()).map_err(CleanError::from)?;
         let source = index.source_id(&source_label(input));
@@ -121,18 +118,15 @@ pub fn import_corpus(
             documents += 1;
             progress.document(reader.bytes_read)?;
         }
-        for problem in &reader.problems {
-            if let Some(ctx) = ctx {
-                ctx.log(problem.to_string());
-            }
-            bad_lines += 1;
-            if bad_line_examples.len() < BAD_LINE_EXAMPLES {
-                bad_line_examples.push(problem.to_string());
-            }
-        }
+        bad.absorb(&reader.problems);
         progress.file_done(input);
         let bytes = input.metadata().map_or(0, |m| m.len());
         sources.push((input.display().to_string(), bytes));
+    }
+    if let Some(ctx) = ctx {
+        for line in bad.lines() {
+            ctx.log(line);
+        }
     }
     if documents == 0 {
         return Err(ImportError::Empty(
@@ -146,8 +140,8 @@ pub fn import_corpus(
     sink.finish()?;
     index.finish().save(&index_path(&root.join(&rel)))?;
     let mut stats = builder.finish(50);
-    stats.bad_lines = bad_lines;
-    stats.bad_line_examples = bad_line_examples;
+    stats.bad_lines = bad.count();
+    stats.bad_line_examples = bad.examples();
     let stats_file = stats_path(root, &rel);
     let json = serde_json::to_vec_pretty(&stats).map_err(|e| ImportError::Io {
         path: stats_file.clone(),

@@ -283,6 +283,8 @@ pub struct FilterReport {
     /// Up to five ids per filter, to look at.
     pub examples: std::collections::BTreeMap<Flag, Vec<serde_json::Value>>,
     pub bad_lines: u64,
+    /// The first unreadable lines, as `file:line: reason`.
+    pub bad_line_examples: Vec<String>,
     pub seconds: f64,
 }
 
@@ -309,6 +311,7 @@ pub fn filter_files(
         config: Some(*config),
         ..FilterReport::default()
     };
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone())?;
         while let Some(doc) = reader.next() {
@@ -335,8 +338,11 @@ pub fn filter_files(
             }
         }
         progress.file_done(input);
-        report.bad_lines += reader.problems.len() as u64;
+        bad.absorb(&reader.problems);
     }
+    report.bad_lines = bad.count();
+    report.bad_line_examples = bad.examples();
+    crate::core::corpus::read::ensure_documents(inputs, report.documents_in, &bad)?;
     kept.finish()?;
     if let Some(sink) = dropped {
         sink.finish()?;

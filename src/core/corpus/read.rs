@@ -9,7 +9,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// What to do with a line that cannot be read as a document.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum BadLines {
     /// Report it and go on without it.
     #[default]
@@ -83,7 +84,101 @@ pub fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
             out.push(path.clone());
         }
     }
+    if out.is_empty() {
+        return Err(ReadError::NoInputFiles {
+            paths: join_paths(paths),
+        });
+    }
     Ok(out)
+}
+
+/// `a, b, c` for messages naming what was read.
+pub fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How many bad lines are kept with their position; the rest are only counted, so that a file
+/// of millions of bad lines costs no memory and every command reports the same first few.
+pub const BAD_LINES_SHOWN: usize = 10;
+
+/// The bad lines met while reading: a count, and the first [`BAD_LINES_SHOWN`] as
+/// `file:line: reason`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BadLineLog {
+    count: u64,
+    first: Vec<LineError>,
+}
+
+impl BadLineLog {
+    pub fn note(&mut self, error: LineError) {
+        self.count += 1;
+        if self.first.len() < BAD_LINES_SHOWN {
+            self.first.push(error);
+        }
+    }
+
+    /// Adds another reader's log (the first positions stay in reading order).
+    pub fn absorb(&mut self, other: &Self) {
+        self.count += other.count;
+        let room = BAD_LINES_SHOWN.saturating_sub(self.first.len());
+        self.first.extend(other.first.iter().take(room).cloned());
+    }
+
+    /// Every bad line seen, listed or not.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn len(&self) -> usize {
+        usize::try_from(self.count).unwrap_or(usize::MAX)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The first few, with their positions.
+    pub fn first(&self) -> &[LineError] {
+        &self.first
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, LineError> {
+        self.first.iter()
+    }
+
+    /// What every front end prints: the first few, then `… and K more`.
+    pub fn lines(&self) -> Vec<String> {
+        bad_line_lines(self.count, &self.examples())
+    }
+
+    /// The first few as `file:line: reason`, for reports.
+    pub fn examples(&self) -> Vec<String> {
+        self.first.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl<'a> IntoIterator for &'a BadLineLog {
+    type Item = &'a LineError;
+    type IntoIter = std::slice::Iter<'a, LineError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.first.iter()
+    }
+}
+
+/// The lines every front end prints for `count` bad lines of which `examples` are listed:
+/// one `file:line: reason` each, then `… and K more` for the unlisted rest.
+pub fn bad_line_lines(count: u64, examples: &[String]) -> Vec<String> {
+    let mut lines: Vec<String> = examples.to_vec();
+    let more = count.saturating_sub(examples.len() as u64);
+    if more > 0 {
+        lines.push(format!("… and {more} more"));
+    }
+    lines
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +214,103 @@ pub enum ReadError {
         "{path}: unknown format (expected .jsonl, .txt, .md or .parquet; the first three optionally .gz or .zst)"
     )]
     UnknownFormat { path: PathBuf },
+    #[error("{path} looks like a binary file, not text ({why}); it was not read")]
+    Binary { path: PathBuf, why: String },
+    #[error(
+        "no corpus files in {paths} (looked for .jsonl, .ndjson, .txt, .md and .parquet, the text ones optionally .gz or .zst)"
+    )]
+    NoInputFiles { paths: String },
+    #[error("no documents in {paths}{}", bad_lines_note(*.bad_lines, .first))]
+    NoDocuments {
+        paths: String,
+        bad_lines: u64,
+        /// The bad lines' report: `file:line: reason`, then `… and K more`.
+        first: Vec<String>,
+    },
+}
+
+fn bad_lines_note(bad_lines: u64, first: &[String]) -> String {
+    if bad_lines == 0 {
+        " (every line was empty)".to_owned()
+    } else {
+        let listed = indented(first);
+        format!(" ({bad_lines} unreadable line(s)):{listed}")
+    }
+}
+
+/// Each line on a line of its own, indented, for lists inside an error message.
+pub fn indented(lines: &[String]) -> String {
+    lines.iter().fold(String::new(), |mut out, line| {
+        out.push_str("\n  ");
+        out.push_str(line);
+        out
+    })
+}
+
+/// An error when a whole pass over `inputs` found no document: an empty output is never a
+/// result.
+pub fn ensure_documents(
+    inputs: &[PathBuf],
+    documents: u64,
+    bad: &BadLineLog,
+) -> Result<(), ReadError> {
+    if documents > 0 {
+        return Ok(());
+    }
+    Err(ReadError::NoDocuments {
+        paths: join_paths(inputs),
+        bad_lines: bad.count(),
+        first: bad.lines(),
+    })
+}
+
+/// Line buffers above this many bytes are handed over, not copied and kept.
+const HUGE_LINE: usize = 1 << 20;
+
+/// Bytes looked at to tell text from binary.
+const SNIFF_BYTES: usize = 8192;
+
+/// Why the start of a (decompressed) text input looks binary, if it does: a NUL byte, a known
+/// binary file signature, or mostly invalid UTF-8. Text in a legacy encoding (a few invalid
+/// bytes) is left to the bad-line handling.
+pub fn binary_reason(head: &[u8]) -> Option<String> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (b"\x89PNG", "a PNG image"),
+        (b"\xff\xd8\xff", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"),
+        (b"\x7fELF", "an executable"),
+        (b"PAR1", "a Parquet file; name it .parquet"),
+        (b"SQLite format 3", "an SQLite database"),
+        (b"BZh", "bzip2-compressed data"),
+        (b"\xfd7zXZ", "xz-compressed data"),
+    ];
+    let head = &head[..head.len().min(SNIFF_BYTES)];
+    if let Some((_, what)) = MAGIC.iter().find(|(magic, _)| head.starts_with(magic)) {
+        return Some((*what).to_owned());
+    }
+    if head.starts_with(b"\xff\xfe") || head.starts_with(b"\xfe\xff") {
+        return Some("UTF-16 text; convert it to UTF-8".to_owned());
+    }
+    if let Some(at) = head.iter().position(|&b| b == 0) {
+        return Some(format!("a NUL byte at offset {at}"));
+    }
+    // A character cut at the end of the window is not counted as invalid.
+    let mut invalid = 0usize;
+    let mut rest = head;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(_) => break,
+            Err(e) => {
+                let Some(len) = e.error_len() else { break };
+                invalid += len;
+                rest = &rest[e.valid_up_to() + len..];
+            }
+        }
+    }
+    (head.len() >= 64 && invalid * 4 > head.len())
+        .then(|| format!("{invalid} of its first {} bytes are not UTF-8", head.len()))
 }
 
 /// What one document is in a plain-text file.
@@ -166,7 +358,7 @@ pub struct DocumentReader {
     buf: Vec<u8>,
     /// Lines gathered for a paragraph or whole-file document: (first line, text).
     group: Option<(u64, String)>,
-    pub problems: Vec<LineError>,
+    pub problems: BadLineLog,
     pub bytes_read: u64,
 }
 
@@ -199,23 +391,49 @@ impl DocumentReader {
         } else {
             None
         };
-        let ext = path
+        let mut ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
             .unwrap_or_default();
+        let mut file = BufReader::new(file);
+        if rows.is_none() && ext != "gz" && ext != "zst" {
+            // Compressed data under a plain name is read as what it is, not refused as binary.
+            let head = file.fill_buf().map_err(|source| ReadError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            if head.starts_with(&[0x1f, 0x8b]) {
+                "gz".clone_into(&mut ext);
+            } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+                "zst".clone_into(&mut ext);
+            }
+        }
         let inner: Box<dyn Read + Send> = match ext.as_str() {
-            "gz" => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
-            "zst" => Box::new(Zstd(
-                ruzstd::decoding::StreamingDecoder::new(BufReader::new(file)).map_err(|e| {
-                    ReadError::Io {
-                        path: path.to_owned(),
-                        source: zstd_error(&e),
-                    }
-                })?,
-            )),
+            "gz" => Box::new(flate2::read::MultiGzDecoder::new(file)),
+            "zst" => Box::new(Zstd(ruzstd::decoding::StreamingDecoder::new(file).map_err(
+                |e| ReadError::Io {
+                    path: path.to_owned(),
+                    source: zstd_error(&e),
+                },
+            )?)),
             _ if rows.is_some() => Box::new(std::io::empty()),
             _ => Box::new(file),
         };
+        let mut reader: Box<dyn BufRead + Send> =
+            Box::new(BufReader::with_capacity(1 << 20, inner));
+        if rows.is_none() {
+            // The first fill of the 1 MiB buffer is what is looked at.
+            let head = reader.fill_buf().map_err(|source| ReadError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+            if let Some(why) = binary_reason(head) {
+                return Err(ReadError::Binary {
+                    path: path.to_owned(),
+                    why,
+                });
+            }
+        }
         Ok(Self {
             path: path.to_owned(),
             file_name: path
@@ -223,12 +441,12 @@ impl DocumentReader {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
             format,
             options,
-            reader: Box::new(BufReader::with_capacity(1 << 20, inner)),
+            reader,
             rows,
             line: 0,
             buf: Vec::with_capacity(4096),
             group: None,
-            problems: Vec::new(),
+            problems: BadLineLog::default(),
             bytes_read: 0,
         })
     }
@@ -246,29 +464,36 @@ impl DocumentReader {
         if self.options.bad_lines == BadLines::Fail {
             return Some(Err(ReadError::BadLine(error)));
         }
-        self.problems.push(error);
+        self.problems.note(error);
         None
     }
 
     fn parse_line(&mut self) -> Option<Result<Document, ReadError>> {
-        let mut raw: &[u8] = &self.buf;
-        if raw.last() == Some(&b'\n') {
-            raw = &raw[..raw.len() - 1];
+        if self.buf.last() == Some(&b'\n') {
+            self.buf.pop();
         }
-        if raw.last() == Some(&b'\r') {
-            raw = &raw[..raw.len() - 1];
+        if self.buf.last() == Some(&b'\r') {
+            self.buf.pop();
         }
-        let text = match std::str::from_utf8(raw) {
-            Ok(text) => text.to_owned(),
+        // A huge line's bytes become its text without a copy: it is held once, not twice, and
+        // the buffer it grew is not kept for the lines after it. Ordinary lines are copied out
+        // of the reused buffer.
+        let raw = if self.buf.capacity() > HUGE_LINE {
+            std::mem::take(&mut self.buf)
+        } else {
+            self.buf.clone()
+        };
+        let text = match String::from_utf8(raw) {
+            Ok(text) => text,
             Err(e) => {
-                let message = format!("invalid UTF-8 at byte {}", e.valid_up_to());
+                let message = format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to());
                 if self.options.bad_lines == BadLines::Repair {
-                    self.problems.push(LineError {
+                    self.problems.note(LineError {
                         path: self.path.clone(),
                         line: self.line,
                         message: format!("{message} (repaired)"),
                     });
-                    String::from_utf8_lossy(raw).into_owned()
+                    String::from_utf8_lossy(e.as_bytes()).into_owned()
                 } else {
                     return self.bad(message);
                 }
@@ -492,7 +717,7 @@ mod tests {
             .by_ref()
             .collect::<Result<Vec<_>, _>>()
             .expect("read");
-        (docs, reader.problems)
+        (docs, reader.problems.first().to_vec())
     }
 
     #[test]
@@ -625,6 +850,103 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a.jsonl", "alt/c.md.gz", "b.txt"]);
+    }
+
+    #[test]
+    fn the_bad_line_log_keeps_the_first_few_and_counts_the_rest() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("pis.jsonl");
+        let mut text = String::from("{\"text\": \"yaxşı\"}\n");
+        for _ in 0..25 {
+            text.push_str("not json\n");
+        }
+        std::fs::write(&path, text).expect("write");
+        let mut reader = DocumentReader::open(&path, ReadOptions::default()).expect("open");
+        assert_eq!(reader.by_ref().filter_map(Result::ok).count(), 1);
+        assert_eq!(reader.problems.count(), 25);
+        assert_eq!(reader.problems.first().len(), BAD_LINES_SHOWN);
+        assert_eq!(reader.problems.first()[0].line, 2);
+        let lines = reader.problems.lines();
+        assert!(
+            lines[0].contains("pis.jsonl:2: malformed JSON"),
+            "{lines:?}"
+        );
+        assert_eq!(lines.last().map(String::as_str), Some("… and 15 more"));
+        let mut all = BadLineLog::default();
+        all.absorb(&reader.problems);
+        all.absorb(&reader.problems);
+        assert_eq!((all.count(), all.first().len()), (50, BAD_LINES_SHOWN));
+    }
+
+    #[test]
+    fn binary_files_are_refused_by_name_and_compressed_ones_read() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let png = dir.path().join("şəkil.txt");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
+        let err = DocumentReader::open(&png, ReadOptions::default()).expect_err("binary");
+        assert!(
+            err.to_string()
+                .contains("şəkil.txt looks like a binary file, not text (a PNG image)"),
+            "{err}"
+        );
+        let noise: Vec<u8> = (0..4096u32).map(|i| (i * 131 % 256) as u8 | 0x80).collect();
+        std::fs::write(&png, &noise).expect("write");
+        let err = DocumentReader::open(&png, ReadOptions::default()).expect_err("not UTF-8");
+        assert!(err.to_string().contains("are not UTF-8"), "{err}");
+        // Latin-1 text (a few invalid bytes) is text with bad lines, not binary.
+        assert_eq!(
+            binary_reason(
+                b"Bak\xfd \xfe\xe4h\xe4ri, Az\xe4rbaycan Respublikas\xfdn\xfdn paytaxt\xfd"
+            ),
+            None
+        );
+        assert!(binary_reason(b"abc\0def").is_some());
+        assert_eq!(
+            binary_reason("ə".repeat(5000).as_bytes()),
+            None,
+            "a cut character is not invalid"
+        );
+
+        let gz = dir.path().join("adı-düz.jsonl");
+        let mut enc = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).expect("create"),
+            flate2::Compression::fast(),
+        );
+        enc.write_all(b"{\"text\": \"Quba\"}\n").expect("write");
+        enc.finish().expect("finish");
+        let (docs, _) = read_all(&gz, BadLines::Skip);
+        assert_eq!(
+            docs[0].text, "Quba",
+            "gzip under a plain name is decompressed"
+        );
+    }
+
+    #[test]
+    fn a_folder_without_corpus_files_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("qeyd.docx"), "x").expect("write");
+        let err = expand_inputs(&[dir.path().to_owned()]).expect_err("empty");
+        assert!(
+            err.to_string().contains(&dir.path().display().to_string()),
+            "{err}"
+        );
+        let err = ensure_documents(&[dir.path().join("a.jsonl")], 0, &BadLineLog::default())
+            .expect_err("no documents");
+        assert!(err.to_string().contains("a.jsonl"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_line_is_handed_over_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("uzun.txt");
+        let long = "ə".repeat(HUGE_LINE);
+        std::fs::write(&path, format!("{long}\nqısa\n")).expect("write");
+        let (docs, problems) = read_all(&path, BadLines::Skip);
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[0].text.len(), long.len());
+        assert_eq!(docs[1].text, "qısa");
+        assert!(problems.is_empty());
     }
 
     #[test]

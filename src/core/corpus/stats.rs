@@ -217,7 +217,7 @@ pub fn stats_files_with_tokens(
     let first = inputs.first().cloned().unwrap_or_default();
     let mut progress = InputProgress::new(ctx, inputs, &first);
     let mut builder = StatsBuilder::new(detect_languages);
-    let mut bad_lines = 0;
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     for input in inputs {
         let mut reader = DocumentReader::open(input, read.clone()).map_err(CleanError::from)?;
         while let Some(doc) = reader.next() {
@@ -229,10 +229,12 @@ pub fn stats_files_with_tokens(
             progress.document(reader.bytes_read)?;
         }
         progress.file_done(input);
-        bad_lines += reader.problems.len() as u64;
+        bad.absorb(&reader.problems);
     }
     progress.finish();
     let mut stats = builder.finish(top_n);
+    crate::core::corpus::read::ensure_documents(inputs, stats.documents, &bad)
+        .map_err(CleanError::from)?;
     if let (Some(path), Some(sampler)) = (tokenizer, &sampler) {
         stats.estimated_tokens = Some(crate::core::corpus::tokens::estimate(
             path,
@@ -240,7 +242,8 @@ pub fn stats_files_with_tokens(
             stats.characters,
         )?);
     }
-    stats.bad_lines = bad_lines;
+    stats.bad_lines = bad.count();
+    stats.bad_line_examples = bad.examples();
     stats.seconds = started.elapsed().as_secs_f64();
     Ok(stats)
 }

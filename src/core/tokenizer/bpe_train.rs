@@ -55,7 +55,69 @@ pub(super) enum Split {
     Metaspace,
 }
 
+/// The longest word the trainers count, in bytes: a longer pre-tokenized word (a run of
+/// letters with no space, a base64 blob) is counted as pieces of at most this many bytes, cut at
+/// character boundaries. No useful token is that long, and a single 200 MB "word" would
+/// otherwise be held, and merged over, whole. (SentencePiece's trainer has the same kind of
+/// cap: `max_sentence_length`, 4192 bytes.)
+pub(super) const MAX_WORD_BYTES: usize = 256;
+
+/// Documents are normalised and pre-tokenized in pieces of about this many bytes (cut before a
+/// space where there is one), so that the per-character bookkeeping of the word splitter and the
+/// normaliser is bounded by the piece, not by the longest line.
+const MAX_PIECE_BYTES: usize = 1 << 16;
+
+/// `text` in pieces of at most `max` bytes (or one character, if longer), each cut just before
+/// a space when there is one in its second half, else at a character boundary.
+pub(super) fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        if rest.len() <= max {
+            return Some(std::mem::take(&mut rest));
+        }
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let half = (max / 2).min(cut);
+        if let Some(space) = rest.as_bytes()[half..cut].iter().rposition(|&b| b == b' ') {
+            cut = half + space;
+        }
+        if cut == 0 {
+            cut = rest.chars().next().map_or(rest.len(), char::len_utf8);
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
+/// `word` as it is, or in pieces of at most `max` bytes cut at UTF-8 character boundaries.
+pub(super) fn capped(word: &[u8], max: usize) -> impl Iterator<Item = &[u8]> {
+    let mut rest = word;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(max);
+        // Back up to a character start (a continuation byte is 0b10xx_xxxx).
+        while cut < rest.len() && cut > 0 && rest[cut] & 0xC0 == 0x80 {
+            cut -= 1;
+        }
+        if cut == 0 {
+            cut = rest.len().min(max);
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
 /// Counts the pre-tokenized words (as raw UTF-8 bytes) of a batch of documents into `pool`.
+/// Long documents are handled in pieces and long words capped (see [`MAX_WORD_BYTES`]).
 pub(super) fn count_words(
     texts: &[String],
     norm: Norm,
@@ -71,20 +133,22 @@ pub(super) fn count_words(
             .unwrap_or_default();
         let mut normalised = String::new();
         let mut word = Vec::new();
-        for text in chunk {
+        for text in chunk.iter().flat_map(|t| pieces(t, MAX_PIECE_BYTES)) {
             if !fast::normalise_with(norm, text, &mut normalised) {
                 // Characters NFC may change: the crate's own normaliser.
-                let mut n = tokenizers::NormalizedString::from(text.as_str());
+                let mut n = tokenizers::NormalizedString::from(text);
                 if let Some(normalizer) = normalizer {
                     let _ = tokenizers::Normalizer::normalize(normalizer, &mut n);
                 }
                 n.get().clone_into(&mut normalised);
             }
             let mut count = |w: &[u8]| {
-                if let Some(c) = counts.get_mut(w) {
-                    *c += 1;
-                } else {
-                    counts.insert(w.to_vec(), 1);
+                for w in capped(w, MAX_WORD_BYTES) {
+                    if let Some(c) = counts.get_mut(w) {
+                        *c += 1;
+                    } else {
+                        counts.insert(w.to_vec(), 1);
+                    }
                 }
                 true
             };
@@ -353,6 +417,52 @@ mod tests {
 
     use crate::core::corpus::read::ReadOptions;
     use crate::core::tokenizer::{Kind, SPECIAL_TOKENS, TrainConfig, az_normalizer, train};
+
+    #[test]
+    fn long_texts_are_cut_before_spaces_and_long_words_capped_at_characters() {
+        use super::{MAX_WORD_BYTES, capped, pieces};
+        let text = "söz ".repeat(100);
+        let cut: Vec<&str> = pieces(&text, 64).collect();
+        assert_eq!(cut.concat(), text, "nothing is lost");
+        assert!(cut.iter().all(|p| p.len() <= 64));
+        assert!(cut[1..].iter().all(|p| p.starts_with(' ')), "{cut:?}");
+        let one = "ş".repeat(100);
+        let cut: Vec<&str> = pieces(&one, 33).collect();
+        assert_eq!(cut.concat(), one);
+        assert!(cut.iter().all(|p| p.len() <= 33));
+
+        let word = "ə".repeat(MAX_WORD_BYTES);
+        let parts: Vec<&[u8]> = capped(word.as_bytes(), MAX_WORD_BYTES).collect();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.iter().all(|p| std::str::from_utf8(p).is_ok()));
+        assert_eq!(parts.concat(), word.as_bytes());
+        assert_eq!(capped(b"qisa", MAX_WORD_BYTES).count(), 1);
+    }
+
+    #[test]
+    fn one_huge_word_trains_a_tokenizer_without_holding_it_whole() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let input = dir.path().join("uzun.txt");
+        let mut text = "a".repeat(3 << 20);
+        text.push_str("\nBakı Gəncə Şəki\n");
+        std::fs::write(&input, text).expect("write");
+        for kind in [Kind::Bpe, Kind::Unigram] {
+            let out = dir.path().join(format!("{kind:?}.json"));
+            let report = train(
+                std::slice::from_ref(&input),
+                &ReadOptions::default(),
+                &TrainConfig {
+                    kind,
+                    vocab_size: 300,
+                    ..TrainConfig::default()
+                },
+                &out,
+                None,
+            )
+            .expect("train");
+            assert_eq!(report.documents, 2);
+        }
+    }
 
     /// The crate's own trainer, set up as Dəzgah set it up before it had its own.
     fn crate_trained(lines: &[&str], config: &TrainConfig) -> Tokenizer {

@@ -120,6 +120,9 @@ pub struct TrainReport {
     pub bytes: u64,
     pub seconds: f64,
     pub output: PathBuf,
+    /// Lines left out as unreadable, and the first of them as `file:line: reason`.
+    pub bad_lines: u64,
+    pub bad_line_examples: Vec<String>,
 }
 
 /// Documents of the inputs as a stream for the trainer, reporting progress by bytes read.
@@ -133,6 +136,7 @@ struct Texts<'a> {
     documents: u64,
     ctx: Option<&'a JobCtx>,
     error: Option<TokenizerError>,
+    bad: crate::core::corpus::read::BadLineLog,
 }
 
 impl Iterator for Texts<'_> {
@@ -183,9 +187,7 @@ impl Iterator for Texts<'_> {
                 }
                 None => {
                     self.done_bytes += reader.bytes_read;
-                    for problem in &reader.problems {
-                        log::warn!("{problem} (left out)");
-                    }
+                    self.bad.absorb(&reader.problems);
                     self.current = None;
                 }
             }
@@ -278,6 +280,7 @@ pub fn train(
         documents: 0,
         ctx,
         error: None,
+        bad: crate::core::corpus::read::BadLineLog::default(),
     };
     // What both trainers' fast word counting does (the crate's normaliser being the fallback).
     let norm = if config.normalize_az {
@@ -338,11 +341,7 @@ pub fn train(
             if let Some(error) = texts.error.take() {
                 return Err(error);
             }
-            if texts.documents == 0 {
-                return Err(TokenizerError::Invalid(
-                    "no documents to train on".to_owned(),
-                ));
-            }
+            crate::core::corpus::read::ensure_documents(inputs, texts.documents, &texts.bad)?;
             let trained = trained.map_err(|e| match e {
                 TokenizerError::Invalid(m) if config.byte_fallback => TokenizerError::Invalid(
                     format!("{m} (with byte fallback, 256 of the vocabulary are byte pieces)"),
@@ -373,11 +372,7 @@ pub fn train(
     if let Some(error) = texts.error.take() {
         return Err(error);
     }
-    if texts.documents == 0 {
-        return Err(TokenizerError::Invalid(
-            "no documents to train on".to_owned(),
-        ));
-    }
+    crate::core::corpus::read::ensure_documents(inputs, texts.documents, &texts.bad)?;
     save(&tokenizer, out)?;
     if let Some(ctx) = ctx {
         ctx.progress(total_bytes, Some(total_bytes));
@@ -389,6 +384,8 @@ pub fn train(
         bytes: total_bytes,
         seconds: started.elapsed().as_secs_f64(),
         output: out.to_owned(),
+        bad_lines: texts.bad.count(),
+        bad_line_examples: texts.bad.examples(),
     })
 }
 
@@ -566,6 +563,9 @@ pub struct EncodeReport {
     pub seconds: f64,
     pub megabytes_per_second: f64,
     pub bytes_per_token: f64,
+    /// Lines left out as unreadable, and the first of them as `file:line: reason`.
+    pub bad_lines: u64,
+    pub bad_line_examples: Vec<String>,
 }
 
 /// Encodes every document of `inputs` on all cores (batches of documents, read ahead by a
@@ -582,6 +582,8 @@ pub fn encode_files(
     let started = std::time::Instant::now();
     let (mut documents, mut tokens, mut bytes) = (0u64, 0u64, 0u64);
     let fast = fast::Fast::new(tokenizer);
+    let bad = std::sync::Mutex::new(crate::core::corpus::read::BadLineLog::default());
+    let bad_ref = &bad;
     std::thread::scope(|scope| -> Result<(), TokenizerError> {
         // Made here so that an early return drops the receiver and the reader stops.
         let (tx, rx) = crossbeam_channel::bounded::<Result<Vec<String>, TokenizerError>>(2);
@@ -590,14 +592,14 @@ pub fn encode_files(
             .spawn_scoped(scope, move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 for input in inputs {
-                    let reader = match DocumentReader::open(input, read.clone()) {
+                    let mut reader = match DocumentReader::open(input, read.clone()) {
                         Ok(reader) => reader,
                         Err(e) => {
                             let _ = tx.send(Err(e.into()));
                             return;
                         }
                     };
-                    for doc in reader {
+                    for doc in reader.by_ref() {
                         match doc {
                             Ok(doc) => batch.push(doc.text),
                             Err(e) => {
@@ -612,6 +614,9 @@ pub fn encode_files(
                         {
                             return;
                         }
+                    }
+                    if let Ok(mut bad) = bad_ref.lock() {
+                        bad.absorb(&reader.problems);
                     }
                 }
                 let _ = tx.send(Ok(batch));
@@ -637,6 +642,8 @@ pub fn encode_files(
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let bad = bad.into_inner().unwrap_or_default();
+    crate::core::corpus::read::ensure_documents(inputs, documents, &bad)?;
     Ok(EncodeReport {
         documents,
         tokens,
@@ -648,6 +655,8 @@ pub fn encode_files(
         } else {
             bytes as f64 / tokens as f64
         },
+        bad_lines: bad.count(),
+        bad_line_examples: bad.examples(),
     })
 }
 

@@ -129,6 +129,8 @@ pub struct RunConfig {
     pub val_fraction: f64,
     /// JSONL field with the text, for pretraining data.
     pub text_field: String,
+    /// What to do with pretraining lines that cannot be read (skip, repair or fail).
+    pub bad_lines: crate::core::corpus::read::BadLines,
     pub log_every: usize,
     pub eval_every: usize,
     pub eval_batches: usize,
@@ -159,6 +161,7 @@ impl Default for RunConfig {
             optim: OptimConfig::default(),
             val_fraction: 0.05,
             text_field: "text".into(),
+            bad_lines: crate::core::corpus::read::BadLines::Skip,
             log_every: 1,
             eval_every: 50,
             eval_batches: 8,

@@ -136,6 +136,18 @@ pub struct ShardReport {
     pub train_tokens: u64,
     pub val_tokens: u64,
     pub seconds: f64,
+    /// Lines left out as unreadable, and the first of them as `file:line: reason`.
+    pub bad_lines: u64,
+    pub bad_line_examples: Vec<String>,
+}
+
+/// How a run reads its pretraining text: its text field and bad-line choice.
+pub fn read_options(cfg: &super::RunConfig) -> ReadOptions {
+    ReadOptions {
+        text_field: cfg.text_field.clone(),
+        bad_lines: cfg.bad_lines,
+        ..ReadOptions::default()
+    }
 }
 
 /// Special ids the data pipeline needs, looked up once.
@@ -173,7 +185,7 @@ impl SpecialIds {
 pub fn build_shards(
     inputs: &[PathBuf],
     tokenizer: &Tokenizer,
-    text_field: &str,
+    options: &ReadOptions,
     val_fraction: f64,
     out_dir: &Path,
     progress: &mut dyn FnMut(u64, u64),
@@ -196,10 +208,7 @@ pub fn build_shards(
     } else {
         u64::MAX
     };
-    let options = ReadOptions {
-        text_field: text_field.to_owned(),
-        ..ReadOptions::default()
-    };
+    let mut bad = crate::core::corpus::read::BadLineLog::default();
     let (mut train, mut val) = (Vec::<u32>::new(), Vec::<u32>::new());
     let mut documents = 0u64;
     let mut read_bytes = 0u64;
@@ -228,9 +237,9 @@ pub fn build_shards(
         Ok(())
     };
     for file in &files {
-        let reader = DocumentReader::open(file, options.clone())
+        let mut reader = DocumentReader::open(file, options.clone())
             .map_err(|e| TrainError::Read(e.to_string()))?;
-        for doc in reader {
+        for doc in reader.by_ref() {
             let doc = doc.map_err(|e| TrainError::Read(e.to_string()))?;
             if doc.text.trim().is_empty() {
                 continue;
@@ -245,16 +254,23 @@ pub fn build_shards(
                 }
             }
         }
+        bad.absorb(&reader.problems);
     }
     flush(&mut batch, &mut documents)?;
     if train.is_empty() && val.is_empty() {
+        let lines = bad.lines();
+        let listed = if lines.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} unreadable line(s):\n  {}",
+                bad.count(),
+                lines.join("\n  ")
+            )
+        };
         return Err(TrainError::NoData(format!(
-            "{} holds no text",
-            files
-                .iter()
-                .map(|f| f.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "{} holds no text{listed}",
+            crate::core::corpus::read::join_paths(&files)
         )));
     }
     if val.is_empty() && val_fraction > 0.0 {
@@ -270,6 +286,8 @@ pub fn build_shards(
         train_tokens: train.len() as u64,
         val_tokens: val.len() as u64,
         seconds: started.elapsed().as_secs_f64(),
+        bad_lines: bad.count(),
+        bad_line_examples: bad.examples(),
     })
 }
 

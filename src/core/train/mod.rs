@@ -215,6 +215,12 @@ pub enum Event {
     Log {
         message: String,
     },
+    /// Lines of the pretraining data that could not be read and were left out: how many, and
+    /// the first as `file:line: reason`.
+    BadLines {
+        count: u64,
+        first: Vec<String>,
+    },
     Finished {
         status: Status,
         step: u64,
@@ -767,10 +773,10 @@ impl Trainer {
                 let dir = run_dir.join("data");
                 let (train_path, val_path) = (dir.join("train.tok"), dir.join("val.tok"));
                 if !(train_path.is_file() && val_path.is_file()) {
-                    data::build_shards(
+                    let report = data::build_shards(
                         &cfg.data,
                         tokenizer,
-                        &cfg.text_field,
+                        &data::read_options(cfg),
                         cfg.val_fraction,
                         &dir,
                         &mut |done, total| {
@@ -781,6 +787,12 @@ impl Trainer {
                         },
                         &|| false,
                     )?;
+                    if report.bad_lines > 0 {
+                        sink(&Event::BadLines {
+                            count: report.bad_lines,
+                            first: report.bad_line_examples,
+                        });
+                    }
                 }
                 let train = TokenShard::open(&train_path)?;
                 let val = TokenShard::open(&val_path)?;
@@ -1425,7 +1437,10 @@ pub fn evaluate(
     data::build_shards(
         data,
         tokenizer,
-        text_field,
+        &crate::core::corpus::read::ReadOptions {
+            text_field: text_field.to_owned(),
+            ..crate::core::corpus::read::ReadOptions::default()
+        },
         0.0,
         tmp.path(),
         &mut |_, _| {},
