@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::app::DezgahApp;
 use crate::core::corpus::browse::{DupStatus, Filters, Matcher, Query};
 use crate::core::corpus::derive::{
     CleanPreview, Derived, DuplicatesFound, ExportFormat, FilterPreview, Keep,
@@ -279,11 +279,7 @@ fn one_line(text: &str, max: usize) -> String {
 impl DezgahApp {
     /// Loads (or, for a corpus without one, builds) the index of the selected corpus.
     pub(crate) fn load_browser(&mut self, id: i64) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+        let Some((workspace, snapshot)) = self.workspace.as_open() else {
             return;
         };
         let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
@@ -411,13 +407,7 @@ impl DezgahApp {
     }
 
     fn selected_corpus_path(&self) -> Option<PathBuf> {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return None;
-        };
+        let (workspace, snapshot) = self.workspace.as_open()?;
         let id = self.corpus.selected?;
         let corpus = snapshot.corpora.iter().find(|c| c.id == id)?;
         Some(workspace.root().join(&corpus.path))
@@ -439,7 +429,7 @@ impl DezgahApp {
 
     /// Records what a corpus is written in; its next cleaning transliterates by it.
     pub(crate) fn set_corpus_source(&mut self, id: i64, source: crate::core::corpus::text::Source) {
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         match workspace.store_mut().set_corpus_source(id, source) {
@@ -614,13 +604,7 @@ impl DezgahApp {
     }
 
     fn selected_corpus(&self) -> Option<(PathBuf, crate::core::store::CorpusRow)> {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return None;
-        };
+        let (workspace, snapshot) = self.workspace.as_open()?;
         let id = self.corpus.selected?;
         let row = snapshot.corpora.iter().find(|c| c.id == id)?.clone();
         Some((workspace.root().to_owned(), row))
@@ -771,7 +755,7 @@ impl DezgahApp {
 
     /// Clusters of the selected corpus from the database; the browser's duplicate status too.
     pub(crate) fn reload_clusters(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         let Some(id) = self.corpus.selected else {
@@ -871,7 +855,7 @@ impl DezgahApp {
             return;
         };
         let id = cluster.id;
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         let decision = if not_duplicates {
@@ -909,7 +893,7 @@ impl DezgahApp {
                 )
             })
             .collect();
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         if let Err(e) = workspace.store_mut().apply_policy(&keeps) {

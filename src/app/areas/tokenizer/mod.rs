@@ -1,12 +1,33 @@
-//! The Tokenizer area's state and commands: the training form, the training job, and the
+//! The Tokenizer area: the training form, the training job, the comparison, and the
 //! inspector (a loaded tokenizer and the pasted text's pieces).
 
+mod panel;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::app::corpus::take;
-use crate::app::{DezgahApp, WorkspaceSlot};
-use crate::core::jobs::{JobId, Slot};
-use crate::core::tokenizer::{Comparison, Inspection, Kind, Loaded, TrainConfig};
+use crate::app::areas::{AppContext, AreaController, ViewContext};
+use crate::app::command::Command;
+use crate::core::jobs::{JobHandle, JobId, Outcome};
+use crate::core::tokenizer::{Comparison, Inspection, Kind, Loaded, TrainConfig, TrainReport};
+
+/// What the Tokenizer area is asked to do.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenizerCommand {
+    SetTrainForm(Box<TrainForm>),
+    /// Trains a tokenizer on the form's corpora and settings.
+    Train,
+    /// Loads a workspace tokenizer into the inspector.
+    Select(i64),
+    SetInspectText(String),
+    /// Shows the file picker for a tokenizer.json to copy into the workspace.
+    ChooseFile,
+    AddFile(PathBuf),
+    /// Which tokenizers to compare, and on which corpus's sample (none: the inspector's text).
+    SetComparison(Vec<i64>, Option<i64>),
+    Compare,
+}
 
 /// The training form as edited.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,10 +80,10 @@ pub fn default_name(vocab_size: usize) -> String {
 }
 
 #[derive(Debug, Default)]
-pub struct TokenizerView {
+pub struct TokenizerArea {
     pub form: TrainForm,
-    pub trained: Option<Result<(String, crate::core::tokenizer::TrainReport), String>>,
-    pub(crate) train_job: Option<(JobId, Slot<(String, crate::core::tokenizer::TrainReport)>)>,
+    pub trained: Option<Result<(String, TrainReport), String>>,
+    train_job: Option<JobHandle<(String, TrainReport)>>,
     /// The tokenizer being inspected: its workspace id (or none for one opened from disk).
     pub selected: Option<i64>,
     pub loaded: Option<Result<Arc<Loaded>, String>>,
@@ -74,19 +95,77 @@ pub struct TokenizerView {
     /// The corpus whose sample a comparison uses (none: the inspector's text).
     pub compare_corpus: Option<i64>,
     pub comparison: Option<Result<Comparison, String>>,
-    pub(crate) compare_job: Option<(JobId, Slot<Comparison>)>,
+    compare_job: Option<JobHandle<Comparison>>,
 }
 
-impl DezgahApp {
-    pub(crate) fn train_tokenizer(&mut self) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+impl AreaController for TokenizerArea {
+    type Command = TokenizerCommand;
+
+    fn apply(&mut self, command: TokenizerCommand, cx: &mut AppContext<'_>) {
+        match command {
+            TokenizerCommand::SetTrainForm(form) => self.form = *form,
+            TokenizerCommand::Train => self.train(cx),
+            TokenizerCommand::Select(id) => self.select(id, cx),
+            TokenizerCommand::SetInspectText(text) => {
+                self.text = text;
+                self.reinspect();
+            }
+            TokenizerCommand::ChooseFile => {
+                if let Some(file) = cx.dialog(|| {
+                    rfd::FileDialog::new()
+                        .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
+                        .pick_file()
+                }) {
+                    self.add_file(&file, cx);
+                }
+            }
+            TokenizerCommand::AddFile(file) => self.add_file(&file, cx),
+            TokenizerCommand::SetComparison(ids, corpus) => {
+                self.compare = ids;
+                self.compare_corpus = corpus;
+            }
+            TokenizerCommand::Compare => self.start_compare(cx),
+        }
+    }
+
+    fn job_finished(&mut self, id: JobId, outcome: &Outcome, cx: &mut AppContext<'_>) {
+        if let Some(result) = JobHandle::take_finished(&mut self.compare_job, id, outcome) {
+            self.comparison = Some(result);
+        }
+        if let Some(result) = JobHandle::take_finished(&mut self.train_job, id, outcome) {
+            let name = result.as_ref().ok().map(|(name, _)| name.clone());
+            self.trained = Some(result);
+            if let Some(name) = name {
+                self.select_named(&name, cx);
+            }
+        }
+    }
+
+    fn workspace_changed(&mut self, _cx: &mut AppContext<'_>) {
+        // The form's settings stay; its corpora and everything loaded belonged to the old one.
+        *self = Self {
+            form: TrainForm {
+                corpora: Vec::new(),
+                ..std::mem::take(&mut self.form)
+            },
+            ..Self::default()
+        };
+    }
+
+    fn ui(&self, ui: &mut egui::Ui, view: &ViewContext<'_>, out: &mut Vec<Command>) {
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| panel::tokenizer_ui(ui, self, view, out));
+    }
+}
+
+impl TokenizerArea {
+    /// Trains a tokenizer on the form's corpora in the background.
+    fn train(&mut self, cx: &mut AppContext<'_>) {
+        let Some((workspace, snapshot)) = cx.workspace() else {
             return;
         };
-        let form = self.tokenizer.form.clone();
+        let form = self.form.clone();
         let corpora: Vec<_> = snapshot
             .corpora
             .iter()
@@ -94,18 +173,16 @@ impl DezgahApp {
             .cloned()
             .collect();
         if corpora.is_empty() {
-            self.tokenizer.trained = Some(Err(self.i18n.tr("tokenizer-train-no-corpus")));
+            self.trained = Some(Err(cx.i18n.tr("tokenizer-train-no-corpus")));
             return;
         }
         let root = workspace.root().to_owned();
-        let slot = Slot::default();
-        let result = slot.clone();
         let label = crate::core::jobs::JobName::message(
             "job-train-tokenizer",
             [("name", form.name.as_str().into())],
         );
-        self.tokenizer.trained = None;
-        match self.jobs.spawn(&label, move |ctx| {
+        self.trained = None;
+        match cx.jobs.spawn_typed(&label, move |ctx| {
             let (name, report) = crate::core::tokenizer::train_in_workspace(
                 &root,
                 &corpora,
@@ -117,174 +194,131 @@ impl DezgahApp {
                 "{name}: {} tokens in {:.1} s",
                 report.vocab_size, report.seconds
             );
-            result.put((name, report));
-            Ok(summary)
+            Ok(((name, report), summary))
         }) {
-            Ok(job) => self.tokenizer.train_job = Some((job, slot)),
-            Err(e) => self.tokenizer.trained = Some(Err(e.to_string())),
+            Ok(job) => self.train_job = Some(job),
+            Err(e) => self.trained = Some(Err(e.to_string())),
         }
     }
 
-    pub(crate) fn select_tokenizer(&mut self, id: i64) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+    /// Loads a workspace tokenizer into the inspector.
+    fn select(&mut self, id: i64, cx: &AppContext<'_>) {
+        let Some((workspace, snapshot)) = cx.workspace() else {
             return;
         };
         let Some(row) = snapshot.tokenizers.iter().find(|t| t.id == id) else {
             return;
         };
         let path = workspace.root().join(&row.path);
-        self.tokenizer.selected = Some(id);
-        self.tokenizer.loaded = Some(Loaded::open(&path).map(Arc::new).map_err(|e| e.to_string()));
-        self.reinspect();
-    }
-
-    pub(crate) fn set_inspect_text(&mut self, text: String) {
-        self.tokenizer.text = text;
+        self.selected = Some(id);
+        self.loaded = Some(Loaded::open(&path).map(Arc::new).map_err(|e| e.to_string()));
         self.reinspect();
     }
 
     /// Encodes the inspector's text with the loaded tokenizer: a paragraph takes well under a
     /// millisecond, so it runs as the text changes.
     fn reinspect(&mut self) {
-        self.tokenizer.inspection = match &self.tokenizer.loaded {
-            Some(Ok(loaded)) if !self.tokenizer.text.is_empty() => Some(
-                loaded
-                    .inspect(&self.tokenizer.text)
-                    .map_err(|e| e.to_string()),
-            ),
+        self.inspection = match &self.loaded {
+            Some(Ok(loaded)) if !self.text.is_empty() => {
+                Some(loaded.inspect(&self.text).map_err(|e| e.to_string()))
+            }
             _ => None,
         };
     }
 
-    pub(crate) fn add_tokenizer_file(&mut self, file: &std::path::Path) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+    /// Copies a tokenizer file into the workspace and inspects it.
+    fn add_file(&mut self, file: &std::path::Path, cx: &mut AppContext<'_>) {
+        let Some((workspace, _)) = cx.workspace() else {
             return;
         };
         let root = workspace.root().to_owned();
-        self.tokenizer.added =
+        self.added =
             Some(crate::core::tokenizer::add_to_workspace(&root, file).map_err(|e| e.to_string()));
-        self.refresh_snapshot();
-        if let Some(Ok(name)) = self.tokenizer.added.clone() {
-            self.select_tokenizer_named(&name);
+        cx.refresh_snapshot();
+        if let Some(Ok(name)) = self.added.clone() {
+            self.select_named(&name, cx);
         }
     }
 
     /// Loads the workspace tokenizer called `name` into the inspector.
-    fn select_tokenizer_named(&mut self, name: &str) {
-        if let WorkspaceSlot::Open { snapshot, .. } = &self.workspace
+    fn select_named(&mut self, name: &str, cx: &AppContext<'_>) {
+        if let Some((_, snapshot)) = cx.workspace()
             && let Some(id) = snapshot
                 .tokenizers
                 .iter()
                 .find(|t| t.name == name)
                 .map(|t| t.id)
         {
-            self.select_tokenizer(id);
+            self.select(id, cx);
         }
     }
 
     /// Compares the ticked tokenizers on a sample of the chosen corpus, or on the inspector's
     /// text, in the background.
-    pub(crate) fn compare_tokenizers(&mut self) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+    fn start_compare(&mut self, cx: &mut AppContext<'_>) {
+        let Some((workspace, snapshot)) = cx.workspace() else {
             return;
         };
         let root = workspace.root().to_owned();
-        let chosen: Vec<(String, std::path::PathBuf)> = snapshot
+        let chosen: Vec<(String, PathBuf)> = snapshot
             .tokenizers
             .iter()
-            .filter(|t| self.tokenizer.compare.contains(&t.id))
+            .filter(|t| self.compare.contains(&t.id))
             .map(|t| (t.name.clone(), root.join(&t.path)))
             .collect();
         if chosen.len() < 2 {
-            self.tokenizer.comparison = Some(Err(self.i18n.tr("tokenizer-compare-two")));
+            self.comparison = Some(Err(cx.i18n.tr("tokenizer-compare-two")));
             return;
         }
         let corpus = self
-            .tokenizer
             .compare_corpus
             .and_then(|id| snapshot.corpora.iter().find(|c| c.id == id))
             .map(|c| root.join(&c.path));
-        let text = self.tokenizer.text.clone();
-        let slot = Slot::default();
-        let result = slot.clone();
+        let text = self.text.clone();
         let label = crate::core::jobs::JobName::message("job-compare-tokenizers", []);
-        self.tokenizer.comparison = None;
-        match self.jobs.spawn(&label, move |ctx| {
-            let loaded = chosen
-                .iter()
-                .map(|(name, path)| Loaded::open(path).map(|l| (name.clone(), l)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let texts = match corpus {
-                Some(jsonl) => {
-                    let mut sampler = crate::core::corpus::tokens::Sampler::default();
-                    let reader = crate::core::corpus::read::DocumentReader::open(
-                        &jsonl,
-                        crate::core::corpus::read::ReadOptions::default(),
-                    )?;
-                    for (n, doc) in reader.enumerate() {
-                        sampler.add(&doc?.text);
-                        if n % 4096 == 0 && ctx.is_cancelled() {
-                            return Err("cancelled".into());
-                        }
-                    }
-                    sampler.texts().to_vec()
+        self.comparison = None;
+        match cx
+            .jobs
+            .spawn_typed(&label, move |ctx| compare_job(&chosen, corpus, text, ctx))
+        {
+            Ok(job) => self.compare_job = Some(job),
+            Err(e) => self.comparison = Some(Err(e.to_string())),
+        }
+    }
+}
+
+/// The comparison job's work: loads the tokenizers, samples the corpus (or takes the text).
+fn compare_job(
+    chosen: &[(String, PathBuf)],
+    corpus: Option<PathBuf>,
+    text: String,
+    ctx: &crate::core::jobs::JobCtx,
+) -> Result<(Comparison, String), crate::core::jobs::JobError> {
+    let loaded = chosen
+        .iter()
+        .map(|(name, path)| Loaded::open(path).map(|l| (name.clone(), l)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let texts = match corpus {
+        Some(jsonl) => {
+            let mut sampler = crate::core::corpus::tokens::Sampler::default();
+            let reader = crate::core::corpus::read::DocumentReader::open(
+                &jsonl,
+                crate::core::corpus::read::ReadOptions::default(),
+            )?;
+            for (n, doc) in reader.enumerate() {
+                sampler.add(&doc?.text);
+                if n % 4096 == 0 && ctx.is_cancelled() {
+                    return Err("cancelled".into());
                 }
-                None => vec![text],
-            };
-            let refs: Vec<(String, &Loaded)> = loaded.iter().map(|(n, l)| (n.clone(), l)).collect();
-            let comparison = crate::core::tokenizer::compare(&refs, &texts, 25)?;
-            let summary = format!("{} tokenizers on {} texts", refs.len(), texts.len());
-            result.put(comparison);
-            Ok(summary)
-        }) {
-            Ok(job) => self.tokenizer.compare_job = Some((job, slot)),
-            Err(e) => self.tokenizer.comparison = Some(Err(e.to_string())),
-        }
-    }
-
-    pub(crate) fn tokenizer_job_finished(&mut self, id: JobId, ok: bool) {
-        if let Some((job, slot)) = &self.tokenizer.compare_job
-            && *job == id
-        {
-            let taken = take(slot, ok, self.job_error(id));
-            self.tokenizer.compare_job = None;
-            self.tokenizer.comparison = taken;
-            return;
-        }
-        let Some((job, slot)) = &self.tokenizer.train_job else {
-            return;
-        };
-        if *job != id {
-            return;
-        }
-        let taken = take(slot, ok, self.job_error(id));
-        self.tokenizer.train_job = None;
-        self.tokenizer.trained = taken;
-        if let Some(Ok((name, _))) = self.tokenizer.trained.clone() {
-            self.select_tokenizer_named(&name);
-        }
-    }
-
-    pub(crate) fn refresh_snapshot(&mut self) {
-        if let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &mut self.workspace
-        {
-            match workspace.snapshot() {
-                Ok(fresh) => **snapshot = fresh,
-                Err(e) => log::error!("{}", crate::error_line(&e)),
             }
+            sampler.texts().to_vec()
         }
-    }
+        None => vec![text],
+    };
+    let refs: Vec<(String, &Loaded)> = loaded.iter().map(|(n, l)| (n.clone(), l)).collect();
+    let comparison = crate::core::tokenizer::compare(&refs, &texts, 25)?;
+    let summary = format!("{} tokenizers on {} texts", refs.len(), texts.len());
+    Ok((comparison, summary))
 }
 
 /// Whitespace made visible in a piece: space ·, tab →, newline ¶.
