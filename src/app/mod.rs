@@ -505,11 +505,11 @@ impl DezgahApp {
         self.training.data_counts = None;
         self.training.tokenizer_cache.clear();
         self.recheck_launch();
-        self.corpus_job_finished(id, ok);
-        self.step_job_finished(id, ok);
+        self.corpus_job_finished(id, outcome);
+        self.step_job_finished(id, outcome);
         self.in_areas(|a, cx| a.job_finished(id, outcome, cx));
-        self.export_job_finished(id, ok);
-        self.sft_job_finished(id, ok);
+        self.export_job_finished(id, outcome);
+        self.sft_job_finished(id, outcome);
         if self.sft_import_job == Some(id) {
             self.sft_import_job = None;
             self.reload_sft();

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::app::DezgahApp;
 use crate::app::command::SftCommand;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::{JobId, Outcome};
 use crate::core::sft;
 use crate::core::sft::{DraftKind, EditSession, TokenLimit};
 
@@ -315,8 +315,6 @@ impl DezgahApp {
             .get(turn)
             .map(|m| m.content.clone())
             .unwrap_or_default();
-        let slot: Slot<String> = Slot::default();
-        let out = slot.clone();
         let label = crate::core::jobs::JobName::message(
             match kind {
                 DraftKind::Answer => "job-sft-draft-answer",
@@ -325,12 +323,11 @@ impl DezgahApp {
             [("run", run.name.as_str().into())],
         );
         self.sft.draft_error = None;
-        match self.jobs.spawn(&label, move |ctx| {
+        match self.jobs.spawn_typed(&label, move |ctx| {
             let draft =
                 sft::draft_with_model(&model, kind, &history, &text, &|| ctx.is_cancelled())?;
             let summary = format!("{} characters", draft.chars().count());
-            out.put(draft);
-            Ok(summary)
+            Ok((draft, summary))
         }) {
             Ok(job) => {
                 self.sft.draft = Some(DraftJob {
@@ -338,7 +335,6 @@ impl DezgahApp {
                     example: example.id,
                     turn,
                     kind,
-                    slot,
                 });
             }
             Err(e) => self.sft.draft_error = Some(e.to_string()),
@@ -346,16 +342,15 @@ impl DezgahApp {
     }
 
     /// Puts a finished draft into its turn (still marked model-generated).
-    pub(crate) fn sft_job_finished(&mut self, id: JobId, ok: bool) {
-        if self.sft.draft.as_ref().is_none_or(|d| d.job != id) {
+    pub(crate) fn sft_job_finished(&mut self, id: JobId, outcome: &Outcome) {
+        if self.sft.draft.as_ref().is_none_or(|d| d.job.id() != id) {
             return;
         }
         let Some(draft) = self.sft.draft.take() else {
             return;
         };
-        let text = draft.slot.take();
-        match (ok, text) {
-            (true, Some(text)) => {
+        match draft.job.finish(outcome) {
+            Ok(text) => {
                 let Some(s) = &mut self.sft.session else {
                     return;
                 };
@@ -374,7 +369,7 @@ impl DezgahApp {
                 self.after_sft_edit();
                 self.flush_sft();
             }
-            _ => self.sft.draft_error = Some(self.job_error(id)),
+            Err(error) => self.sft.draft_error = Some(error),
         }
     }
 }

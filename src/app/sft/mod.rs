@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::corpus::text::to_lower_az;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::JobHandle;
 use crate::core::sft::{
     self, DraftKind, EditSession, Problem, ProblemKind, TokenCounts, TokenLimit, Validator,
 };
@@ -98,11 +98,11 @@ impl Default for AssistForm {
 /// A model draft under way: which turn it fills, and where its text arrives.
 #[derive(Debug)]
 pub struct DraftJob {
-    pub job: JobId,
+    /// The model's text comes back through the handle.
+    pub job: JobHandle<String>,
     pub example: i64,
     pub turn: usize,
     pub kind: DraftKind,
-    pub slot: Slot<String>,
 }
 
 /// What the checker is told: the whole set once, then only what changed, so that a save in a

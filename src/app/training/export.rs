@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::app::DezgahApp;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::{JobHandle, JobId, Outcome};
 
 use super::{ExportForm, ExportTarget};
 
@@ -36,8 +36,6 @@ impl DezgahApp {
         };
         let form = self.training.export.form.clone();
         let run_dir = root.join(&row.dir);
-        let slot = Slot::default();
-        let result = slot.clone();
         let label = crate::core::jobs::JobName::message(
             "job-export-check",
             [("name", row.name.as_str().into())],
@@ -46,17 +44,16 @@ impl DezgahApp {
         export.run = Some(id);
         export.findings = None;
         export.done = None;
-        match self.jobs.spawn(&label, move |_| {
+        match self.jobs.spawn_typed(&label, move |_| {
             let src = crate::core::export::open(&run_dir, &form.checkpoint)?;
             let findings = crate::core::export::check(&src, form.target.check_target());
             let failed = findings
                 .iter()
                 .filter(|f| f.level == crate::core::export::Level::Fail)
                 .count();
-            result.put(findings);
-            Ok(format!("{failed} problems"))
+            Ok((findings, format!("{failed} problems")))
         }) {
-            Ok(job) => export.check_job = Some((job, slot)),
+            Ok(job) => export.check_job = Some(job),
             Err(e) => export.findings = Some(Err(e.to_string())),
         }
     }
@@ -70,14 +67,12 @@ impl DezgahApp {
         let run_dir = root.join(&row.dir);
         let out = Self::export_path(&root, &row.name, form.target);
         let name = row.name.clone();
-        let slot = Slot::default();
-        let result = slot.clone();
         let label =
             crate::core::jobs::JobName::message("job-export", [("name", row.name.as_str().into())]);
         let export = &mut self.training.export;
         export.run = Some(id);
         export.done = None;
-        match self.jobs.spawn(&label, move |ctx| {
+        match self.jobs.spawn_typed(&label, move |ctx| {
             use crate::core::export as ex;
             ctx.progress(0, Some(3));
             let src = ex::open(&run_dir, &form.checkpoint)?;
@@ -93,29 +88,20 @@ impl DezgahApp {
             }?;
             ctx.progress(3, Some(3));
             let summary = written.display().to_string();
-            result.put(written);
-            Ok(summary)
+            Ok((written, summary))
         }) {
-            Ok(job) => export.export_job = Some((job, slot)),
+            Ok(job) => export.export_job = Some(job),
             Err(e) => export.done = Some(Err(e.to_string())),
         }
     }
 
-    pub(crate) fn export_job_finished(&mut self, id: JobId, ok: bool) {
-        let error = self.job_error(id);
+    pub(crate) fn export_job_finished(&mut self, id: JobId, outcome: &Outcome) {
         let export = &mut self.training.export;
-        if let Some((job, slot)) = &export.check_job
-            && *job == id
-        {
-            export.findings = crate::app::corpus::take(slot, ok, error);
-            export.check_job = None;
-            return;
+        if let Some(findings) = JobHandle::take_finished(&mut export.check_job, id, outcome) {
+            export.findings = Some(findings);
         }
-        if let Some((job, slot)) = &export.export_job
-            && *job == id
-        {
-            export.done = crate::app::corpus::take(slot, ok, error);
-            export.export_job = None;
+        if let Some(done) = JobHandle::take_finished(&mut export.export_job, id, outcome) {
+            export.done = Some(done);
         }
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::DezgahApp;
 use crate::app::command::TrainingCommand;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::JobHandle;
 use crate::core::model::gpu::{self, GpuInfo};
 use crate::core::model::{ModelConfig, Preset};
 use crate::core::runs::{self, History, LaunchFacts, Problem, RunChannel};
@@ -317,10 +317,10 @@ pub struct ExportView {
     pub form: ExportForm,
     pub run: Option<i64>,
     pub findings: Option<Result<Vec<crate::core::export::Finding>, String>>,
-    pub(crate) check_job: Option<(JobId, Slot<Vec<crate::core::export::Finding>>)>,
+    pub(crate) check_job: Option<JobHandle<Vec<crate::core::export::Finding>>>,
     /// Where the export was written.
     pub done: Option<Result<PathBuf, String>>,
-    pub(crate) export_job: Option<(JobId, Slot<PathBuf>)>,
+    pub(crate) export_job: Option<JobHandle<PathBuf>>,
 }
 
 impl ExportView {
