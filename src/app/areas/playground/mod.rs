@@ -12,7 +12,7 @@ use std::time::Instant;
 use crate::app::areas::{AppContext, AreaController, ViewContext};
 use crate::app::command::Command;
 use crate::core::chat::{self, BatchMode, BatchRow, ChatSettings, ModelCache, Reply, TurnMeta};
-use crate::core::jobs::{JobId, Outcome, Slot};
+use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::rag::{self, Hit, IndexMeta, IndexSettings};
 use crate::core::store::{ChatMessageRow, ConversationRow};
 
@@ -165,8 +165,8 @@ pub struct BatchForm {
 #[derive(Debug, Default)]
 pub struct BatchState {
     pub form: BatchForm,
-    pub job: Option<JobId>,
-    slot: Slot<Result<(Vec<BatchRow>, PathBuf), String>>,
+    /// The running batch; its rows and output file come back through the handle.
+    pub job: Option<JobHandle<(Vec<BatchRow>, PathBuf)>>,
     pub rows: Vec<BatchRow>,
     pub out: Option<PathBuf>,
     pub sent_rating: Option<usize>,
@@ -283,8 +283,8 @@ impl AreaController for PlaygroundArea {
         }
     }
 
-    fn job_finished(&mut self, id: JobId, _outcome: &Outcome, cx: &mut AppContext<'_>) {
-        self.index_job_finished(id, cx);
+    fn job_finished(&mut self, id: JobId, outcome: &Outcome, cx: &mut AppContext<'_>) {
+        self.index_job_finished(id, outcome, cx);
     }
 
     fn workspace_changed(&mut self, _cx: &mut AppContext<'_>) {

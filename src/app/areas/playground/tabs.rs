@@ -2,7 +2,7 @@
 
 use crate::app::areas::{AppContext, Changed};
 use crate::core::chat::BatchMode;
-use crate::core::jobs::JobId;
+use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::{chat, rag};
 
 use super::{PlaygroundArea, Streaming};
@@ -125,13 +125,12 @@ impl PlaygroundArea {
             settings,
             history: Vec::new(),
         };
-        let slot = self.batch.slot.clone();
         let cache = self.cache.clone();
         let label = crate::core::jobs::JobName::message(
             "job-play-batch",
             [("count", prompts.len().into())],
         );
-        let spawned = cx.jobs.spawn(&label, move |ctx| {
+        let spawned = cx.jobs.spawn_typed(&label, move |ctx| {
             let rows = chat::run_batch(
                 &request,
                 &prompts,
@@ -142,8 +141,7 @@ impl PlaygroundArea {
             )?;
             chat::write_batch(&out, &rows).map_err(|e| format!("{}: {e}", out.display()))?;
             let summary = format!("{} outputs → {}", rows.len(), out.display());
-            slot.put(Ok((rows, out)));
-            Ok(summary)
+            Ok(((rows, out), summary))
         });
         match spawned {
             Ok(job) => {
@@ -269,7 +267,12 @@ impl PlaygroundArea {
     }
 
     /// After a job ends: a finished index is listed, a finished batch shown.
-    pub(super) fn index_job_finished(&mut self, id: JobId, cx: &mut AppContext<'_>) {
+    pub(super) fn index_job_finished(
+        &mut self,
+        id: JobId,
+        outcome: &Outcome,
+        cx: &mut AppContext<'_>,
+    ) {
         if self.index_job.as_ref().is_some_and(|(j, _)| *j == id)
             && let Some((_, corpus)) = self.index_job.take()
         {
@@ -288,16 +291,10 @@ impl PlaygroundArea {
             }
             self.refresh_fit(cx);
         }
-        if self.batch.job == Some(id) {
-            self.batch.job = None;
-            match self.batch.slot.take() {
-                Some(Ok((rows, out))) => {
-                    self.batch.rows = rows;
-                    self.batch.out = Some(out);
-                }
-                Some(Err(e)) => self.error = Some(e),
-                None => {}
-            }
+        // A failed batch says why in the status bar.
+        if let Some(Ok((rows, out))) = JobHandle::take_finished(&mut self.batch.job, id, outcome) {
+            self.batch.rows = rows;
+            self.batch.out = Some(out);
         }
     }
 }
