@@ -12,7 +12,7 @@ use frames::timed_frame;
 
 use std::time::{Duration, Instant};
 
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, CorpusCommand};
 use dezgah::app::corpus::CorpusTab;
 use dezgah::app::state::Area;
 use dezgah::app::{DezgahApp, StartOptions, WorkspaceSlot};
@@ -129,10 +129,12 @@ fn main() {
         .with_context_setup(dezgah::app::theme::install_fonts)
         .build_eframe(move |cc| DezgahApp::new(cc, options));
     harness.run_steps(2);
-    harness.state_mut().push(Command::SelectCorpus(id));
     harness
         .state_mut()
-        .push(Command::SetCorpusTab(CorpusTab::Documents));
+        .push(Command::Corpus(CorpusCommand::Select(id)));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::SetTab(CorpusTab::Documents)));
     let t = Instant::now();
     while harness.state().corpus.browser.is_none() {
         assert!(t.elapsed() < Duration::from_mins(5), "index never loaded");
@@ -185,11 +187,15 @@ fn main() {
     {
         harness
             .state_mut()
-            .push(Command::SetBrowseFilters(Box::new(filters)));
+            .push(Command::Corpus(CorpusCommand::SetBrowseFilters(Box::new(
+                filters,
+            ))));
         timed_frame(&mut harness, &mut frames);
         harness
             .state_mut()
-            .push(Command::OpenDocument((i * 199_999 % n) as u32));
+            .push(Command::Corpus(CorpusCommand::OpenDocument(
+                (i * 199_999 % n) as u32,
+            )));
         for _ in 0..5 {
             timed_frame(&mut harness, &mut frames);
         }

@@ -12,8 +12,8 @@ use frames::{report, timed_frame};
 
 use std::time::Instant;
 
-use dezgah::app::command::Command;
-use dezgah::app::rating::RatingTab;
+use dezgah::app::areas::rating::RatingTab;
+use dezgah::app::command::{Command, RatingCommand};
 use dezgah::app::state::Area;
 use dezgah::app::{DezgahApp, StartOptions};
 use dezgah::core::prefs;
@@ -83,7 +83,7 @@ fn main() {
         .state_mut()
         .push(Command::SetAnnotator("Leyla".into()));
     harness.run_steps(3);
-    assert_eq!(harness.state().rating.items.len(), n);
+    assert_eq!(harness.state().areas.rating.items.len(), n);
     let opened = t.elapsed();
 
     let frames_each = if benching { 200 } else { 20 };
@@ -99,10 +99,13 @@ fn main() {
         harness.key_press(egui::Key::Enter);
         timed_frame(&mut harness, &mut judging);
     }
-    assert_eq!(harness.state().rating.progress("Leyla").0, frames_each);
+    assert_eq!(
+        harness.state().areas.rating.progress("Leyla").0,
+        frames_each
+    );
     harness
         .state_mut()
-        .push(Command::RateTab(RatingTab::Agreement));
+        .push(Command::Rating(RatingCommand::Tab(RatingTab::Agreement)));
     harness.run_steps(2);
     let mut agreement = Vec::new();
     for i in 0..frames_each {

@@ -194,11 +194,9 @@ fn main() {
     }
     // Type into the answer of the open example: each key is an edit, an undo step and a
     // recount of its tokens; saves happen on the UI thread when due.
-    harness
-        .state_mut()
-        .push(dezgah::app::command::Command::SftFocus(Some(
-            dezgah::app::sft::Focus::Turn(1),
-        )));
+    harness.state_mut().push(dezgah::app::command::Command::Sft(
+        dezgah::app::command::SftCommand::Focus(Some(dezgah::app::sft::Focus::Turn(1))),
+    ));
     harness.run_steps(2);
     let mut typing = Vec::new();
     let words = "Bu cavabı daha dəqiq yazmaq üçün mənbəyə baxmaq lazımdır ";

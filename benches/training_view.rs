@@ -14,7 +14,7 @@ use frames::{report, timed_frame};
 use std::io::Write as _;
 use std::time::Instant;
 
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, TrainingCommand};
 use dezgah::app::state::Area;
 use dezgah::app::training::TrainingTab;
 use dezgah::app::{DezgahApp, StartOptions, WorkspaceSlot};
@@ -125,10 +125,14 @@ fn main() {
         timed_frame(&mut harness, &mut monitor);
     }
     let t = Instant::now();
-    harness.state_mut().push(Command::SetCompare(ids.clone()));
     harness
         .state_mut()
-        .push(Command::SetTrainingTab(TrainingTab::History));
+        .push(Command::Training(TrainingCommand::SetCompare(ids.clone())));
+    harness
+        .state_mut()
+        .push(Command::Training(TrainingCommand::SetTab(
+            TrainingTab::History,
+        )));
     harness.step();
     eprintln!(
         "two more runs read for the overlay in {:.2} s",

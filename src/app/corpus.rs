@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::app::DezgahApp;
 use crate::core::corpus::browse::{DupStatus, Filters, Matcher, Query};
 use crate::core::corpus::derive::{
     CleanPreview, Derived, DuplicatesFound, ExportFormat, FilterPreview, Keep,
@@ -15,7 +15,7 @@ use crate::core::corpus::diff::DocDiff;
 use crate::core::corpus::index::{CorpusIndex, DocReader};
 use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::stats::CorpusStats;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::store::ClusterRow;
 
 /// How the next import reads its files (besides the text unit).
@@ -91,8 +91,8 @@ pub struct CorpusView {
     pub browser: Option<Browser>,
     /// Why the index could not be loaded or built.
     pub browser_error: Option<String>,
-    pub(crate) index_job: Option<(JobId, Slot<CorpusIndex>)>,
-    pub(crate) search_job: Option<(JobId, Slot<SearchHits>)>,
+    pub(crate) index_job: Option<JobHandle<CorpusIndex>>,
+    pub(crate) search_job: Option<JobHandle<SearchHits>>,
     pub steps: StepsState,
     /// Why the corpus's script could not be recorded.
     pub source_error: Option<String>,
@@ -279,11 +279,7 @@ fn one_line(text: &str, max: usize) -> String {
 impl DezgahApp {
     /// Loads (or, for a corpus without one, builds) the index of the selected corpus.
     pub(crate) fn load_browser(&mut self, id: i64) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+        let Some((workspace, snapshot)) = self.workspace.as_open() else {
             return;
         };
         let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
@@ -293,13 +289,11 @@ impl DezgahApp {
         self.corpus.browser_error = None;
         let jsonl = workspace.root().join(&corpus.path);
         let source = corpus.name.clone();
-        let slot = Slot::default();
-        let result = slot.clone();
         let label = crate::core::jobs::JobName::message(
             "job-corpus-index",
             [("name", corpus.name.as_str().into())],
         );
-        match self.jobs.spawn(&label, move |ctx| {
+        match self.jobs.spawn_typed(&label, move |ctx| {
             let path = crate::core::corpus::index::index_path(&jsonl);
             let index = match crate::core::corpus::index::CorpusIndex::load(&path) {
                 Ok(Some(index)) => index,
@@ -314,10 +308,9 @@ impl DezgahApp {
                 }
             };
             let n = index.docs.len();
-            result.put(index);
-            Ok(format!("{n} documents indexed"))
+            Ok((index, format!("{n} documents indexed")))
         }) {
-            Ok(job) => self.corpus.index_job = Some((job, slot)),
+            Ok(job) => self.corpus.index_job = Some(job),
             Err(e) => self.corpus.browser_error = Some(e.to_string()),
         }
     }
@@ -346,24 +339,21 @@ impl DezgahApp {
             browser.search_error = Some(e.to_string());
             return;
         }
-        if let Some((job, _)) = self.corpus.search_job.take() {
-            self.jobs.cancel(job);
+        if let Some(job) = self.corpus.search_job.take() {
+            self.jobs.cancel(job.id());
         }
         let jsonl = browser.jsonl.clone();
         let index = Arc::clone(&browser.index);
-        let slot = Slot::default();
-        let result = slot.clone();
         let label = crate::core::jobs::JobName::message(
             "job-corpus-search",
             [("query", query.pattern.as_str().into())],
         );
-        match self.jobs.spawn(&label, move |ctx| {
+        match self.jobs.spawn_typed(&label, move |ctx| {
             let hits = crate::core::corpus::browse::search(&jsonl, &index, &query, Some(ctx))?;
             let n = hits.len();
-            result.put((query, hits));
-            Ok(format!("{n} documents match"))
+            Ok(((query, hits), format!("{n} documents match")))
         }) {
-            Ok(job) => self.corpus.search_job = Some((job, slot)),
+            Ok(job) => self.corpus.search_job = Some(job),
             Err(e) => browser.search_error = Some(e.to_string()),
         }
     }
@@ -375,71 +365,42 @@ impl DezgahApp {
     }
 
     /// Picks up the index or search results of a finished job.
-    pub(crate) fn corpus_job_finished(&mut self, id: JobId, ok: bool) {
-        if let Some((job, slot)) = &self.corpus.index_job
-            && *job == id
-        {
-            let taken = slot.take();
-            self.corpus.index_job = None;
+    pub(crate) fn corpus_job_finished(&mut self, id: JobId, outcome: &Outcome) {
+        if let Some(taken) = JobHandle::take_finished(&mut self.corpus.index_job, id, outcome) {
             match taken {
-                Some(index) if ok => {
+                Ok(index) => {
                     let path = self.selected_corpus_path().unwrap_or_default();
                     self.corpus.browser = Some(Browser::new(path, index));
                     self.refresh_dup_status();
                 }
-                _ => self.corpus.browser_error = Some(self.job_error(id)),
+                Err(error) => self.corpus.browser_error = Some(error),
             }
         }
-        if let Some((job, slot)) = &self.corpus.search_job
-            && *job == id
+        if let Some(taken) = JobHandle::take_finished(&mut self.corpus.search_job, id, outcome)
+            && let Some(browser) = &mut self.corpus.browser
         {
-            let taken = slot.take();
-            self.corpus.search_job = None;
-            let error = self.job_error(id);
-            if let Some(browser) = &mut self.corpus.browser {
-                match taken {
-                    Some((query, hits)) if ok => {
-                        browser.matcher = Matcher::new(&query).ok();
-                        browser.searched = Some((query, Arc::new(hits)));
-                        browser.refilter();
-                        browser.remark();
-                    }
-                    _ => browser.search_error = Some(error),
+            match taken {
+                Ok((query, hits)) => {
+                    browser.matcher = Matcher::new(&query).ok();
+                    browser.searched = Some((query, Arc::new(hits)));
+                    browser.refilter();
+                    browser.remark();
                 }
+                Err(error) => browser.search_error = Some(error),
             }
         }
     }
 
     fn selected_corpus_path(&self) -> Option<PathBuf> {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return None;
-        };
+        let (workspace, snapshot) = self.workspace.as_open()?;
         let id = self.corpus.selected?;
         let corpus = snapshot.corpora.iter().find(|c| c.id == id)?;
         Some(workspace.root().join(&corpus.path))
     }
 
-    /// A finished job's failure, as shown once in the area that started it.
-    pub(crate) fn job_error(&self, id: JobId) -> String {
-        self.board
-            .get(id)
-            .and_then(|j| match &j.outcome {
-                Some(
-                    crate::core::jobs::Outcome::Failed(e) | crate::core::jobs::Outcome::Panicked(e),
-                ) => Some(e.clone()),
-                Some(crate::core::jobs::Outcome::Cancelled) => Some("cancelled".to_owned()),
-                _ => None,
-            })
-            .unwrap_or_default()
-    }
-
     /// Records what a corpus is written in; its next cleaning transliterates by it.
     pub(crate) fn set_corpus_source(&mut self, id: i64, source: crate::core::corpus::text::Source) {
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         match workspace.store_mut().set_corpus_source(id, source) {
@@ -587,25 +548,16 @@ impl StepsState {
     }
 }
 
-/// A step job's result, or its failure; `None` when it was cancelled.
-pub(crate) fn take<T>(slot: &Slot<T>, ok: bool, error: String) -> Option<Result<T, String>> {
-    match slot.take() {
-        Some(v) if ok => Some(Ok(v)),
-        _ if error.is_empty() => None,
-        _ => Some(Err(error)),
-    }
-}
-
-/// A job of the step tabs and where its result will be.
+/// A job of the step tabs, by what its typed result is.
 #[derive(Debug)]
 pub enum Pending {
-    CleanPreview(Slot<CleanPreview>),
-    FilterPreview(Slot<FilterPreview>),
-    Found(Slot<DuplicatesFound>),
-    Diff(Slot<DocDiff>),
-    Derived(Slot<Derived>),
-    Exported(Slot<(PathBuf, u64)>),
-    Tokens(Slot<crate::core::corpus::tokens::TokenEstimate>),
+    CleanPreview(JobHandle<CleanPreview>),
+    FilterPreview(JobHandle<FilterPreview>),
+    Found(JobHandle<DuplicatesFound>),
+    Diff(JobHandle<DocDiff>),
+    Derived(JobHandle<Derived>),
+    Exported(JobHandle<(PathBuf, u64)>),
+    Tokens(JobHandle<crate::core::corpus::tokens::TokenEstimate>),
 }
 
 impl DezgahApp {
@@ -614,13 +566,7 @@ impl DezgahApp {
     }
 
     fn selected_corpus(&self) -> Option<(PathBuf, crate::core::store::CorpusRow)> {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return None;
-        };
+        let (workspace, snapshot) = self.workspace.as_open()?;
         let id = self.corpus.selected?;
         let row = snapshot.corpora.iter().find(|c| c.id == id)?.clone();
         Some((workspace.root().to_owned(), row))
@@ -629,7 +575,7 @@ impl DezgahApp {
     fn spawn_step<T: Send + 'static>(
         &mut self,
         label_key: &str,
-        pending: fn(Slot<T>) -> Pending,
+        pending: fn(JobHandle<T>) -> Pending,
         work: impl FnOnce(
             &PathBuf,
             &crate::core::store::CorpusRow,
@@ -641,16 +587,13 @@ impl DezgahApp {
         let Some((root, row)) = self.selected_corpus() else {
             return;
         };
-        let slot: Slot<T> = Slot::default();
-        let result = slot.clone();
         let label =
             crate::core::jobs::JobName::message(label_key, [("name", row.name.as_str().into())]);
-        match self.jobs.spawn(&label, move |ctx| {
-            let (value, summary) = work(&root, &row, ctx)?;
-            result.put(value);
-            Ok(summary)
-        }) {
-            Ok(job) => self.corpus.steps.pending.push((job, pending(slot))),
+        match self
+            .jobs
+            .spawn_typed(&label, move |ctx| work(&root, &row, ctx))
+        {
+            Ok(job) => self.corpus.steps.pending.push((job.id(), pending(job))),
             Err(e) => log::error!("cannot start {label}: {e}"),
         }
     }
@@ -771,7 +714,7 @@ impl DezgahApp {
 
     /// Clusters of the selected corpus from the database; the browser's duplicate status too.
     pub(crate) fn reload_clusters(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         let Some(id) = self.corpus.selected else {
@@ -871,7 +814,7 @@ impl DezgahApp {
             return;
         };
         let id = cluster.id;
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         let decision = if not_duplicates {
@@ -909,7 +852,7 @@ impl DezgahApp {
                 )
             })
             .collect();
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         if let Err(e) = workspace.store_mut().apply_policy(&keeps) {
@@ -942,22 +885,21 @@ impl DezgahApp {
     }
 
     /// Picks up a step job's result.
-    pub(crate) fn step_job_finished(&mut self, id: JobId, ok: bool) {
+    pub(crate) fn step_job_finished(&mut self, id: JobId, outcome: &Outcome) {
         let Some(at) = self.corpus.steps.pending.iter().position(|(j, _)| *j == id) else {
             return;
         };
         let (_, pending) = self.corpus.steps.pending.remove(at);
         self.corpus.steps.progress.remove(&id);
-        let error = self.job_error(id);
         let steps = &mut self.corpus.steps;
         match pending {
-            Pending::CleanPreview(s) => steps.clean_preview = take(&s, ok, error),
-            Pending::FilterPreview(s) => steps.filter_preview = take(&s, ok, error),
-            Pending::Diff(s) => steps.diff = take(&s, ok, error),
-            Pending::Exported(s) => steps.exported = take(&s, ok, error),
-            Pending::Tokens(s) => steps.tokens = take(&s, ok, error),
-            Pending::Found(s) => {
-                steps.found = take(&s, ok, error);
+            Pending::CleanPreview(job) => steps.clean_preview = Some(job.finish(outcome)),
+            Pending::FilterPreview(job) => steps.filter_preview = Some(job.finish(outcome)),
+            Pending::Diff(job) => steps.diff = Some(job.finish(outcome)),
+            Pending::Exported(job) => steps.exported = Some(job.finish(outcome)),
+            Pending::Tokens(job) => steps.tokens = Some(job.finish(outcome)),
+            Pending::Found(job) => {
+                steps.found = Some(job.finish(outcome));
                 steps.cluster = None;
                 steps.compare = None;
                 steps.diff = None;
@@ -971,8 +913,8 @@ impl DezgahApp {
                     self.select_cluster(0);
                 }
             }
-            Pending::Derived(s) => {
-                let result = take(&s, ok, error);
+            Pending::Derived(job) => {
+                let result = Some(job.finish(outcome));
                 let new_id = result.as_ref().and_then(|r| r.as_ref().ok()).map(|d| d.id);
                 self.corpus.steps.derived = result;
                 if let Some(new_id) = new_id {

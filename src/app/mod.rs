@@ -1,22 +1,21 @@
 //! The eframe application: `logic()` applies commands and drains job events; `ui()` draws the
 //! navigation, the open area and the status bar from plain state; `save()` persists [`UiState`].
 
+pub mod areas;
 pub mod command;
 pub mod corpus;
 pub mod picker;
-pub mod playground;
-pub mod rating;
 pub mod sft;
 pub mod state;
 pub mod theme;
-pub mod tokenizer;
 pub mod training;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::app::command::Command;
+use crate::app::areas::{AppContext, AreaController, Areas, Changed};
+use crate::app::command::{Command, CorpusCommand, TokenizerCommand};
 pub use crate::app::corpus::CorpusView;
 use crate::app::state::{Area, STORAGE_KEY, UiState};
 use crate::core::jobs::{JobBoard, Jobs};
@@ -140,6 +139,42 @@ impl WorkspaceSlot {
             Self::Failed { path, .. } => path,
         }
     }
+
+    /// The open workspace and what was last read of it; `None` when none could be opened (the
+    /// one check every action that needs a workspace starts with).
+    pub fn as_open(&self) -> Option<(&Workspace, &Snapshot)> {
+        match self {
+            Self::Open {
+                workspace,
+                snapshot,
+            } => Some((workspace, snapshot)),
+            Self::Failed { .. } => None,
+        }
+    }
+
+    pub fn as_open_mut(&mut self) -> Option<(&mut Workspace, &mut Snapshot)> {
+        match self {
+            Self::Open {
+                workspace,
+                snapshot,
+            } => Some((workspace, snapshot)),
+            Self::Failed { .. } => None,
+        }
+    }
+
+    /// Reads the open workspace's rows again; a failed read is logged and the last kept.
+    pub fn refresh_snapshot(&mut self) {
+        if let Self::Open {
+            workspace,
+            snapshot,
+        } = self
+        {
+            match workspace.snapshot() {
+                Ok(fresh) => **snapshot = fresh,
+                Err(e) => log::error!("{}", crate::error_line(&e)),
+            }
+        }
+    }
 }
 
 /// Text fields of the settings area that are edited before they take effect.
@@ -157,11 +192,10 @@ pub struct DezgahApp {
     pub board: JobBoard,
     pub settings_form: SettingsForm,
     pub corpus: CorpusView,
-    pub tokenizer: tokenizer::TokenizerView,
+    /// The areas that are controllers (the others still live in the fields above).
+    pub areas: Areas,
     pub training: training::TrainingView,
     pub sft: sft::SftView,
-    pub rating: rating::RatingView,
-    pub playground: playground::PlaygroundView,
     /// Whether the native file dialog opens here (learned on first use, kept for the session).
     pub dialogs: picker::Dialogs,
     /// The running import of SFT examples; the list is read again when it ends.
@@ -236,11 +270,9 @@ impl DezgahApp {
             board: JobBoard::default(),
             settings_form,
             corpus: CorpusView::default(),
-            tokenizer: tokenizer::TokenizerView::default(),
+            areas: Areas::default(),
             training,
             sft: sft::SftView::default(),
-            rating: rating::RatingView::default(),
-            playground: playground::PlaygroundView::default(),
             dialogs: picker::Dialogs::default(),
             sft_import_job: None,
             commands: Vec::new(),
@@ -256,6 +288,44 @@ impl DezgahApp {
         self.dialogs.run(&picker::DialogEnv::current(), show)
     }
 
+    /// Runs `act` on the areas with the context they act in, then tells the other areas what
+    /// it changed.
+    fn in_areas<R>(&mut self, act: impl FnOnce(&mut Areas, &mut AppContext<'_>) -> R) -> R {
+        let mut changes = Vec::new();
+        let Self {
+            workspace,
+            jobs,
+            i18n,
+            dialogs,
+            areas,
+            state,
+            ..
+        } = self;
+        let mut cx = AppContext::new(
+            workspace,
+            jobs,
+            i18n,
+            dialogs,
+            &state.annotator,
+            &mut changes,
+        );
+        let result = act(areas, &mut cx);
+        for change in changes {
+            match change {
+                Changed::SftExamples => self.sft.loaded = None,
+                Changed::Preferences => self.training.data_counts = None,
+                Changed::PrefItems => {}
+            }
+            self.areas.data_changed(change);
+        }
+        result
+    }
+
+    /// Reads the workspace's rows again (after a change made outside a job).
+    pub(crate) fn refresh_snapshot(&mut self) {
+        self.workspace.refresh_snapshot();
+    }
+
     /// Queues a command for the next `logic()` pass.
     pub fn push(&mut self, command: Command) {
         self.commands.push(command);
@@ -263,6 +333,14 @@ impl DezgahApp {
 
     fn apply(&mut self, ctx: &egui::Context, command: Command) {
         match command {
+            Command::Corpus(command) => self.apply_corpus(command),
+            Command::Tokenizer(command) => self.in_areas(|a, cx| a.tokenizer.apply(command, cx)),
+            Command::Training(command) => self.apply_training(command),
+            Command::Sft(command) => self.apply_sft(command),
+            Command::Rating(command) => self.in_areas(|a, cx| a.rating.apply(command, cx)),
+            Command::Playground(command) => {
+                self.in_areas(|a, cx| a.playground.apply(command, cx));
+            }
             Command::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Command::Open(area) => self.state.area = area,
             Command::SetLang(lang) => {
@@ -284,7 +362,25 @@ impl DezgahApp {
             Command::CancelJob(id) => self.jobs.cancel(id),
             Command::DismissJob(id) => self.board.dismiss(id),
             Command::RevealFolder(dir) => reveal_folder(&dir),
-            Command::ChooseCorpusFiles => {
+            Command::ShowRun(id) => {
+                self.state.area = Area::Training;
+                self.select_run(id);
+            }
+            Command::ShowCorpus(id) => {
+                self.state.area = Area::Corpus;
+                self.select_corpus(id);
+            }
+            Command::ShowTokenizer(id) => {
+                self.state.area = Area::Tokenizer;
+                self.in_areas(|a, cx| a.tokenizer.apply(TokenizerCommand::Select(id), cx));
+            }
+            Command::CopyText(text) => ctx.copy_text(text),
+        }
+    }
+
+    fn apply_corpus(&mut self, command: CorpusCommand) {
+        match command {
+            CorpusCommand::ChooseFiles => {
                 let start = self.workspace.path().to_owned();
                 if let Some(files) = self.dialog(|| {
                     rfd::FileDialog::new()
@@ -298,7 +394,7 @@ impl DezgahApp {
                     self.import_corpus(files);
                 }
             }
-            Command::ChooseCorpusFolder => {
+            CorpusCommand::ChooseFolder => {
                 let start = self.workspace.path().to_owned();
                 if let Some(dir) =
                     self.dialog(|| rfd::FileDialog::new().set_directory(start).pick_folder())
@@ -306,36 +402,36 @@ impl DezgahApp {
                     self.import_corpus(vec![dir]);
                 }
             }
-            Command::ImportCorpus(files) => self.import_corpus(files),
-            Command::SetImportUnit(unit) => self.corpus.unit = unit,
-            Command::SetImportOptions(options) => self.corpus.import = options,
-            Command::SelectCorpus(id) => self.select_corpus(id),
-            Command::SetCorpusTab(tab) => self.corpus.tab = tab,
-            Command::SetCorpusSource(id, source) => self.set_corpus_source(id, source),
-            Command::SetCorpusListOpen(open) => self.corpus.list_open = open,
-            Command::SetBrowseFilters(filters) => self.set_filters(*filters),
-            Command::SearchCorpus(query) => self.search_corpus(query),
-            Command::OpenDocument(number) => self.open_document(number),
-            Command::ShowDocument(number) => {
+            CorpusCommand::Import(files) => self.import_corpus(files),
+            CorpusCommand::SetImportUnit(unit) => self.corpus.unit = unit,
+            CorpusCommand::SetImportOptions(options) => self.corpus.import = options,
+            CorpusCommand::Select(id) => self.select_corpus(id),
+            CorpusCommand::SetTab(tab) => self.corpus.tab = tab,
+            CorpusCommand::SetSource(id, source) => self.set_corpus_source(id, source),
+            CorpusCommand::SetListOpen(open) => self.corpus.list_open = open,
+            CorpusCommand::SetBrowseFilters(filters) => self.set_filters(*filters),
+            CorpusCommand::Search(query) => self.search_corpus(query),
+            CorpusCommand::OpenDocument(number) => self.open_document(number),
+            CorpusCommand::ShowDocument(number) => {
                 self.corpus.tab = crate::app::corpus::CorpusTab::Documents;
                 self.open_document(number);
             }
-            Command::SetCleanRules(rules) => self.corpus.steps.rules = rules,
-            Command::PreviewClean => self.preview_clean(),
-            Command::SetQualityConfig(config) => self.corpus.steps.quality = *config,
-            Command::PreviewFilter => self.preview_filter(),
-            Command::SetDedupSettings(settings) => self.corpus.steps.dedup = settings,
-            Command::FindDuplicates => self.find_duplicates(),
-            Command::SelectCluster(i) => self.select_cluster(i),
-            Command::CompareWith(member) => self.compare_with(member),
-            Command::DecideCluster {
+            CorpusCommand::SetCleanRules(rules) => self.corpus.steps.rules = rules,
+            CorpusCommand::PreviewClean => self.preview_clean(),
+            CorpusCommand::SetQualityConfig(config) => self.corpus.steps.quality = *config,
+            CorpusCommand::PreviewFilter => self.preview_filter(),
+            CorpusCommand::SetDedupSettings(settings) => self.corpus.steps.dedup = settings,
+            CorpusCommand::FindDuplicates => self.find_duplicates(),
+            CorpusCommand::SelectCluster(i) => self.select_cluster(i),
+            CorpusCommand::CompareWith(member) => self.compare_with(member),
+            CorpusCommand::DecideCluster {
                 keep,
                 not_duplicates,
             } => self.decide_cluster(keep, not_duplicates),
-            Command::ApplyKeepPolicy(keep) => self.apply_keep_policy(&keep),
-            Command::MoveSourceUp(i) => self.move_source_up(i),
-            Command::DeriveCorpus(kind) => self.derive(kind),
-            Command::ChooseExport(format) => {
+            CorpusCommand::ApplyKeepPolicy(keep) => self.apply_keep_policy(&keep),
+            CorpusCommand::MoveSourceUp(i) => self.move_source_up(i),
+            CorpusCommand::Derive(kind) => self.derive(kind),
+            CorpusCommand::ChooseExport(format) => {
                 let (ext, dir) = match format {
                     crate::core::corpus::derive::ExportFormat::Jsonl => ("jsonl", "exports"),
                     crate::core::corpus::derive::ExportFormat::Parquet => ("parquet", "exports"),
@@ -354,27 +450,8 @@ impl DezgahApp {
                     self.export(format, out);
                 }
             }
-            Command::ExportCorpusTo(format, out) => self.export(format, out),
-            Command::SetTrainForm(form) => self.tokenizer.form = *form,
-            Command::TrainTokenizer => self.train_tokenizer(),
-            Command::SelectTokenizer(id) => self.select_tokenizer(id),
-            Command::SetInspectText(text) => self.set_inspect_text(text),
-            Command::ChooseTokenizerFile => {
-                if let Some(file) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .add_filter("tokenizer.json, SentencePiece .model", &["json", "model"])
-                        .pick_file()
-                }) {
-                    self.add_tokenizer_file(&file);
-                }
-            }
-            Command::AddTokenizerFile(file) => self.add_tokenizer_file(&file),
-            Command::SetComparison(ids, corpus) => {
-                self.tokenizer.compare = ids;
-                self.tokenizer.compare_corpus = corpus;
-            }
-            Command::CompareTokenizers => self.compare_tokenizers(),
-            Command::ChooseTokenizerForEstimate => {
+            CorpusCommand::ExportTo(format, out) => self.export(format, out),
+            CorpusCommand::ChooseTokenizerForEstimate => {
                 let start = self.workspace.path().join("tokenizers");
                 if let Some(file) = self.dialog(|| {
                     rfd::FileDialog::new()
@@ -385,145 +462,17 @@ impl DezgahApp {
                     self.estimate_tokens(file);
                 }
             }
-            Command::EstimateTokens(file) => self.estimate_tokens(file),
-            Command::SetTrainingTab(tab) => self.training.tab = tab,
-            Command::SetLaunchForm(form) => self.set_launch_form(*form),
-            Command::LaunchRun => self.launch_run(),
-            Command::ShowRun(id) => {
-                self.state.area = Area::Training;
-                self.select_run(id);
-            }
-            Command::StopRun(id) => self.stop_run(id),
-            Command::SetResumeFrom(from) => self.training.resume_from = from,
-            Command::ResumeRun(id) => {
-                let from = self.training.resume_from.clone();
-                self.resume_run(id, &from);
-            }
-            Command::CloneRun(id) => self.clone_run(id),
-            Command::AskDeleteRun(id) => self.training.confirm_delete = id,
-            Command::DeleteRun(id) => self.delete_run(id),
-            Command::SetCompare(ids) => self.set_compare(ids),
-            Command::SetPlotOptions(options) => self.training.plot = options,
-            Command::ShowCorpus(id) => {
-                self.state.area = Area::Corpus;
-                self.select_corpus(id);
-            }
-            Command::ShowTokenizer(id) => {
-                self.state.area = Area::Tokenizer;
-                self.select_tokenizer(id);
-            }
-            Command::CopyText(text) => ctx.copy_text(text),
-            Command::SetExportForm(form) => self.set_export_form(form),
-            Command::CheckExport(id) => self.check_export(id),
-            Command::ExportRun(id) => self.export_run(id),
-            Command::ShowWholeDocument => {
+            CorpusCommand::EstimateTokens(file) => self.estimate_tokens(file),
+            CorpusCommand::ShowWholeDocument => {
                 if let Some(b) = &mut self.corpus.browser {
                     b.show_whole();
                 }
             }
-            Command::SftChooseImport(format) => {
-                let ws_dir = self.workspace.path().to_owned();
-                if let Some(file) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .set_directory(&ws_dir)
-                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                        .pick_file()
-                }) {
-                    self.import_sft(format, file);
-                }
-            }
-            Command::SftImport(format, file) => self.import_sft(format, file),
-            Command::SftChooseExport(format, fraction) => {
-                let ws_dir = self.workspace.path().to_owned();
-                if let Some(out) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .set_directory(ws_dir.join("exports"))
-                        .set_file_name(format!("sft-{}.jsonl", format.name()))
-                        .add_filter("JSONL", &["jsonl"])
-                        .save_file()
-                }) {
-                    self.export_sft(format, fraction, out);
-                }
-            }
-            Command::SftExport(format, fraction, out) => self.export_sft(format, fraction, out),
-            Command::RateChooseImport(judgements) => {
-                let ws_dir = self.workspace.path().to_owned();
-                if let Some(file) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .set_directory(&ws_dir)
-                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
-                        .pick_file()
-                }) {
-                    self.import_prefs(file, judgements);
-                }
-            }
-            Command::RateImport(file, judgements) => self.import_prefs(file, judgements),
-            Command::RateChooseExport => {
-                let ws_dir = self.workspace.path().to_owned();
-                let name = format!("preferences-{}.jsonl", self.rating.export.format.name());
-                if let Some(out) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .set_directory(ws_dir.join("exports"))
-                        .set_file_name(name)
-                        .add_filter("JSONL", &["jsonl"])
-                        .save_file()
-                }) {
-                    self.export_prefs(out);
-                }
-            }
-            Command::RateExport(out) => self.export_prefs(out),
-            Command::RatePromptFile(file) => self.prompts_from_file(&file),
-            Command::RateChoosePromptFile => {
-                let ws_dir = self.workspace.path().to_owned();
-                if let Some(file) = self.dialog(|| {
-                    rfd::FileDialog::new()
-                        .set_directory(&ws_dir)
-                        .add_filter("text", &["txt", "md"])
-                        .pick_file()
-                }) {
-                    self.prompts_from_file(&file);
-                }
-            }
-            rate @ (Command::RateTab(_)
-            | Command::RateMove(_)
-            | Command::RateShow(_)
-            | Command::RateDraft(_)
-            | Command::RateSubmit
-            | Command::RateSkip
-            | Command::RateSaveBetter
-            | Command::RateGuidelines(_)
-            | Command::RateEditGuidelines(_)
-            | Command::RateAdjudicate(..)
-            | Command::RateSetExport(_)
-            | Command::RateSetGenerate(_)
-            | Command::RateGenerate) => self.apply_rating(rate),
-            play @ (Command::PlayTab(_)
-            | Command::PlayNew
-            | Command::PlayOpen(_)
-            | Command::PlayDelete(_)
-            | Command::PlayAskDelete(_)
-            | Command::PlaySettings(_)
-            | Command::PlayFitToModel
-            | Command::PlayInput(_)
-            | Command::PlaySend
-            | Command::PlayStop
-            | Command::PlayRegenerate
-            | Command::PlayCompareForm(_)
-            | Command::PlayCompare
-            | Command::PlayCompareToRating
-            | Command::PlayBatchForm(_)
-            | Command::PlayBatch
-            | Command::PlayBatchToRating
-            | Command::PlayBatchToSft
-            | Command::PlayIndexForm(_)
-            | Command::PlayBuildIndex(_)
-            | Command::PlaySearch(..)) => self.apply_playground(play),
-            sft_command => self.apply_sft(sft_command),
         }
     }
 
     fn import_corpus(&mut self, files: Vec<PathBuf>) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         if files.is_empty() {
@@ -559,7 +508,7 @@ impl DezgahApp {
     }
 
     fn select_corpus(&mut self, id: i64) {
-        let WorkspaceSlot::Open { snapshot, .. } = &self.workspace else {
+        let Some((_, snapshot)) = self.workspace.as_open() else {
             return;
         };
         if !snapshot.corpora.iter().any(|c| c.id == id) {
@@ -578,11 +527,7 @@ impl DezgahApp {
             }
             self.load_browser(id);
         }
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+        let Some((workspace, snapshot)) = self.workspace.as_open() else {
             return;
         };
         let Some(corpus) = snapshot.corpora.iter().find(|c| c.id == id) else {
@@ -612,19 +557,18 @@ impl DezgahApp {
     }
 
     /// After a job ends: the workspace may have new rows, and the selected corpus new stats.
-    fn after_job(&mut self, id: crate::core::jobs::JobId, ok: bool) {
+    fn after_job(&mut self, id: crate::core::jobs::JobId, outcome: &crate::core::jobs::Outcome) {
+        let ok = matches!(outcome, crate::core::jobs::Outcome::Done(_));
         self.refresh_snapshot();
         // A new corpus, tokenizer or rating may change what the launch form offers.
         self.training.data_counts = None;
         self.training.tokenizer_cache.clear();
         self.recheck_launch();
-        self.corpus_job_finished(id, ok);
-        self.step_job_finished(id, ok);
-        self.tokenizer_job_finished(id, ok);
-        self.export_job_finished(id, ok);
-        self.sft_job_finished(id, ok);
-        self.rating_job_finished(id);
-        self.playground_job_finished(id);
+        self.corpus_job_finished(id, outcome);
+        self.step_job_finished(id, outcome);
+        self.in_areas(|a, cx| a.job_finished(id, outcome, cx));
+        self.export_job_finished(id, outcome);
+        self.sft_job_finished(id, outcome);
         if self.sft_import_job == Some(id) {
             self.sft_import_job = None;
             self.reload_sft();
@@ -653,20 +597,6 @@ impl DezgahApp {
     fn open_workspace(&mut self, dir: &Path) {
         self.flush_sft();
         self.workspace = WorkspaceSlot::open(dir);
-        self.rating = rating::RatingView {
-            export: self.rating.export.clone(),
-            generate: rating::GenerateForm {
-                model_a: None,
-                model_b: None,
-                ..self.rating.generate.clone()
-            },
-            ..rating::RatingView::default()
-        };
-        self.playground = playground::PlaygroundView {
-            tab: self.playground.tab,
-            index_form: self.playground.index_form.clone(),
-            ..playground::PlaygroundView::default()
-        };
         self.sft = sft::SftView {
             context: self.sft.context,
             filter: sft::ListFilter {
@@ -682,13 +612,7 @@ impl DezgahApp {
             tab: self.corpus.tab,
             ..CorpusView::default()
         };
-        self.tokenizer = tokenizer::TokenizerView {
-            form: tokenizer::TrainForm {
-                corpora: Vec::new(),
-                ..self.tokenizer.form.clone()
-            },
-            ..tokenizer::TokenizerView::default()
-        };
+        self.in_areas(Areas::workspace_changed);
         self.training = training::TrainingView {
             exe: self.training.exe.clone(),
             plot: self.training.plot,
@@ -711,7 +635,7 @@ impl DezgahApp {
         self.settings_form.annotator.clone_from(&name);
         self.state.annotator.clone_from(&name);
         // Another annotator has another queue and sees responses in another order.
-        self.rating.loaded = None;
+        self.areas.rating.loaded = None;
         if name.is_empty() {
             return;
         }
@@ -740,7 +664,7 @@ impl DezgahApp {
     }
 
     fn check_workspace(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         let root = workspace.root().to_owned();
@@ -818,35 +742,28 @@ impl eframe::App for DezgahApp {
         }
         for event in self.jobs.drain(EVENT_BUDGET) {
             let finished = match &event.kind {
-                crate::core::jobs::EventKind::Finished(outcome) => Some((
-                    event.id,
-                    matches!(outcome, crate::core::jobs::Outcome::Done(_)),
-                )),
+                crate::core::jobs::EventKind::Finished(outcome) => {
+                    Some((event.id, outcome.clone()))
+                }
                 _ => None,
             };
             if let crate::core::jobs::EventKind::Progress(p) = &event.kind {
                 self.corpus.steps.note_progress(event.id, p);
             }
             self.board.apply(event);
-            if let Some((id, ok)) = finished {
-                self.after_job(id, ok);
+            if let Some((id, outcome)) = finished {
+                self.after_job(id, &outcome);
             }
         }
         self.drain_runs(EVENT_BUDGET);
         if self.state.area == Area::Sft {
             self.ensure_sft_loaded();
         }
-        if self.state.area == Area::Rating {
-            self.ensure_rating_loaded();
-            self.tick_rating();
-        }
-        if self.state.area == Area::Playground {
-            self.ensure_playground_loaded();
-        }
+        let open = self.state.area;
+        self.in_areas(|a, cx| a.frame(open, cx));
         if self.state.area == Area::Training {
             self.training.gpus.poll(self.jobs.waker());
         }
-        self.tick_playground();
         self.tick_sft(ctx);
         if changed {
             ctx.request_repaint();

@@ -298,6 +298,48 @@ impl<T> Slot<T> {
     }
 }
 
+/// A started job whose work returns a `T` as well as its summary line. Whoever started it keeps
+/// the handle and gives it the job's [`Outcome`] when the `Finished` event arrives, getting the
+/// typed result back: the value is carried inside the handle, not through a slot the owner
+/// must remember to read.
+#[derive(Debug)]
+pub struct JobHandle<T> {
+    id: JobId,
+    result: Slot<T>,
+}
+
+impl<T> JobHandle<T> {
+    pub fn id(&self) -> JobId {
+        self.id
+    }
+
+    /// The job's typed result: its value when it is done, or why not (a cancelled job says
+    /// `cancelled`, a failed or panicked one its error).
+    pub fn finish(self, outcome: &Outcome) -> Result<T, String> {
+        match (outcome, self.result.take()) {
+            (Outcome::Done(_), Some(value)) => Ok(value),
+            // Unreachable with `spawn_typed` (the value is left before the job reports `Done`).
+            (Outcome::Done(summary), None) => Err(summary.clone()),
+            (Outcome::Cancelled, _) => Err("cancelled".to_owned()),
+            (Outcome::Failed(e) | Outcome::Panicked(e), _) => Err(e.clone()),
+        }
+    }
+
+    /// Takes the handle out of `held` and finishes it when the finished job `id` is this one;
+    /// `None` (and the handle kept) for any other job.
+    pub fn take_finished(
+        held: &mut Option<Self>,
+        id: JobId,
+        outcome: &Outcome,
+    ) -> Option<Result<T, String>> {
+        if held.as_ref().is_some_and(|h| h.id == id) {
+            held.take().map(|h| h.finish(outcome))
+        } else {
+            None
+        }
+    }
+}
+
 /// Starts jobs and hands out their events. Owned by one thread (the UI's or the CLI's).
 pub struct Jobs {
     tx: Sender<Event>,
@@ -371,6 +413,27 @@ impl Jobs {
             })?;
         self.running.insert(id, Running { cancel, thread });
         Ok(id)
+    }
+
+    /// Runs `work`, which returns its value and a summary line, and hands back the handle the
+    /// value comes back through.
+    pub fn spawn_typed<T, F>(
+        &mut self,
+        name: impl Into<JobName>,
+        work: F,
+    ) -> std::io::Result<JobHandle<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&JobCtx) -> Result<(T, String), JobError> + Send + 'static,
+    {
+        let result = Slot::default();
+        let slot = result.clone();
+        let id = self.spawn(name, move |ctx| {
+            let (value, summary) = work(ctx)?;
+            slot.put(value);
+            Ok(summary)
+        })?;
+        Ok(JobHandle { id, result })
     }
 
     /// Asks a job to stop; it finishes with [`Outcome::Cancelled`] at its next check.
@@ -566,6 +629,48 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Waits for every job to finish, keeping each one's outcome.
+    fn outcomes(jobs: &mut Jobs, count: usize) -> HashMap<JobId, Outcome> {
+        let mut outcomes = HashMap::new();
+        while outcomes.len() < count {
+            let event = jobs
+                .recv_timeout(Duration::from_secs(10))
+                .expect("an event");
+            if let EventKind::Finished(outcome) = event.kind {
+                outcomes.insert(event.id, outcome);
+            }
+        }
+        outcomes
+    }
+
+    #[test]
+    fn a_typed_job_hands_its_value_back_through_its_handle() {
+        let mut jobs = Jobs::new(None);
+        let done = jobs
+            .spawn_typed("sum", |_| Ok((vec![1_u32, 2, 3], "three".to_owned())))
+            .expect("spawn");
+        let failed: JobHandle<u32> = jobs
+            .spawn_typed("fail", |_| Err("no input".into()))
+            .expect("spawn");
+        let outcomes = outcomes(&mut jobs, 2);
+        let outcome = &outcomes[&done.id()];
+        assert_eq!(outcome, &Outcome::Done("three".into()));
+        // Another job's outcome leaves the handle where it is.
+        let mut held = Some(done);
+        assert_eq!(
+            JobHandle::take_finished(&mut held, failed.id(), outcome),
+            None
+        );
+        let id = held.as_ref().expect("kept").id();
+        assert_eq!(
+            JobHandle::take_finished(&mut held, id, outcome),
+            Some(Ok(vec![1, 2, 3]))
+        );
+        assert!(held.is_none());
+        let outcome = &outcomes[&failed.id()];
+        assert_eq!(failed.finish(outcome), Err("no input".to_owned()));
+    }
 
     #[test]
     fn the_board_lists_jobs_in_start_order_whichever_thread_reports_first() {

@@ -1,6 +1,6 @@
 //! Corpus area: import files into the workspace, list its corpora, and show what is in one.
 
-use crate::app::command::Command;
+use crate::app::command::{Command, CorpusCommand, SftCommand};
 use crate::app::corpus::{Browser, CorpusTab};
 use crate::app::picker::PathMode;
 use crate::app::theme;
@@ -45,7 +45,7 @@ pub fn corpus_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
                 .show(ui, |ui| list_ui(ui, view, true, out));
         });
     if open != view.corpus.list_open {
-        out.push(Command::SetCorpusListOpen(open));
+        out.push(Command::Corpus(CorpusCommand::SetListOpen(open)));
     }
     egui::CentralPanel::default().show(ui, |ui| detail_ui(ui, view, selected, out));
 }
@@ -74,7 +74,8 @@ fn corpora_table_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
     if corpora.is_empty() {
         empty_state_ui(
             ui,
-            view,
+            view.i18n,
+            view.workspace,
             "corpus-empty-title",
             "corpus-empty-body",
             Folder::Corpora,
@@ -97,7 +98,7 @@ fn corpora_table_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
                     .on_hover_text(i18n.tr("corpus-select-hint"))
                     .clicked()
                 {
-                    out.push(Command::SelectCorpus(corpus.id));
+                    out.push(Command::Corpus(CorpusCommand::Select(corpus.id)));
                 }
                 ui.label(corpus.doc_count.to_string());
                 ui.label(corpus.char_count.to_string());
@@ -131,7 +132,7 @@ fn detail_ui(
             .on_hover_text(i18n.tr("corpus-list-hint"))
             .clicked()
         {
-            out.push(Command::SetCorpusListOpen(open));
+            out.push(Command::Corpus(CorpusCommand::SetListOpen(open)));
         }
         ui.heading(&selected.name);
         ui.add_space(16.0);
@@ -140,11 +141,17 @@ fn detail_ui(
                 .selectable_label(view.corpus.tab == tab, i18n.tr(tab.title_key()))
                 .clicked()
             {
-                out.push(Command::SetCorpusTab(tab));
+                out.push(Command::Corpus(CorpusCommand::SetTab(tab)));
             }
         }
     });
-    crate::panels::training::used_by_runs_ui(ui, view, |r| r.corpus_id == Some(selected.id), out);
+    crate::panels::training::used_by_runs_ui(
+        ui,
+        view.i18n,
+        view.snapshot,
+        |r| r.corpus_id == Some(selected.id),
+        out,
+    );
     crate::panels::corpus_source::source_ui(ui, view, selected, out);
     ui.add_space(6.0);
     match view.corpus.tab {
@@ -206,13 +213,13 @@ fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .on_hover_text(i18n.tr("corpus-tokens-hint"))
                 .clicked()
             {
-                out.push(Command::EstimateTokens(
+                out.push(Command::Corpus(CorpusCommand::EstimateTokens(
                     view.workspace.root().join(&tokenizer.path),
-                ));
+                )));
             }
         }
         if ui.button(i18n.tr("corpus-tokens-choose")).clicked() {
-            out.push(Command::ChooseTokenizerForEstimate);
+            out.push(Command::Corpus(CorpusCommand::ChooseTokenizerForEstimate));
         }
         if steps.is_running(|p| matches!(p, crate::app::corpus::Pending::Tokens(_))) {
             ui.spinner();
@@ -228,7 +235,7 @@ fn tokens_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             PathMode::OpenFile,
         ),
     ) {
-        out.push(Command::EstimateTokens(path));
+        out.push(Command::Corpus(CorpusCommand::EstimateTokens(path)));
     }
     match &steps.tokens {
         None => {}
@@ -257,14 +264,14 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("corpus-import-hint"))
             .clicked()
         {
-            out.push(Command::ChooseCorpusFiles);
+            out.push(Command::Corpus(CorpusCommand::ChooseFiles));
         }
         if ui
             .button(i18n.tr("corpus-import-folder"))
             .on_hover_text(i18n.tr("corpus-import-folder-hint"))
             .clicked()
         {
-            out.push(Command::ChooseCorpusFolder);
+            out.push(Command::Corpus(CorpusCommand::ChooseFolder));
         }
         ui.label(i18n.tr("corpus-unit"));
         for (unit, key) in [
@@ -276,7 +283,7 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .selectable_label(view.corpus.unit == unit, i18n.tr(key))
                 .clicked()
             {
-                out.push(Command::SetImportUnit(unit));
+                out.push(Command::Corpus(CorpusCommand::SetImportUnit(unit)));
             }
         }
     });
@@ -290,7 +297,7 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             PathMode::OpenFileOrFolder,
         ),
     ) {
-        out.push(Command::ImportCorpus(vec![path]));
+        out.push(Command::Corpus(CorpusCommand::Import(vec![path])));
     }
     let mut options = view.corpus.import.clone();
     ui.horizontal_wrapped(|ui| {
@@ -319,7 +326,7 @@ fn import_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("corpus-import-repair-hint"));
     });
     if options != view.corpus.import {
-        out.push(Command::SetImportOptions(options));
+        out.push(Command::Corpus(CorpusCommand::SetImportOptions(options)));
     }
     ui.label(egui::RichText::new(i18n.tr("corpus-drop-hint")).color(theme::weak_color(ui)));
 }
@@ -501,11 +508,11 @@ fn search_bar_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Ve
         ui.checkbox(&mut draft.ignore_case, i18n.tr("corpus-search-ignore-case"))
             .on_hover_text(i18n.tr("corpus-search-ignore-case-hint"));
         if ui.button(i18n.tr("corpus-search")).clicked() || enter {
-            out.push(Command::SearchCorpus(draft.clone()));
+            out.push(Command::Corpus(CorpusCommand::Search(draft.clone())));
         }
         if browser.searched.is_some() && ui.button(i18n.tr("corpus-search-clear")).clicked() {
             draft.pattern.clear();
-            out.push(Command::SearchCorpus(draft.clone()));
+            out.push(Command::Corpus(CorpusCommand::Search(draft.clone())));
         }
     });
     if let Some(error) = &browser.search_error {
@@ -661,7 +668,9 @@ fn filters_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<C
         }
     });
     if f != browser.filters {
-        out.push(Command::SetBrowseFilters(Box::new(f)));
+        out.push(Command::Corpus(CorpusCommand::SetBrowseFilters(Box::new(
+            f,
+        ))));
     }
 }
 
@@ -711,7 +720,7 @@ fn doc_list_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
                     let label = format!("#{}", number + 1);
                     let response = ui.selectable_label(open == Some(number), label);
                     if response.clicked() {
-                        out.push(Command::OpenDocument(number));
+                        out.push(Command::Corpus(CorpusCommand::OpenDocument(number)));
                     }
                     ui.label(
                         egui::RichText::new(format!(
@@ -744,7 +753,7 @@ fn doc_list_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
                         )
                         .clicked()
                     {
-                        out.push(Command::OpenDocument(number));
+                        out.push(Command::Corpus(CorpusCommand::OpenDocument(number)));
                     }
                 });
             }
@@ -777,7 +786,7 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
             .on_hover_text(i18n.tr("corpus-doc-to-sft-hint"))
             .clicked()
         {
-            out.push(Command::SftPassageFromCorpus);
+            out.push(Command::Sft(SftCommand::PassageFromCorpus));
         }
     });
     ui.label(
@@ -845,7 +854,7 @@ fn doc_view_ui(ui: &mut egui::Ui, i18n: &I18n, browser: &Browser, out: &mut Vec<
                     ],
                 ));
                 if ui.button(i18n.tr("corpus-doc-show-all")).clicked() {
-                    out.push(Command::ShowWholeDocument);
+                    out.push(Command::Corpus(CorpusCommand::ShowWholeDocument));
                 }
             }
         });

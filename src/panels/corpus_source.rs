@@ -1,7 +1,7 @@
 //! The selected corpus's script: what it is written in, which decides what transliteration in
 //! the Clean tab converts (detection misses short Cyrillic names without ә ғ ҝ ө ү һ ҹ ј).
 
-use crate::app::command::Command;
+use crate::app::command::{Command, CorpusCommand};
 use crate::app::theme;
 use crate::core::corpus::text::Source;
 use crate::core::store::CorpusRow;
@@ -38,7 +38,7 @@ pub fn source_ui(
             .labelled_by(label.id)
             .on_hover_text(i18n.tr("corpus-source-hint"));
         if chosen != corpus.source {
-            out.push(Command::SetCorpusSource(corpus.id, chosen));
+            out.push(Command::Corpus(CorpusCommand::SetSource(corpus.id, chosen)));
         }
         if let Some(e) = &view.corpus.source_error {
             ui.colored_label(theme::error_color(ui), e);

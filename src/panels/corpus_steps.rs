@@ -1,7 +1,7 @@
 //! The step tabs of a selected corpus: Clean, Filter, Duplicates and Export. Each step is
 //! previewed on the documents it changes before it makes a new corpus.
 
-use crate::app::command::Command;
+use crate::app::command::{Command, CorpusCommand};
 use crate::app::corpus::{Pending, StepKind, StepsState};
 use crate::app::theme;
 use crate::core::corpus::derive::{ExportFormat, Keep, RULES, rule_enabled};
@@ -116,7 +116,7 @@ fn derive_ui(
             .on_hover_text(i18n.tr("step-apply-hint"))
             .clicked()
         {
-            out.push(Command::DeriveCorpus(kind));
+            out.push(Command::Corpus(CorpusCommand::Derive(kind)));
         }
         running_ui(
             ui,
@@ -138,7 +138,7 @@ fn doc_link(ui: &mut egui::Ui, i18n: &I18n, doc: u32, out: &mut Vec<Command>) {
         .on_hover_text(i18n.tr("step-open-document"))
         .clicked()
     {
-        out.push(Command::ShowDocument(doc));
+        out.push(Command::Corpus(CorpusCommand::ShowDocument(doc)));
     }
 }
 
@@ -168,7 +168,7 @@ pub fn clean_ui(
                 "whitespace" => rules.whitespace = on,
                 _ => rules.transliterate = on,
             }
-            out.push(Command::SetCleanRules(rules));
+            out.push(Command::Corpus(CorpusCommand::SetCleanRules(rules)));
         }
     }
     ui.label(egui::RichText::new(i18n.tr("clean-casing-note")).color(theme::weak_color(ui)));
@@ -181,7 +181,7 @@ pub fn clean_ui(
             )
             .clicked()
         {
-            out.push(Command::PreviewClean);
+            out.push(Command::Corpus(CorpusCommand::PreviewClean));
         }
         running_ui(
             ui,
@@ -302,7 +302,7 @@ pub fn filter_ui(
             .add_enabled(!running, egui::Button::new(i18n.tr("step-preview")))
             .clicked()
         {
-            out.push(Command::PreviewFilter);
+            out.push(Command::Corpus(CorpusCommand::PreviewFilter));
         }
         running_ui(
             ui,
@@ -315,7 +315,9 @@ pub fn filter_ui(
     });
     derive_ui(ui, i18n, steps, corpus, StepKind::Filter, out);
     if q != steps.quality {
-        out.push(Command::SetQualityConfig(Box::new(q)));
+        out.push(Command::Corpus(CorpusCommand::SetQualityConfig(Box::new(
+            q,
+        ))));
     }
     match &steps.filter_preview {
         None => {}
@@ -389,7 +391,7 @@ pub fn duplicates_ui(
         );
     });
     if s != steps.dedup {
-        out.push(Command::SetDedupSettings(s));
+        out.push(Command::Corpus(CorpusCommand::SetDedupSettings(s)));
     }
     let running = steps.is_running(|p| matches!(p, Pending::Found(_)));
     ui.horizontal_wrapped(|ui| {
@@ -398,7 +400,7 @@ pub fn duplicates_ui(
             .on_hover_text(i18n.tr("dedup-about"))
             .clicked()
         {
-            out.push(Command::FindDuplicates);
+            out.push(Command::Corpus(CorpusCommand::FindDuplicates));
         }
         running_ui(
             ui,
@@ -467,7 +469,7 @@ fn keep_policy_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>
                 .on_hover_text(i18n.tr("dedup-keep-hint"))
                 .clicked()
             {
-                out.push(Command::ApplyKeepPolicy(keep));
+                out.push(Command::Corpus(CorpusCommand::ApplyKeepPolicy(keep)));
             }
         }
     });
@@ -477,7 +479,7 @@ fn keep_policy_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>
             for (i, source) in sources.iter().enumerate() {
                 ui.label(format!("{}. {source}", i + 1));
                 if i > 0 && ui.small_button(i18n.tr("dedup-move-up")).clicked() {
-                    out.push(Command::MoveSourceUp(i));
+                    out.push(Command::Corpus(CorpusCommand::MoveSourceUp(i)));
                 }
             }
         });
@@ -522,7 +524,7 @@ fn clusters_list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
                     .add(egui::Button::selectable(steps.cluster == Some(i), label).truncate())
                     .clicked()
                 {
-                    out.push(Command::SelectCluster(i));
+                    out.push(Command::Corpus(CorpusCommand::SelectCluster(i)));
                 }
             }
         });
@@ -548,10 +550,10 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
             i18n.tr("dedup-not-duplicates")
         };
         if ui.button(label).clicked() {
-            out.push(Command::DecideCluster {
+            out.push(Command::Corpus(CorpusCommand::DecideCluster {
                 keep: cluster.keep,
                 not_duplicates: !not_dup,
-            });
+            }));
         }
     });
     egui::Grid::new("cluster_members")
@@ -561,10 +563,10 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
             for &m in &cluster.members {
                 let kept = m == cluster.keep;
                 if ui.radio(kept, i18n.tr("dedup-keep-this")).clicked() && !kept {
-                    out.push(Command::DecideCluster {
+                    out.push(Command::Corpus(CorpusCommand::DecideCluster {
                         keep: m,
                         not_duplicates: false,
-                    });
+                    }));
                 }
                 doc_link(ui, i18n, m as u32, out);
                 if let Some(b) = browser
@@ -588,7 +590,7 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
                         .selectable_label(steps.compare == Some(m), i18n.tr("dedup-compare"))
                         .clicked()
                 {
-                    out.push(Command::CompareWith(m));
+                    out.push(Command::Corpus(CorpusCommand::CompareWith(m)));
                 }
                 ui.end_row();
             }
@@ -808,7 +810,7 @@ pub fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
                 )
                 .clicked()
             {
-                out.push(Command::ChooseExport(format));
+                out.push(Command::Corpus(CorpusCommand::ChooseExport(format)));
             }
         }
         running_ui(
@@ -848,7 +850,7 @@ pub fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         } else {
             ExportFormat::Jsonl
         };
-        out.push(Command::ExportCorpusTo(format, path));
+        out.push(Command::Corpus(CorpusCommand::ExportTo(format, path)));
     }
     match &steps.exported {
         None => {}

@@ -4,12 +4,9 @@
 pub mod corpus;
 pub mod corpus_source;
 pub mod corpus_steps;
-pub mod playground;
-pub mod rating;
 pub mod settings;
 pub mod sft;
 pub mod status_bar;
-pub mod tokenizer;
 pub mod training;
 
 use std::path::Path;
@@ -28,11 +25,9 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         workspace,
         settings_form,
         corpus,
-        tokenizer,
+        areas,
         training,
         sft,
-        rating,
-        playground,
         dialogs,
         ..
     } = app;
@@ -60,16 +55,23 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
             return;
         }
     };
+    let cx = crate::app::areas::ViewContext {
+        i18n,
+        workspace: ws,
+        snapshot,
+        annotator: &state.annotator,
+        dialogs: dialogs.health,
+    };
+    if areas.ui(area, ui, &cx, out) {
+        return;
+    }
     let view = AreaView {
         i18n,
         workspace: ws,
         snapshot,
         corpus,
-        tokenizer,
         training,
         sft,
-        rating,
-        playground,
         annotator: &state.annotator,
         dialogs: dialogs.health,
     };
@@ -82,20 +84,16 @@ pub fn area_ui(ui: &mut egui::Ui, app: &mut DezgahApp, out: &mut Vec<Command>) {
         sft::sft_ui(ui, &view, out);
         return;
     }
-    if area == Area::Rating {
-        rating::rating_ui(ui, &view, out);
-        return;
-    }
-    if area == Area::Playground {
-        playground::playground_ui(ui, &view, out);
-        return;
-    }
     egui::ScrollArea::vertical()
         .auto_shrink([false, false])
         .show(ui, |ui| match area {
-            Area::Tokenizer => tokenizer::tokenizer_ui(ui, &view, out),
             Area::Training => training::training_ui(ui, &view, out),
-            Area::Corpus | Area::Sft | Area::Rating | Area::Playground | Area::Settings => {}
+            Area::Corpus
+            | Area::Tokenizer
+            | Area::Sft
+            | Area::Rating
+            | Area::Playground
+            | Area::Settings => {}
         });
 }
 
@@ -105,11 +103,8 @@ pub struct AreaView<'a> {
     pub workspace: &'a Workspace,
     pub snapshot: &'a Snapshot,
     pub corpus: &'a crate::app::CorpusView,
-    pub tokenizer: &'a crate::app::tokenizer::TokenizerView,
     pub training: &'a crate::app::training::TrainingView,
     pub sft: &'a crate::app::sft::SftView,
-    pub rating: &'a crate::app::rating::RatingView,
-    pub playground: &'a crate::app::playground::PlaygroundView,
     /// The annotator name from Settings (signs ratings and examples).
     pub annotator: &'a str,
     /// Whether picker buttons open a dialog, or need the typed-path field beside them.
@@ -173,13 +168,13 @@ pub fn about_ui(ui: &mut egui::Ui, i18n: &I18n, key: &str) {
 /// What an area shows while it holds nothing: what it will hold, and where that lives.
 pub fn empty_state_ui(
     ui: &mut egui::Ui,
-    view: &AreaView<'_>,
+    i18n: &I18n,
+    workspace: &Workspace,
     title_key: &str,
     body_key: &str,
     folder: Folder,
     out: &mut Vec<Command>,
 ) {
-    let i18n = view.i18n;
     egui::Frame::group(ui.style())
         .inner_margin(16.0)
         .show(ui, |ui| {
@@ -188,7 +183,7 @@ pub fn empty_state_ui(
             ui.add_space(4.0);
             ui.label(i18n.tr(body_key));
             ui.add_space(8.0);
-            folder_link_ui(ui, i18n, &view.workspace.folder(folder), out);
+            folder_link_ui(ui, i18n, &workspace.folder(folder), out);
         });
 }
 

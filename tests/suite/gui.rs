@@ -382,7 +382,9 @@ fn files_are_imported_as_a_corpus_and_its_statistics_shown() {
     .expect("write");
     harness
         .state_mut()
-        .push(dezgah::app::command::Command::ImportCorpus(vec![file]));
+        .push(dezgah::app::command::Command::Corpus(
+            dezgah::app::command::CorpusCommand::Import(vec![file]),
+        ));
     harness.step();
     let done = i18n.tr_args(
         "status-job-done",
@@ -435,7 +437,9 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     .expect("write");
     harness
         .state_mut()
-        .push(dezgah::app::command::Command::ImportCorpus(vec![file]));
+        .push(dezgah::app::command::Command::Corpus(
+            dezgah::app::command::CorpusCommand::Import(vec![file]),
+        ));
     harness.step();
     let done = i18n.tr_args(
         "status-job-done",
@@ -467,7 +471,9 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     };
     harness
         .state_mut()
-        .push(dezgah::app::command::Command::SearchCorpus(query));
+        .push(dezgah::app::command::Command::Corpus(
+            dezgah::app::command::CorpusCommand::Search(query),
+        ));
     harness.step();
     wait_for_label(&mut harness, &count(1));
     harness.get_by_label("#2").click();
@@ -500,12 +506,14 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
     };
     harness
         .state_mut()
-        .push(dezgah::app::command::Command::SetBrowseFilters(Box::new(
-            dezgah::core::corpus::browse::Filters {
-                language: Some(tr),
-                ..Default::default()
-            },
-        )));
+        .push(dezgah::app::command::Command::Corpus(
+            dezgah::app::command::CorpusCommand::SetBrowseFilters(Box::new(
+                dezgah::core::corpus::browse::Filters {
+                    language: Some(tr),
+                    ..Default::default()
+                },
+            )),
+        ));
     settle(&mut harness);
     harness.get_by_label(&count(1));
     harness.get_by_label(&i18n.tr("filter-reset")).click();
@@ -537,7 +545,9 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
         .click();
     harness
         .state_mut()
-        .push(dezgah::app::command::Command::EstimateTokens(tok));
+        .push(dezgah::app::command::Command::Corpus(
+            dezgah::app::command::CorpusCommand::EstimateTokens(tok),
+        ));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-estimate-tokens", "qanun");
     let estimate = harness.state().corpus.steps.tokens.clone();
@@ -548,7 +558,7 @@ fn documents_are_browsed_searched_filtered_and_read_with_anomalies_marked() {
 
 #[test]
 fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
-    use dezgah::app::command::Command;
+    use dezgah::app::command::{Command, CorpusCommand};
     let (tmp, ws) = sample_workspace();
     let mut harness = harness(&ws, Lang::En);
     let i18n = I18n::new(Lang::En);
@@ -566,7 +576,9 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
         ),
     )
     .expect("write");
-    harness.state_mut().push(Command::ImportCorpus(vec![file]));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Import(vec![file])));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-import-corpus", "mecelle");
     harness.get_by_label("mecelle").click();
@@ -606,7 +618,7 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
     settings.threshold = 0.5;
     harness
         .state_mut()
-        .push(Command::SetDedupSettings(settings));
+        .push(Command::Corpus(CorpusCommand::SetDedupSettings(settings)));
     settle(&mut harness);
     harness.get_by_label(&i18n.tr("dedup-find")).click();
     wait_for_job(&mut harness, &i18n, "job-find-duplicates", "mecelle-clean");
@@ -667,10 +679,12 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
         .click();
     settle(&mut harness);
     let out = tmp.path().join("mecelle.parquet");
-    harness.state_mut().push(Command::ExportCorpusTo(
-        dezgah::core::corpus::derive::ExportFormat::Parquet,
-        out.clone(),
-    ));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::ExportTo(
+            dezgah::core::corpus::derive::ExportFormat::Parquet,
+            out.clone(),
+        )));
     harness.step();
     wait_for_job(
         &mut harness,
@@ -695,7 +709,7 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
 
 #[test]
 fn import_reads_a_chosen_field_and_reports_unreadable_lines_by_file_and_line() {
-    use dezgah::app::command::Command;
+    use dezgah::app::command::{Command, CorpusCommand};
     let (tmp, ws) = sample_workspace();
     let mut harness = harness(&ws, Lang::En);
     let i18n = I18n::new(Lang::En);
@@ -706,14 +720,18 @@ fn import_reads_a_chosen_field_and_reports_unreadable_lines_by_file_and_line() {
         b"{\"key\": \"a\", \"body\": \"Bak\xc4\xb1da hava g\xc3\xbcn\xc9\x99\xc5\x9flidir.\"}\n{\"key\": \"b\", \"body\": \"Qubada qar \xff ya\xc4\x9f\xc4\xb1r.\"}\nnot json\n",
     )
     .expect("write");
-    harness.state_mut().push(Command::SetImportOptions(
-        dezgah::app::corpus::ImportOptions {
-            text_field: "body".into(),
-            id_field: "key".into(),
-            repair: true,
-        },
-    ));
-    harness.state_mut().push(Command::ImportCorpus(vec![file]));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::SetImportOptions(
+            dezgah::app::corpus::ImportOptions {
+                text_field: "body".into(),
+                id_field: "key".into(),
+                repair: true,
+            },
+        )));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Import(vec![file])));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-import-corpus", "xeber");
     harness.get_by_label("xeber").click();
@@ -736,31 +754,39 @@ fn import_reads_a_chosen_field_and_reports_unreadable_lines_by_file_and_line() {
 
 #[test]
 fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
-    use dezgah::app::command::Command;
+    use dezgah::app::command::{Command, TokenizerCommand};
     let (tmp, ws) = sample_workspace();
     let mut harness = harness(&ws, Lang::Az);
     let i18n = I18n::new(Lang::Az);
     click_area(&mut harness, &i18n, Area::Tokenizer);
     harness.get_by_label_contains("nesr (").click();
     settle(&mut harness);
-    let mut form = harness.state().tokenizer.form.clone();
+    let mut form = harness.state().areas.tokenizer.form.clone();
     form.config.vocab_size = 600;
     form.name = "nesr-600".into();
     harness
         .state_mut()
-        .push(Command::SetTrainForm(Box::new(form)));
+        .push(Command::Tokenizer(TokenizerCommand::SetTrainForm(
+            Box::new(form),
+        )));
     settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, &i18n.tr("tokenizer-train"))
         .click();
     wait_for_job(&mut harness, &i18n, "job-train-tokenizer", "nesr-600");
-    assert!(matches!(harness.state().tokenizer.loaded, Some(Ok(_))));
+    assert!(matches!(
+        harness.state().areas.tokenizer.loaded,
+        Some(Ok(_))
+    ));
     harness
         .state_mut()
-        .push(Command::SetInspectText("Bakı şəhəri Ж gözəldir".into()));
+        .push(Command::Tokenizer(TokenizerCommand::SetInspectText(
+            "Bakı şəhəri Ж gözəldir".into(),
+        )));
     settle(&mut harness);
     let inspection = harness
         .state()
+        .areas
         .tokenizer
         .inspection
         .clone()
@@ -789,7 +815,9 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
         None,
     )
     .expect("train");
-    harness.state_mut().push(Command::AddTokenizerFile(other));
+    harness
+        .state_mut()
+        .push(Command::Tokenizer(TokenizerCommand::AddFile(other)));
     settle(&mut harness);
     assert!(harness.query_all_by_label("hf-model").count() >= 1);
     let WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
@@ -809,7 +837,10 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
     // Compare the two on the nesr corpus.
     harness
         .state_mut()
-        .push(Command::SetComparison(ids, Some(nesr)));
+        .push(Command::Tokenizer(TokenizerCommand::SetComparison(
+            ids,
+            Some(nesr),
+        )));
     settle(&mut harness);
     // The button sits below the fold of the area's scroll view: the command it sends.
     assert!(
@@ -817,7 +848,9 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
             .query_by_label(&i18n.tr("tokenizer-compare"))
             .is_some()
     );
-    harness.state_mut().push(Command::CompareTokenizers);
+    harness
+        .state_mut()
+        .push(Command::Tokenizer(TokenizerCommand::Compare));
     settle(&mut harness);
     wait_for_label(
         &mut harness,
@@ -828,6 +861,7 @@ fn a_tokenizer_is_trained_inspected_and_another_added_from_disk() {
     );
     let comparison = harness
         .state()
+        .areas
         .tokenizer
         .comparison
         .clone()

@@ -3,7 +3,7 @@
 //! shows what two versions of a code share.
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, CorpusCommand};
 use dezgah::app::state::Area;
 use dezgah::core::corpus::diff::Block;
 use dezgah::core::corpus::read::TextUnit;
@@ -58,8 +58,12 @@ fn two_versions(lang: Lang) -> (tempfile::TempDir, Harness<'static, DezgahApp>, 
     settle(&mut harness);
     harness
         .state_mut()
-        .push(Command::SetImportUnit(TextUnit::File));
-    harness.state_mut().push(Command::ImportCorpus(vec![dir]));
+        .push(Command::Corpus(CorpusCommand::SetImportUnit(
+            TextUnit::File,
+        )));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Import(vec![dir])));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-import-corpus", "mecelle");
     harness.get_by_label("mecelle").click();
@@ -199,7 +203,9 @@ fn the_reader_gets_the_room(lang: Lang) {
             &[("shown", 2.into()), ("total", 2.into())],
         ),
     );
-    harness.state_mut().push(Command::OpenDocument(0));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::OpenDocument(0)));
     settle(&mut harness);
     let name = match lang {
         Lang::En => "en",
@@ -273,8 +279,12 @@ fn clean_preview_memory_on_the_legal_corpus() {
     settle(&mut harness);
     harness
         .state_mut()
-        .push(Command::SetImportUnit(TextUnit::File));
-    harness.state_mut().push(Command::ImportCorpus(vec![legal]));
+        .push(Command::Corpus(CorpusCommand::SetImportUnit(
+            TextUnit::File,
+        )));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Import(vec![legal])));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-import-corpus", "legal");
     harness.get_by_label("legal").click();

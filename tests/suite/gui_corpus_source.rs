@@ -3,7 +3,7 @@
 //! Azerbaijani Cyrillic — in both languages, at 1024×700.
 
 use dezgah::app::WorkspaceSlot;
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, CorpusCommand};
 use dezgah::app::state::Area;
 use dezgah::core::corpus::text::Source;
 use dezgah::i18n::{I18n, Lang};
@@ -36,18 +36,24 @@ fn mark_a_corpus_cyrillic(lang: Lang) {
         [1024.0, 700.0],
     );
     harness.state_mut().push(Command::Open(Area::Corpus));
-    harness.state_mut().push(Command::SetImportUnit(
-        dezgah::core::corpus::read::TextUnit::Paragraph,
-    ));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::SetImportUnit(
+            dezgah::core::corpus::read::TextUnit::Paragraph,
+        )));
     settle(&mut harness);
     // Names and a short phrase without ә ғ ҝ ө ү һ ҹ ј: detection takes them for Russian.
     let file = tmp.path().join("adlar.txt");
     std::fs::write(&file, "Сабир Исмаилов\n\nГала гапысы\n\nБакы\n").expect("write");
-    harness.state_mut().push(Command::ImportCorpus(vec![file]));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Import(vec![file])));
     harness.step();
     wait_for_job(&mut harness, &i18n, "job-import-corpus", "adlar");
     let id = corpus(&harness, "adlar").id;
-    harness.state_mut().push(Command::SelectCorpus(id));
+    harness
+        .state_mut()
+        .push(Command::Corpus(CorpusCommand::Select(id)));
     settle(&mut harness);
     assert_eq!(corpus(&harness, "adlar").source, Source::Auto);
 

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
-use dezgah::app::playground::PlayTab;
+use dezgah::app::areas::playground::PlayTab;
+use dezgah::app::command::{Command, PlaygroundCommand};
 use dezgah::app::state::Area;
 use dezgah::core::chat::BatchMode;
 use dezgah::core::store::Store;
@@ -73,18 +73,25 @@ fn chat_and_compare(lang: Lang) {
     buttons[2].click();
     settle(&mut harness);
     wait(&mut harness, "indexing", |app| {
-        app.playground.index_job.is_none() && !app.playground.indexes.is_empty()
+        app.areas.playground.index_job.is_none() && !app.areas.playground.indexes.is_empty()
     });
-    assert_eq!(harness.state().playground.indexes[0].corpus, "qaydalar");
-    assert_eq!(harness.state().playground.indexes[0].articles, 14);
+    assert_eq!(
+        harness.state().areas.playground.indexes[0].corpus,
+        "qaydalar"
+    );
+    assert_eq!(harness.state().areas.playground.indexes[0].articles, 14);
     // A question typed into the search box finds the article.
-    harness.state_mut().push(Command::PlaySearch(
-        "qaydalar".into(),
-        "Kitab evə neçə günə verilir?".into(),
-    ));
+    harness
+        .state_mut()
+        .push(Command::Playground(PlaygroundCommand::Search(
+            "qaydalar".into(),
+            "Kitab evə neçə günə verilir?".into(),
+        )));
     settle(&mut harness);
     assert_eq!(
-        harness.state().playground.search_hits[0].article.as_deref(),
+        harness.state().areas.playground.search_hits[0]
+            .article
+            .as_deref(),
         Some("5")
     );
     look(&mut harness, &format!("playground-index-{}", lang.code()));
@@ -92,7 +99,7 @@ fn chat_and_compare(lang: Lang) {
     // Chat with retrieval on: short answers keep the test quick.
     harness.get_by_label(&i18n.tr("play-tab-chat")).click();
     settle(&mut harness);
-    let mut settings = harness.state().playground.settings.clone();
+    let mut settings = harness.state().areas.playground.settings.clone();
     assert!(settings.run.is_some(), "the newest run is chosen");
     settings.sampling.max_tokens = 12;
     settings.rag.k = 2;
@@ -100,12 +107,17 @@ fn chat_and_compare(lang: Lang) {
     settings.rag.template = "{context}\n{question}".into();
     harness
         .state_mut()
-        .push(Command::PlaySettings(Box::new(settings)));
+        .push(Command::Playground(PlaygroundCommand::Settings(Box::new(
+            settings,
+        ))));
     settle(&mut harness);
     harness.get_by_label(&i18n.tr("play-rag")).click();
     settle(&mut harness);
-    assert!(harness.state().playground.settings.rag.enabled);
-    assert_eq!(harness.state().playground.settings.rag.corpus, "qaydalar");
+    assert!(harness.state().areas.playground.settings.rag.enabled);
+    assert_eq!(
+        harness.state().areas.playground.settings.rag.corpus,
+        "qaydalar"
+    );
     harness.get_by_label(&i18n.tr("play-input")).focus();
     settle(&mut harness);
     harness.event(egui::Event::Text("Kitab neçə günə verilir?".into()));
@@ -118,11 +130,15 @@ fn chat_and_compare(lang: Lang) {
     let id = conversations[0].id;
     let rows = store(&ws).chat_messages(id).expect("messages");
     assert_eq!(rows[0].content, "Kitab neçə günə verilir?");
-    assert_eq!(harness.state().playground.input, "", "the field is cleared");
+    assert_eq!(
+        harness.state().areas.playground.input,
+        "",
+        "the field is cleared"
+    );
     wait(&mut harness, "the answer", |app| {
-        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+        app.areas.playground.streaming.is_none() && app.areas.playground.turns.len() == 2
     });
-    assert_eq!(harness.state().playground.error, None);
+    assert_eq!(harness.state().areas.playground.error, None);
     let rows = store(&ws).chat_messages(id).expect("messages");
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].role, "assistant");
@@ -133,11 +149,11 @@ fn chat_and_compare(lang: Lang) {
     look(&mut harness, &format!("playground-chat-{}", lang.code()));
 
     // Regenerate: the answer is replaced, with the next seed.
-    let seed = harness.state().playground.settings.sampling.seed;
+    let seed = harness.state().areas.playground.settings.sampling.seed;
     harness.get_by_label(&i18n.tr("play-regenerate")).click();
     settle(&mut harness);
     wait(&mut harness, "the regenerated answer", |app| {
-        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+        app.areas.playground.streaming.is_none() && app.areas.playground.turns.len() == 2
     });
     let rows = store(&ws).chat_messages(id).expect("messages");
     assert_eq!(rows.len(), 2);
@@ -147,20 +163,29 @@ fn chat_and_compare(lang: Lang) {
     // Side by side: best against last, then the pair goes to the rating queue.
     harness.get_by_label(&i18n.tr("play-tab-compare")).click();
     settle(&mut harness);
-    let mut form = harness.state().playground.compare.form.clone();
+    let mut form = harness.state().areas.playground.compare.form.clone();
     form.b.checkpoint = "last".into();
     form.prompt = "Oxu zalında nə qadağandır?".into();
     harness
         .state_mut()
-        .push(Command::PlayCompareForm(Box::new(form)));
+        .push(Command::Playground(PlaygroundCommand::CompareForm(
+            Box::new(form),
+        )));
     settle(&mut harness);
     let items_before = store(&ws).preference_items_full().expect("items").len();
     harness.get_by_label(&i18n.tr("play-compare-run")).click();
     settle(&mut harness);
     wait(&mut harness, "both answers", |app| {
-        !app.playground.compare.busy() && app.playground.compare.replies.iter().all(Option::is_some)
+        !app.areas.playground.compare.busy()
+            && app
+                .areas
+                .playground
+                .compare
+                .replies
+                .iter()
+                .all(Option::is_some)
     });
-    assert_eq!(harness.state().playground.error, None);
+    assert_eq!(harness.state().areas.playground.error, None);
     look(&mut harness, &format!("playground-compare-{}", lang.code()));
     harness.get_by_label(&i18n.tr("play-to-rating")).click();
     settle(&mut harness);
@@ -172,7 +197,7 @@ fn chat_and_compare(lang: Lang) {
     assert_eq!(item.responses.len(), 2);
     assert!(item.responses[0].origin.ends_with("@best"));
     assert!(item.responses[1].origin.ends_with("@last"));
-    assert_eq!(harness.state().playground.compare.sent, Some(item.id));
+    assert_eq!(harness.state().areas.playground.compare.sent, Some(item.id));
     // A conversation is deleted only on a second click.
     harness.get_by_label(&i18n.tr("play-tab-chat")).click();
     settle(&mut harness);
@@ -195,7 +220,13 @@ fn chat_and_compare(lang: Lang) {
     harness.state_mut().push(Command::Open(Area::Rating));
     settle(&mut harness);
     assert!(
-        harness.state().rating.items.iter().any(|i| i.id == item.id),
+        harness
+            .state()
+            .areas
+            .rating
+            .items
+            .iter()
+            .any(|i| i.id == item.id),
         "the pair is in the rating queue"
     );
 }
@@ -226,14 +257,20 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
     // the conversation it was asked in.
     harness
         .state_mut()
-        .push(Command::PlayInput("Salam!".into()));
-    harness.state_mut().push(Command::PlaySend);
-    harness.state_mut().push(Command::PlayNew);
+        .push(Command::Playground(PlaygroundCommand::Input(
+            "Salam!".into(),
+        )));
+    harness
+        .state_mut()
+        .push(Command::Playground(PlaygroundCommand::Send));
+    harness
+        .state_mut()
+        .push(Command::Playground(PlaygroundCommand::New));
     settle(&mut harness);
     wait(&mut harness, "the answer", |app| {
-        app.playground.streaming.is_none()
+        app.areas.playground.streaming.is_none()
     });
-    assert_eq!(harness.state().playground.current, None);
+    assert_eq!(harness.state().areas.playground.current, None);
     let conversations = store(&ws).conversations().expect("conversations");
     assert_eq!(conversations.len(), 1);
     let rows = store(&ws)
@@ -243,28 +280,34 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
         rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
         ["user", "assistant"]
     );
-    harness.state_mut().push(Command::PlayTab(PlayTab::Batch));
+    harness
+        .state_mut()
+        .push(Command::Playground(PlaygroundCommand::Tab(PlayTab::Batch)));
     settle(&mut harness);
-    let mut form = harness.state().playground.batch.form.clone();
+    let mut form = harness.state().areas.playground.batch.form.clone();
     assert!(form.model.run.is_some());
     form.prompts = "Kitab neçə günə verilir?\nCərimə nə qədərdir?\n".into();
     form.mode = BatchMode::Both;
     harness
         .state_mut()
-        .push(Command::PlayBatchForm(Box::new(form)));
-    let mut settings = harness.state().playground.settings.clone();
+        .push(Command::Playground(PlaygroundCommand::BatchForm(Box::new(
+            form,
+        ))));
+    let mut settings = harness.state().areas.playground.settings.clone();
     settings.sampling.max_tokens = 10;
     settings.sampling.temperature = 1.0;
     harness
         .state_mut()
-        .push(Command::PlaySettings(Box::new(settings)));
+        .push(Command::Playground(PlaygroundCommand::Settings(Box::new(
+            settings,
+        ))));
     settle(&mut harness);
     harness.get_by_label(&i18n.tr("play-batch-run")).click();
     settle(&mut harness);
     wait(&mut harness, "the batch", |app| {
-        app.playground.batch.job.is_none() && app.playground.batch.out.is_some()
+        app.areas.playground.batch.job.is_none() && app.areas.playground.batch.out.is_some()
     });
-    let batch = &harness.state().playground.batch;
+    let batch = &harness.state().areas.playground.batch;
     assert_eq!(batch.rows.len(), 4);
     let out = batch.out.clone().expect("saved");
     assert!(out.starts_with(ws.join("exports")));
@@ -273,10 +316,11 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
         4
     );
     look(&mut harness, "playground-batch-en");
-    let pairs = dezgah::core::chat::batch_pairs(&harness.state().playground.batch.rows).len();
+    let pairs = dezgah::core::chat::batch_pairs(&harness.state().areas.playground.batch.rows).len();
     // An empty answer (a tiny model may end at once) makes no example.
     let answered = harness
         .state()
+        .areas
         .playground
         .batch
         .rows
@@ -286,7 +330,10 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
     let before = store(&ws).preference_items_full().expect("items").len();
     harness.get_by_label(&i18n.tr("play-batch-to-sft")).click();
     settle(&mut harness);
-    assert_eq!(harness.state().playground.batch.sent_sft, Some(answered));
+    assert_eq!(
+        harness.state().areas.playground.batch.sent_sft,
+        Some(answered)
+    );
     if pairs > 0 {
         harness
             .get_by_label(&i18n.tr("play-batch-to-rating"))
@@ -326,7 +373,7 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     let mut harness = harness_at(&ws, lang, [1024.0, 700.0]);
     harness.state_mut().push(Command::Open(Area::Playground));
     settle(&mut harness);
-    let settings = harness.state().playground.settings.clone();
+    let settings = harness.state().areas.playground.settings.clone();
     assert_eq!(
         (settings.sampling.max_tokens, settings.rag.k),
         (32, 1),
@@ -342,15 +389,18 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     assert!(harness.query_by_label(&suggested).is_none());
     harness.get_by_label(&i18n.tr("play-completion")).click();
     settle(&mut harness);
-    assert!(!harness.state().playground.settings.completion);
+    assert!(!harness.state().areas.playground.settings.completion);
     harness.get_by_label(&suggested);
     harness.get_by_label(&i18n.tr("play-completion")).click();
     settle(&mut harness);
-    assert!(harness.state().playground.settings.completion);
+    assert!(harness.state().areas.playground.settings.completion);
 
     harness.get_by_label(&i18n.tr("play-rag")).click();
     settle(&mut harness);
-    assert_eq!(harness.state().playground.settings.rag.corpus, "qaydalar");
+    assert_eq!(
+        harness.state().areas.playground.settings.rag.corpus,
+        "qaydalar"
+    );
     harness.get_by_label(&i18n.tr("play-input")).focus();
     settle(&mut harness);
     harness.event(egui::Event::Text("Kitab evə neçə günə verilir?".into()));
@@ -358,6 +408,7 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     // Counted before asking, with the model's tokenizer: everything fits, no warning.
     let fit = harness
         .state()
+        .areas
         .playground
         .fit
         .expect("the form counts the question");
@@ -370,10 +421,10 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     harness.key_press(Key::Enter);
     settle(&mut harness);
     wait(&mut harness, "the answer", |app| {
-        app.playground.streaming.is_none() && app.playground.turns.len() == 2
+        app.areas.playground.streaming.is_none() && app.areas.playground.turns.len() == 2
     });
-    assert_eq!(harness.state().playground.error, None);
-    let meta = harness.state().playground.turns[1].meta.clone();
+    assert_eq!(harness.state().areas.playground.error, None);
+    let meta = harness.state().areas.playground.turns[1].meta.clone();
     assert_eq!(meta.context, 128);
     assert_eq!(
         (meta.retrieved, meta.passages.len()),
@@ -384,16 +435,20 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     assert!(meta.tokens <= 32, "{meta:?}");
 
     // Four passages do not fit: the form says so before asking, and fits them again.
-    let mut more = harness.state().playground.settings.clone();
+    let mut more = harness.state().areas.playground.settings.clone();
     more.rag.k = 4;
     harness
         .state_mut()
-        .push(Command::PlaySettings(Box::new(more)));
+        .push(Command::Playground(PlaygroundCommand::Settings(Box::new(
+            more,
+        ))));
     harness
         .state_mut()
-        .push(Command::PlayInput("Kitab evə neçə günə verilir?".into()));
+        .push(Command::Playground(PlaygroundCommand::Input(
+            "Kitab evə neçə günə verilir?".into(),
+        )));
     settle(&mut harness);
-    let fit = harness.state().playground.fit.expect("fit");
+    let fit = harness.state().areas.playground.fit.expect("fit");
     assert_eq!(fit.found, 4, "{fit:?}");
     assert!(fit.dropped() > 0, "{fit:?}");
     look(
@@ -402,8 +457,11 @@ fn chat_with_retrieval_on_the_tiny_model(lang: Lang) {
     );
     harness.get_by_label(&fit_button).click();
     settle(&mut harness);
-    assert_eq!(harness.state().playground.settings.rag.k, 1);
-    assert_eq!(harness.state().playground.fit.map(|f| f.dropped()), Some(0));
+    assert_eq!(harness.state().areas.playground.settings.rag.k, 1);
+    assert_eq!(
+        harness.state().areas.playground.fit.map(|f| f.dropped()),
+        Some(0)
+    );
     assert!(harness.query_by_label(&fit_button).is_none());
     look(
         &mut harness,

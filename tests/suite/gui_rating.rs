@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
-use dezgah::app::rating::RatingTab;
+use dezgah::app::areas::rating::RatingTab;
+use dezgah::app::command::{Command, RatingCommand};
 use dezgah::core::prefs::{self, Verdict};
 use dezgah::core::store::Store;
 use dezgah::i18n::{I18n, Lang};
@@ -31,8 +31,13 @@ fn annotator(harness: &mut Harness<'_, DezgahApp>, name: &str) {
 /// `agree`, else the other; returns the item's id.
 fn judge(harness: &mut Harness<'_, DezgahApp>, agree: bool) -> i64 {
     let app = harness.state();
-    let item = app.rating.current().expect("an item on screen").clone();
-    let order = app.rating.order(&app.state.annotator, &item);
+    let item = app
+        .areas
+        .rating
+        .current()
+        .expect("an item on screen")
+        .clone();
+    let order = app.areas.rating.order(&app.state.annotator, &item);
     let chosen = item
         .responses
         .iter()
@@ -60,7 +65,7 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
     annotator(&mut harness, "Aysel");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
     settle(&mut harness);
-    let (_, total) = harness.state().rating.progress("Aysel");
+    let (_, total) = harness.state().areas.rating.progress("Aysel");
     assert_eq!(total, 12, "every sample item waits for Aysel");
 
     // Aysel: five items with the keyboard, then one skipped with Backspace.
@@ -68,9 +73,9 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
     for _ in 0..5 {
         rated.push(judge(&mut harness, true));
     }
-    let skipped = harness.state().rating.current().expect("item").id;
+    let skipped = harness.state().areas.rating.current().expect("item").id;
     key(&mut harness, Key::Backspace);
-    assert_eq!(harness.state().rating.progress("Aysel").0, 6);
+    assert_eq!(harness.state().areas.rating.progress("Aysel").0, 6);
     look(&mut harness, "rating_aysel_az");
 
     // Each judgement is in the database at once, with the order Aysel saw.
@@ -110,9 +115,15 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
     // The summary is worked out when the Agreement tab shows.
     harness
         .state_mut()
-        .push(Command::RateTab(RatingTab::Agreement));
+        .push(Command::Rating(RatingCommand::Tab(RatingTab::Agreement)));
     settle(&mut harness);
-    let summary = harness.state().rating.summary.clone().expect("summary");
+    let summary = harness
+        .state()
+        .areas
+        .rating
+        .summary
+        .clone()
+        .expect("summary");
     assert_eq!(summary.agreement.disagreements, rated[3..].to_vec());
     let pair = &summary.agreement.pairs[0];
     assert_eq!(
@@ -125,7 +136,7 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
     // The agreement tab lists the two disagreements; the adjudicator settles one by click.
     harness
         .state_mut()
-        .push(Command::RateTab(RatingTab::Agreement));
+        .push(Command::Rating(RatingCommand::Tab(RatingTab::Agreement)));
     settle(&mut harness);
     harness.get_by_label(&i18n.tr_args("rating-disagreements", &[("count", 2.into())]));
     look(&mut harness, "rating_agreement_az");
@@ -136,13 +147,21 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
         .expect("an adjudication button")
         .click();
     settle(&mut harness);
-    let summary = harness.state().rating.summary.clone().expect("summary");
+    let summary = harness
+        .state()
+        .areas
+        .rating
+        .summary
+        .clone()
+        .expect("summary");
     assert_eq!(summary.adjudicated, 1);
     assert_eq!(summary.agreement.disagreements, vec![rated[4]]);
 
     // Export: TRL preference JSONL that the DPO stage reads.
     let out = tmp.path().join("prefs.jsonl");
-    harness.state_mut().push(Command::RateExport(out.clone()));
+    harness
+        .state_mut()
+        .push(Command::Rating(RatingCommand::Export(out.clone())));
     let deadline = Instant::now() + Duration::from_secs(30);
     while !out.with_extension("summary.json").exists() {
         assert!(Instant::now() < deadline, "the export never finished");
@@ -179,7 +198,10 @@ fn keys_typed_into_the_comment_are_text_not_choices() {
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
     settle(&mut harness);
     key(&mut harness, Key::Num3);
-    assert_eq!(harness.state().rating.draft.choice.as_deref(), Some("tie"));
+    assert_eq!(
+        harness.state().areas.rating.draft.choice.as_deref(),
+        Some("tie")
+    );
     harness
         .get_by_role_and_label(Role::TextInput, &i18n.tr("rating-comment"))
         .click();
@@ -187,7 +209,7 @@ fn keys_typed_into_the_comment_are_text_not_choices() {
     harness.event(egui::Event::Text("1 2".into()));
     key(&mut harness, Key::Num1);
     settle(&mut harness);
-    let draft = harness.state().rating.draft.clone();
+    let draft = harness.state().areas.rating.draft.clone();
     assert_eq!(
         draft.choice.as_deref(),
         Some("tie"),
@@ -209,7 +231,7 @@ fn candidates_generated_with_a_model_become_items() {
     annotator(&mut harness, "Aysel");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
     settle(&mut harness);
-    let before = harness.state().rating.items.len();
+    let before = harness.state().areas.rating.items.len();
     let run = {
         let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
             panic!("workspace not open");
@@ -221,8 +243,8 @@ fn candidates_generated_with_a_model_become_items() {
             .expect("run")
             .id
     };
-    let mut form = harness.state().rating.generate.clone();
-    form.source = dezgah::app::rating::PromptSource::Typed;
+    let mut form = harness.state().areas.rating.generate.clone();
+    form.source = dezgah::app::areas::rating::PromptSource::Typed;
     form.typed = "Bakı haqqında danış.\nŞəki harada yerləşir?\n".into();
     form.model_a = Some(run);
     form.per_model = 2;
@@ -230,20 +252,22 @@ fn candidates_generated_with_a_model_become_items() {
     form.temperature_a = 1.0;
     harness
         .state_mut()
-        .push(Command::RateSetGenerate(Box::new(form)));
+        .push(Command::Rating(RatingCommand::SetGenerate(Box::new(form))));
     settle(&mut harness);
-    harness.state_mut().push(Command::RateGenerate);
+    harness
+        .state_mut()
+        .push(Command::Rating(RatingCommand::Generate));
     settle(&mut harness);
     let deadline = Instant::now() + Duration::from_mins(2);
-    while harness.state().rating.generate_job.is_some() {
+    while harness.state().areas.rating.generate_job.is_some() {
         assert!(Instant::now() < deadline, "generation never ended");
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
     settle(&mut harness);
     let app = harness.state();
-    assert_eq!(app.rating.error, None);
-    let added: Vec<_> = app.rating.items[before..].to_vec();
+    assert_eq!(app.areas.rating.error, None);
+    let added: Vec<_> = app.areas.rating.items[before..].to_vec();
     assert!(!added.is_empty(), "no item had two distinct answers");
     for item in &added {
         assert!(item.responses.len() >= 2);
@@ -272,22 +296,33 @@ fn three_responses_are_ranked_with_the_keyboard() {
     annotator(&mut harness, "Aysel");
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
     settle(&mut harness);
-    harness.state_mut().push(Command::RateImport(file, 1));
+    harness
+        .state_mut()
+        .push(Command::Rating(RatingCommand::Import(file, 1)));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while harness.state().rating.items.len() < 13 {
+    while harness.state().areas.rating.items.len() < 13 {
         assert!(Instant::now() < deadline, "the import never landed");
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
-    let item = harness.state().rating.items.last().expect("item").clone();
-    harness.state_mut().push(Command::RateShow(item.id));
+    let item = harness
+        .state()
+        .areas
+        .rating
+        .items
+        .last()
+        .expect("item")
+        .clone();
+    harness
+        .state_mut()
+        .push(Command::Rating(RatingCommand::Show(item.id)));
     settle(&mut harness);
-    let order = harness.state().rating.order("Aysel", &item);
+    let order = harness.state().areas.rating.order("Aysel", &item);
     key(&mut harness, Key::Num2);
     key(&mut harness, Key::Num3);
     look(&mut harness, "rating_rank_en");
     key(&mut harness, Key::Enter);
-    assert_eq!(harness.state().rating.error, None);
+    assert_eq!(harness.state().areas.rating.error, None);
     let (store, _) = Store::open(&ws.join("dezgah.db")).expect("second connection");
     let rating = store
         .ratings()

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, SftCommand};
 use dezgah::core::sft::QUIET;
 use dezgah::core::store::{SftExample, Store};
 use dezgah::i18n::{I18n, Lang};
@@ -266,7 +266,7 @@ fn checks_show_inline_and_filter_the_list() {
     filter.problem = Some(dezgah::core::sft::ProblemKind::Cyrillic);
     harness
         .state_mut()
-        .push(Command::SftFilter(Box::new(filter)));
+        .push(Command::Sft(SftCommand::Filter(Box::new(filter))));
     settle(&mut harness);
     let app = harness.state();
     let shown: Vec<i64> = app
@@ -355,7 +355,7 @@ fn assist_drafts_from_a_passage_and_with_a_model() {
     form.max_tokens = 12;
     harness
         .state_mut()
-        .push(Command::SftSetAssist(Box::new(form.clone())));
+        .push(Command::Sft(SftCommand::SetAssist(Box::new(form.clone()))));
     settle(&mut harness);
     harness
         .get_by_role_and_label(Role::Button, &i18n.tr("sft-draft-from-passage"))
@@ -404,7 +404,9 @@ fn assist_drafts_from_a_passage_and_with_a_model() {
     // A person edits the answer and approves it: now it is theirs.
     let mut edited = drafted.clone();
     edited.messages[1].content = "Dövlət dili Azərbaycan dilidir.".into();
-    harness.state_mut().push(Command::SftEdit(Box::new(edited)));
+    harness
+        .state_mut()
+        .push(Command::Sft(SftCommand::Edit(Box::new(edited))));
     settle(&mut harness);
     key(&mut harness, Modifiers::COMMAND, Key::R);
     let approved = from_disk(&ws, drafted.id);

@@ -5,10 +5,12 @@
 use std::path::Path;
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
+use dezgah::app::areas::playground::PlayTab;
+use dezgah::app::areas::rating::RatingTab;
+use dezgah::app::command::{
+    Command, CorpusCommand, PlaygroundCommand, RatingCommand, TrainingCommand,
+};
 use dezgah::app::corpus::CorpusTab;
-use dezgah::app::playground::PlayTab;
-use dezgah::app::rating::RatingTab;
 use dezgah::app::state::Area;
 use dezgah::app::training::TrainingTab;
 use dezgah::i18n::{I18n, Lang};
@@ -45,7 +47,7 @@ fn every_area_and_tab_asks_only_for_messages_that_exist_in_both_languages() {
             go(&mut harness, Command::Open(area));
         }
         go(&mut harness, Command::Open(Area::Corpus));
-        go(&mut harness, Command::SelectCorpus(corpus));
+        go(&mut harness, Command::Corpus(CorpusCommand::Select(corpus)));
         for tab in [
             CorpusTab::Overview,
             CorpusTab::Documents,
@@ -54,11 +56,11 @@ fn every_area_and_tab_asks_only_for_messages_that_exist_in_both_languages() {
             CorpusTab::Duplicates,
             CorpusTab::Export,
         ] {
-            go(&mut harness, Command::SetCorpusTab(tab));
+            go(&mut harness, Command::Corpus(CorpusCommand::SetTab(tab)));
         }
         go(&mut harness, Command::Open(Area::Rating));
         for tab in [RatingTab::Rate, RatingTab::Agreement] {
-            go(&mut harness, Command::RateTab(tab));
+            go(&mut harness, Command::Rating(RatingCommand::Tab(tab)));
         }
         go(&mut harness, Command::Open(Area::Training));
         for tab in [
@@ -66,7 +68,10 @@ fn every_area_and_tab_asks_only_for_messages_that_exist_in_both_languages() {
             TrainingTab::Monitor,
             TrainingTab::History,
         ] {
-            go(&mut harness, Command::SetTrainingTab(tab));
+            go(
+                &mut harness,
+                Command::Training(TrainingCommand::SetTab(tab)),
+            );
         }
         go(&mut harness, Command::Open(Area::Playground));
         for tab in [
@@ -75,7 +80,10 @@ fn every_area_and_tab_asks_only_for_messages_that_exist_in_both_languages() {
             PlayTab::Batch,
             PlayTab::Index,
         ] {
-            go(&mut harness, Command::PlayTab(tab));
+            go(
+                &mut harness,
+                Command::Playground(PlaygroundCommand::Tab(tab)),
+            );
         }
         look(&mut harness, &format!("text-search-indexes-{lang:?}"));
         // An empty id (a table column without a heading) once flooded the log from here.
@@ -139,7 +147,10 @@ fn the_new_run_form_keeps_the_data_row_above_the_tokenizer_row() {
         let i18n = I18n::new(lang);
         let mut harness = small_harness(&ws, lang);
         go(&mut harness, Command::Open(Area::Training));
-        go(&mut harness, Command::SetTrainingTab(TrainingTab::Launch));
+        go(
+            &mut harness,
+            Command::Training(TrainingCommand::SetTab(TrainingTab::Launch)),
+        );
         // Frames for the grid to settle its row heights, as a user would see it.
         harness.run_steps(6);
         look(&mut harness, &format!("text-new-run-{lang:?}"));

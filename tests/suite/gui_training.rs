@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use dezgah::app::DezgahApp;
-use dezgah::app::command::Command;
+use dezgah::app::command::{Command, TrainingCommand};
 use dezgah::app::state::Area;
 use dezgah::app::training::{LaunchForm, TrainingTab};
 use dezgah::core::train::Stage;
@@ -95,7 +95,9 @@ fn set_numbers(harness: &mut Harness<'_, DezgahApp>, steps: usize, batch: usize,
     form.config.sampling.max_tokens = 8;
     harness
         .state_mut()
-        .push(Command::SetLaunchForm(Box::new(form)));
+        .push(Command::Training(TrainingCommand::SetLaunchForm(Box::new(
+            form,
+        ))));
     settle(harness);
 }
 
@@ -265,7 +267,9 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     wrong.tokenizer = other;
     harness
         .state_mut()
-        .push(Command::SetLaunchForm(Box::new(wrong)));
+        .push(Command::Training(TrainingCommand::SetLaunchForm(Box::new(
+            wrong,
+        ))));
     settle(&mut harness);
     let mismatch = i18n.tr_args(
         "training-problem-vocab",
@@ -276,7 +280,9 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     right.tokenizer = None;
     harness
         .state_mut()
-        .push(Command::SetLaunchForm(Box::new(right)));
+        .push(Command::Training(TrainingCommand::SetLaunchForm(Box::new(
+            right,
+        ))));
     settle(&mut harness);
     assert_eq!(harness.state().training.check.problems, Vec::new());
     click(&mut harness, Role::Button, &i18n.tr("training-start"));
@@ -432,7 +438,9 @@ fn a_reopened_window_follows_a_run_still_going_and_can_stop_it() {
         first.state_mut().push(Command::Open(Area::Training));
         settle(&mut first);
         set_numbers(&mut first, 100_000, 2, 32);
-        first.state_mut().push(Command::LaunchRun);
+        first
+            .state_mut()
+            .push(Command::Training(TrainingCommand::Launch));
         settle(&mut first);
         id = *first.state().training.live.keys().next().expect("run");
         wait_until(&mut first, "a few steps", 120, |app| {

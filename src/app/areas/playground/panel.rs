@@ -1,20 +1,40 @@
-//! Playground area: chat with a checkpoint (streamed, with retrieval from a corpus index), two
+//! Draws the Playground: chat with a checkpoint (streamed, with retrieval from a corpus index), two
 //! checkpoints side by side whose answers go to the rating queue, batches of prompts, and the
 //! search indexes. Until a run has saved a checkpoint there is no model to talk to, and the
 //! area says so (the Index tab still works).
 
-use crate::app::command::Command;
-use crate::app::playground::{
-    BatchForm, CompareForm, ModelChoice, PlayTab, PlaygroundView, Streaming, Turn,
+use crate::app::areas::ViewContext;
+use crate::app::areas::playground::{
+    BatchForm, CompareForm, ModelChoice, PlayTab, PlaygroundArea, Streaming, Turn,
 };
+use crate::app::command::{Command, PlaygroundCommand};
 use crate::app::theme;
 use crate::core::chat::{BatchMode, ChatSettings, TurnMeta, UsedPassage};
 use crate::core::rag::Hit;
-use crate::core::workspace::Folder;
+use crate::core::workspace::{Folder, Snapshot, Workspace};
 use crate::i18n::I18n;
-use crate::panels::{AreaView, about_ui, empty_state_ui, labelled};
+use crate::panels::{about_ui, empty_state_ui, labelled};
 
-pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+/// What the drawing reads: the shared view and this area's state.
+struct View<'a> {
+    i18n: &'a I18n,
+    workspace: &'a Workspace,
+    snapshot: &'a Snapshot,
+    playground: &'a PlaygroundArea,
+}
+
+pub(super) fn playground_ui(
+    ui: &mut egui::Ui,
+    playground: &PlaygroundArea,
+    cx: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
+    let view = &View {
+        i18n: cx.i18n,
+        workspace: cx.workspace,
+        snapshot: cx.snapshot,
+        playground,
+    };
     let i18n = view.i18n;
     let play = view.playground;
     about_ui(ui, i18n, "playground-about");
@@ -26,7 +46,7 @@ pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
             (PlayTab::Index, "play-tab-index"),
         ] {
             if ui.selectable_label(play.tab == tab, i18n.tr(key)).clicked() {
-                out.push(Command::PlayTab(tab));
+                out.push(Command::Playground(PlaygroundCommand::Tab(tab)));
             }
         }
     });
@@ -39,7 +59,8 @@ pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
         egui::ScrollArea::vertical().show(ui, |ui| {
             empty_state_ui(
                 ui,
-                view,
+                view.i18n,
+                view.workspace,
                 "playground-empty-title",
                 "playground-empty-body",
                 Folder::Runs,
@@ -74,7 +95,7 @@ pub fn playground_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
 /// A run picker and a checkpoint picker (best, last, each saved step).
 fn model_picker_ui(
     ui: &mut egui::Ui,
-    view: &AreaView<'_>,
+    view: &View<'_>,
     id: &str,
     label_key: &str,
     choice: &mut ModelChoice,
@@ -104,7 +125,7 @@ fn model_picker_ui(
 
 fn checkpoint_picker_ui(
     ui: &mut egui::Ui,
-    play: &PlaygroundView,
+    play: &PlaygroundArea,
     i18n: &I18n,
     id: &str,
     run_dir: Option<&str>,
@@ -129,7 +150,7 @@ fn checkpoint_picker_ui(
 
 /// Model, sampling, system prompt and retrieval of the open conversation. `with_model` is false
 /// where the form picks its own models (side by side).
-fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &mut Vec<Command>) {
+fn settings_ui(ui: &mut egui::Ui, view: &View<'_>, with_model: bool, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     let mut s: ChatSettings = play.settings.clone();
@@ -151,11 +172,13 @@ fn settings_ui(ui: &mut egui::Ui, view: &AreaView<'_>, with_model: bool, out: &m
     });
     sampling_ui(ui, i18n, &mut s);
     if s != play.settings {
-        out.push(Command::PlaySettings(Box::new(s)));
+        out.push(Command::Playground(PlaygroundCommand::Settings(Box::new(
+            s,
+        ))));
     }
 }
 
-fn model_row_ui(ui: &mut egui::Ui, view: &AreaView<'_>, s: &mut ChatSettings) {
+fn model_row_ui(ui: &mut egui::Ui, view: &View<'_>, s: &mut ChatSettings) {
     let (play, i18n) = (view.playground, view.i18n);
     let runs: Vec<_> = view.snapshot.trained_runs().collect();
     let label = ui.label(i18n.tr("play-model"));
@@ -179,7 +202,7 @@ fn model_row_ui(ui: &mut egui::Ui, view: &AreaView<'_>, s: &mut ChatSettings) {
 
 fn rag_row_ui(
     ui: &mut egui::Ui,
-    play: &PlaygroundView,
+    play: &PlaygroundArea,
     i18n: &I18n,
     s: &mut ChatSettings,
     out: &mut Vec<Command>,
@@ -208,7 +231,7 @@ fn rag_row_ui(
             egui::DragValue::new(&mut s.rag.k).range(1..=20),
         );
         if play.indexes.is_empty() && ui.link(i18n.tr("play-rag-build")).clicked() {
-            out.push(Command::PlayTab(PlayTab::Index));
+            out.push(Command::Playground(PlaygroundCommand::Tab(PlayTab::Index)));
         }
     }
 }
@@ -222,7 +245,7 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                 labelled(
                     ui,
                     i18n.tr("sft-temperature"),
-                    super::localized(
+                    crate::panels::localized(
                         egui::DragValue::new(&mut sp.temperature)
                             .range(0.0..=2.0)
                             .speed(0.05),
@@ -238,7 +261,7 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                 labelled(
                     ui,
                     i18n.tr("play-top-p"),
-                    super::localized(
+                    crate::panels::localized(
                         // Above 0, as SamplingConfig::validate asks: 0 would keep no token.
                         egui::DragValue::new(&mut sp.top_p)
                             .range(0.01..=1.0)
@@ -250,7 +273,7 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
                 labelled(
                     ui,
                     i18n.tr("play-repetition"),
-                    super::localized(
+                    crate::panels::localized(
                         egui::DragValue::new(&mut sp.repetition_penalty)
                             .range(1.0..=2.0)
                             .speed(0.01),
@@ -286,7 +309,7 @@ fn sampling_ui(ui: &mut egui::Ui, i18n: &I18n, s: &mut ChatSettings) {
         });
 }
 
-fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn chat_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     egui::Panel::left("play_conversations")
@@ -296,15 +319,15 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         .show(ui, |ui| {
             ui.horizontal(|ui| {
                 if ui.button(i18n.tr("play-new")).clicked() {
-                    out.push(Command::PlayNew);
+                    out.push(Command::Playground(PlaygroundCommand::New));
                 }
                 if let Some(id) = play.current {
                     if play.confirm_delete == Some(id) {
                         if ui.button(i18n.tr("play-delete-yes")).clicked() {
-                            out.push(Command::PlayDelete(id));
+                            out.push(Command::Playground(PlaygroundCommand::Delete(id)));
                         }
                         if ui.button(i18n.tr("play-delete-no")).clicked() {
-                            out.push(Command::PlayAskDelete(None));
+                            out.push(Command::Playground(PlaygroundCommand::AskDelete(None)));
                         }
                     } else if ui
                         .add_enabled(
@@ -313,7 +336,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         )
                         .clicked()
                     {
-                        out.push(Command::PlayAskDelete(Some(id)));
+                        out.push(Command::Playground(PlaygroundCommand::AskDelete(Some(id))));
                     }
                 }
             });
@@ -339,7 +362,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                             .selectable_label(play.current == Some(c.id), text)
                             .clicked()
                         {
-                            out.push(Command::PlayOpen(c.id));
+                            out.push(Command::Playground(PlaygroundCommand::Open(c.id)));
                         }
                     }
                 });
@@ -371,7 +394,7 @@ fn chat_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     });
 }
 
-fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn input_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     ui.add_space(4.0);
@@ -395,11 +418,11 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         }
     }
     if input != play.input {
-        out.push(Command::PlayInput(input.clone()));
+        out.push(Command::Playground(PlaygroundCommand::Input(input.clone())));
     }
     let streaming = play.streaming.is_some();
     if streaming && ui.input(|i| i.key_pressed(egui::Key::Escape)) {
-        out.push(Command::PlayStop);
+        out.push(Command::Playground(PlaygroundCommand::Stop));
     }
     ui.horizontal(|ui| {
         let can_send = !streaming && !input.trim().is_empty();
@@ -407,11 +430,11 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .add_enabled(can_send, egui::Button::new(i18n.tr("play-send")))
             .clicked();
         if can_send && (clicked || enter) {
-            out.push(Command::PlaySend);
+            out.push(Command::Playground(PlaygroundCommand::Send));
         }
         if streaming {
             if ui.button(i18n.tr("play-stop")).clicked() {
-                out.push(Command::PlayStop);
+                out.push(Command::Playground(PlaygroundCommand::Stop));
             }
             ui.spinner();
         } else if play.turns.last().is_some()
@@ -420,7 +443,7 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .on_hover_text(i18n.tr("play-regenerate-hint"))
                 .clicked()
         {
-            out.push(Command::PlayRegenerate);
+            out.push(Command::Playground(PlaygroundCommand::Regenerate));
         }
         ui.label(
             egui::RichText::new(i18n.tr("play-keys"))
@@ -433,7 +456,7 @@ fn input_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
 
 /// What the next question takes of the model's window, and a warning before asking when the
 /// prompt, the passages and the answer do not all fit.
-fn fit_ui(ui: &mut egui::Ui, play: &PlaygroundView, i18n: &I18n, out: &mut Vec<Command>) {
+fn fit_ui(ui: &mut egui::Ui, play: &PlaygroundArea, i18n: &I18n, out: &mut Vec<Command>) {
     let Some(fit) = &play.fit else {
         return;
     };
@@ -464,7 +487,7 @@ fn fit_ui(ui: &mut egui::Ui, play: &PlaygroundView, i18n: &I18n, out: &mut Vec<C
                 .on_hover_text(i18n.tr("play-fit-to-model-hint"))
                 .clicked()
             {
-                out.push(Command::PlayFitToModel);
+                out.push(Command::Playground(PlaygroundCommand::FitToModel));
             }
         } else {
             ui.label(
@@ -635,7 +658,7 @@ fn hits_ui(ui: &mut egui::Ui, i18n: &I18n, id: &str, hits: &[Hit]) {
         });
 }
 
-fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn compare_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     let compare = &play.compare;
@@ -655,7 +678,9 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .desired_width(f32::INFINITY),
     );
     if form != compare.form {
-        out.push(Command::PlayCompareForm(Box::new(form.clone())));
+        out.push(Command::Playground(PlaygroundCommand::CompareForm(
+            Box::new(form.clone()),
+        )));
     }
     ui.horizontal(|ui| {
         let busy = compare.busy();
@@ -666,11 +691,11 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             )
             .clicked()
         {
-            out.push(Command::PlayCompare);
+            out.push(Command::Playground(PlaygroundCommand::Compare));
         }
         if busy {
             if ui.button(i18n.tr("play-stop")).clicked() {
-                out.push(Command::PlayStop);
+                out.push(Command::Playground(PlaygroundCommand::Stop));
             }
             ui.spinner();
         }
@@ -685,7 +710,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .on_hover_text(i18n.tr("play-to-rating-hint"))
                 .clicked()
         {
-            out.push(Command::PlayCompareToRating);
+            out.push(Command::Playground(PlaygroundCommand::CompareToRating));
         }
         if let Some(item) = compare.sent {
             ui.label(
@@ -718,7 +743,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     });
 }
 
-fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn batch_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     let batch = &play.batch;
@@ -751,7 +776,9 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     let mut settings = play.settings.clone();
     sampling_ui(ui, i18n, &mut settings);
     if settings != play.settings {
-        out.push(Command::PlaySettings(Box::new(settings)));
+        out.push(Command::Playground(PlaygroundCommand::Settings(Box::new(
+            settings,
+        ))));
     }
     labelled(
         ui,
@@ -761,7 +788,9 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .desired_width(f32::INFINITY),
     );
     if form != batch.form {
-        out.push(Command::PlayBatchForm(Box::new(form.clone())));
+        out.push(Command::Playground(PlaygroundCommand::BatchForm(Box::new(
+            form.clone(),
+        ))));
     }
     ui.horizontal(|ui| {
         if ui
@@ -771,7 +800,7 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             )
             .clicked()
         {
-            out.push(Command::PlayBatch);
+            out.push(Command::Playground(PlaygroundCommand::Batch));
         }
         if batch.job.is_some() {
             ui.spinner();
@@ -795,7 +824,7 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     )
                     .clicked()
             {
-                out.push(Command::PlayBatchToRating);
+                out.push(Command::Playground(PlaygroundCommand::BatchToRating));
             }
             if ui
                 .add_enabled(
@@ -804,7 +833,7 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 )
                 .clicked()
             {
-                out.push(Command::PlayBatchToSft);
+                out.push(Command::Playground(PlaygroundCommand::BatchToSft));
             }
             if let Some(n) = batch.sent_rating {
                 ui.label(i18n.tr_args("play-batch-sent-rating", &[("count", n.into())]));
@@ -838,7 +867,7 @@ fn batch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     }
 }
 
-fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn index_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let play = view.playground;
     ui.label(egui::RichText::new(i18n.tr("play-index-about")).color(theme::weak_color(ui)));
@@ -858,7 +887,7 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("play-index-stem-hint"));
     });
     if form != play.index_form {
-        out.push(Command::PlayIndexForm(form));
+        out.push(Command::Playground(PlaygroundCommand::IndexForm(form)));
     }
     ui.add_space(4.0);
     crate::panels::table_ui(
@@ -900,7 +929,9 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         .on_hover_text(corpus.name.as_str())
                         .clicked()
                     {
-                        out.push(Command::PlayBuildIndex(corpus.name.clone()));
+                        out.push(Command::Playground(PlaygroundCommand::BuildIndex(
+                            corpus.name.clone(),
+                        )));
                     }
                     if building {
                         ui.spinner();
@@ -937,7 +968,7 @@ fn index_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         );
     });
     if text != play.search || corpus != play.search_corpus {
-        out.push(Command::PlaySearch(corpus, text));
+        out.push(Command::Playground(PlaygroundCommand::Search(corpus, text)));
     }
     if let Some(e) = &play.search_error {
         ui.colored_label(theme::error_color(ui), e);

@@ -1,14 +1,52 @@
-//! Rating area state and its commands: the annotator's queue, the judgement on screen, the
-//! guidelines, agreement and adjudication, import and export.
+//! The Rating area: the annotator's queue, the judgement on screen, the guidelines, agreement
+//! and adjudication, import and export, and candidate answers generated to rate.
+
+mod panel;
 
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::app::areas::{AppContext, AreaController, Changed, ViewContext};
 use crate::app::command::Command;
-use crate::app::{DezgahApp, WorkspaceSlot};
-use crate::core::jobs::JobId;
+use crate::core::jobs::{JobId, Outcome};
 use crate::core::prefs::{self, ExportOptions, Summary, Verdict};
 use crate::core::store::{PrefItem, RatingRow};
+
+/// The Rating area: judging answer pairs and the agreement between annotators.
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum RatingCommand {
+    Tab(RatingTab),
+    /// To the previous (-1) or next (+1) item.
+    Move(isize),
+    /// Opens an item in the Rate tab (from the disagreement list).
+    Show(i64),
+    /// The judgement on screen as the annotator changes it (boxed: it carries their texts).
+    Draft(Box<Draft>),
+    /// Commits the judgement on screen and moves to the next item that wants this annotator.
+    Submit,
+    Skip,
+    /// Saves the better answer written for the item on screen as a new SFT example.
+    SaveBetter,
+    Guidelines(String),
+    EditGuidelines(bool),
+    /// An adjudicator settles an item the annotators disagree on.
+    Adjudicate(i64, Verdict),
+    SetExport(Box<ExportOptions>),
+    /// Shows the file picker, then imports items needing this many judgements each.
+    ChooseImport(u32),
+    Import(std::path::PathBuf, u32),
+    /// Asks where to save, then exports with the current export options.
+    ChooseExport,
+    Export(std::path::PathBuf),
+    SetGenerate(Box<GenerateForm>),
+    /// Samples candidate answers for the form's prompts in a background job.
+    Generate,
+    /// Shows the file picker, then reads a text file's lines as prompts.
+    ChoosePromptFile,
+    /// Reads a text file's lines as prompts (a path typed where the dialog cannot open).
+    PromptFile(PathBuf),
+}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RatingTab {
@@ -81,7 +119,7 @@ impl Default for GenerateForm {
 pub const GUIDELINES_KEY: &str = "rating-guidelines";
 
 #[derive(Debug, Default)]
-pub struct RatingView {
+pub struct RatingArea {
     pub tab: RatingTab,
     /// Which workspace the data below was read from.
     pub loaded: Option<PathBuf>,
@@ -112,7 +150,7 @@ pub struct RatingView {
     pub better_saved: Option<i64>,
 }
 
-impl RatingView {
+impl RatingArea {
     pub fn current(&self) -> Option<&PrefItem> {
         self.items.get(self.position)
     }
@@ -188,56 +226,178 @@ impl RatingView {
     }
 }
 
-impl DezgahApp {
+impl AreaController for RatingArea {
+    type Command = RatingCommand;
+
+    fn apply(&mut self, command: RatingCommand, cx: &mut AppContext<'_>) {
+        match command {
+            RatingCommand::Tab(tab) => self.tab = tab,
+            RatingCommand::Move(delta) => {
+                let n = self.items.len();
+                if n > 0 {
+                    self.position = self.position.saturating_add_signed(delta).min(n - 1);
+                    self.show_item(cx);
+                }
+            }
+            RatingCommand::Show(item) => {
+                if let Some(i) = self.items.iter().position(|it| it.id == item) {
+                    self.position = i;
+                    self.tab = RatingTab::Rate;
+                    self.show_item(cx);
+                }
+            }
+            RatingCommand::Draft(draft) => self.draft = *draft,
+            RatingCommand::Submit => self.submit(false, cx),
+            RatingCommand::Skip => self.submit(true, cx),
+            RatingCommand::SaveBetter => self.save_better_answer(cx),
+            RatingCommand::Guidelines(text) => {
+                self.guidelines = text;
+                if let Some((workspace, _)) = cx.workspace()
+                    && let Err(e) = workspace.store().set_meta(GUIDELINES_KEY, &self.guidelines)
+                {
+                    self.error = Some(crate::error_line(&e));
+                }
+            }
+            RatingCommand::EditGuidelines(on) => self.editing_guidelines = on,
+            RatingCommand::Adjudicate(item, verdict) => self.adjudicate(item, verdict, cx),
+            RatingCommand::SetExport(options) => self.export = *options,
+            RatingCommand::SetGenerate(form) => self.generate = *form,
+            RatingCommand::Generate => self.generate_candidates(cx),
+            RatingCommand::ChooseImport(judgements) => {
+                let ws_dir = cx.workspace.path().to_owned();
+                if let Some(file) = cx.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("JSONL", &["jsonl", "json", "ndjson"])
+                        .pick_file()
+                }) {
+                    self.import_prefs(file, judgements, cx);
+                }
+            }
+            RatingCommand::Import(file, judgements) => self.import_prefs(file, judgements, cx),
+            RatingCommand::ChooseExport => {
+                let ws_dir = cx.workspace.path().to_owned();
+                let name = format!("preferences-{}.jsonl", self.export.format.name());
+                if let Some(out) = cx.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(ws_dir.join("exports"))
+                        .set_file_name(name)
+                        .add_filter("JSONL", &["jsonl"])
+                        .save_file()
+                }) {
+                    self.export_prefs(out, cx);
+                }
+            }
+            RatingCommand::Export(out) => self.export_prefs(out, cx),
+            RatingCommand::PromptFile(file) => self.prompts_from_file(&file),
+            RatingCommand::ChoosePromptFile => {
+                let ws_dir = cx.workspace.path().to_owned();
+                if let Some(file) = cx.dialog(|| {
+                    rfd::FileDialog::new()
+                        .set_directory(&ws_dir)
+                        .add_filter("text", &["txt", "md"])
+                        .pick_file()
+                }) {
+                    self.prompts_from_file(&file);
+                }
+            }
+        }
+    }
+
+    fn job_finished(&mut self, id: JobId, _outcome: &Outcome, cx: &mut AppContext<'_>) {
+        // An import or a generation, however it ended, may have added items.
+        if self.import_job == Some(id) {
+            self.import_job = None;
+            self.reload(cx);
+        }
+        if self.generate_job == Some(id) {
+            self.generate_job = None;
+            self.reload(cx);
+        }
+    }
+
+    fn workspace_changed(&mut self, _cx: &mut AppContext<'_>) {
+        // The export options and the generation settings stay; the models were the old one's.
+        *self = Self {
+            export: std::mem::take(&mut self.export),
+            generate: GenerateForm {
+                model_a: None,
+                model_b: None,
+                ..std::mem::take(&mut self.generate)
+            },
+            ..Self::default()
+        };
+    }
+
+    fn frame(&mut self, open: bool, cx: &mut AppContext<'_>) {
+        if open {
+            self.ensure_loaded(cx);
+        }
+        self.tick(open);
+    }
+
+    fn data_changed(&mut self, what: Changed) {
+        match what {
+            // New items: the queue is read again when the area next shows.
+            Changed::PrefItems => self.loaded = None,
+            Changed::SftExamples | Changed::Preferences => {}
+        }
+    }
+
+    fn ui(&self, ui: &mut egui::Ui, view: &ViewContext<'_>, out: &mut Vec<Command>) {
+        panel::rating_ui(ui, self, view, out);
+    }
+}
+
+impl RatingArea {
     /// Reads the items, ratings and guidelines when the area first opens on a workspace.
-    pub(crate) fn ensure_rating_loaded(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+    fn ensure_loaded(&mut self, cx: &AppContext<'_>) {
+        let Some((workspace, _)) = cx.workspace() else {
             return;
         };
         let root = workspace.root().to_owned();
-        if self.rating.loaded.as_ref() == Some(&root) {
+        if self.loaded.as_ref() == Some(&root) {
             return;
         }
-        self.rating.loaded = Some(root);
-        self.rating.guidelines = workspace
+        self.loaded = Some(root);
+        self.guidelines = workspace
             .store()
             .meta(GUIDELINES_KEY)
             .ok()
             .flatten()
             .unwrap_or_default();
-        self.reload_rating();
-        let annotator = self.state.annotator.clone();
-        self.rating.position = self.rating.next_wanted(&annotator, 0).unwrap_or(0);
-        self.show_item();
+        self.reload(cx);
+        let annotator = cx.annotator.to_owned();
+        self.position = self.next_wanted(&annotator, 0).unwrap_or(0);
+        self.show_item(cx);
     }
 
-    pub(crate) fn reload_rating(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+    fn reload(&mut self, cx: &AppContext<'_>) {
+        let Some((workspace, _)) = cx.workspace() else {
             return;
         };
         match prefs::Snapshot::read(workspace.store()) {
             Ok(snapshot) => {
-                self.rating.summary = Some(snapshot.summary());
-                self.rating.items = snapshot.items;
-                self.rating.ratings = snapshot.ratings;
-                self.rating.index();
-                self.rating.adjudications = snapshot.adjudications;
-                self.rating.error = None;
+                self.summary = Some(snapshot.summary());
+                self.items = snapshot.items;
+                self.ratings = snapshot.ratings;
+                self.index();
+                self.adjudications = snapshot.adjudications;
+                self.error = None;
             }
-            Err(e) => self.rating.error = Some(crate::error_line(&e)),
+            Err(e) => self.error = Some(crate::error_line(&e)),
         }
-        if self.rating.position >= self.rating.items.len() {
-            self.rating.position = 0;
+        if self.position >= self.items.len() {
+            self.position = 0;
         }
     }
 
     /// Puts the item at `position` on screen with this annotator's earlier judgement, if any.
-    fn show_item(&mut self) {
-        let annotator = self.state.annotator.clone();
+    fn show_item(&mut self, cx: &AppContext<'_>) {
+        let annotator = cx.annotator.to_owned();
         let draft = self
-            .rating
             .current()
-            .and_then(|item| self.rating.rating_of(&annotator, item.id))
+            .and_then(|item| self.rating_of(&annotator, item.id))
             .map(|r| {
                 let side = |k: usize| {
                     r.shown_order
@@ -258,91 +418,50 @@ impl DezgahApp {
                 }
             })
             .unwrap_or_default();
-        self.rating.draft = draft;
-        self.rating.shown_at = Some(Instant::now());
-        self.rating.better_saved = None;
-    }
-
-    pub(crate) fn apply_rating(&mut self, command: Command) {
-        match command {
-            Command::RateTab(tab) => self.rating.tab = tab,
-            Command::RateMove(delta) => {
-                let n = self.rating.items.len();
-                if n > 0 {
-                    self.rating.position =
-                        self.rating.position.saturating_add_signed(delta).min(n - 1);
-                    self.show_item();
-                }
-            }
-            Command::RateShow(item) => {
-                if let Some(i) = self.rating.items.iter().position(|it| it.id == item) {
-                    self.rating.position = i;
-                    self.rating.tab = RatingTab::Rate;
-                    self.show_item();
-                }
-            }
-            Command::RateDraft(draft) => self.rating.draft = *draft,
-            Command::RateSubmit => self.submit_rating(false),
-            Command::RateSkip => self.submit_rating(true),
-            Command::RateSaveBetter => self.save_better_answer(),
-            Command::RateGuidelines(text) => {
-                self.rating.guidelines = text;
-                if let WorkspaceSlot::Open { workspace, .. } = &self.workspace
-                    && let Err(e) = workspace
-                        .store()
-                        .set_meta(GUIDELINES_KEY, &self.rating.guidelines)
-                {
-                    self.rating.error = Some(crate::error_line(&e));
-                }
-            }
-            Command::RateEditGuidelines(on) => self.rating.editing_guidelines = on,
-            Command::RateAdjudicate(item, verdict) => self.adjudicate(item, verdict),
-            Command::RateSetExport(options) => self.rating.export = *options,
-            Command::RateSetGenerate(form) => self.rating.generate = *form,
-            Command::RateGenerate => self.generate_candidates(),
-            _ => {}
-        }
+        self.draft = draft;
+        self.shown_at = Some(Instant::now());
+        self.better_saved = None;
     }
 
     /// Commits the judgement on screen (or a skip) at once, then shows the next item that wants
     /// this annotator.
-    fn submit_rating(&mut self, skip: bool) {
-        let annotator = self.state.annotator.trim().to_owned();
+    fn submit(&mut self, skip: bool, cx: &mut AppContext<'_>) {
+        let annotator = cx.annotator.trim().to_owned();
         if annotator.is_empty() {
-            self.rating.error = Some(self.i18n.tr("rating-need-annotator"));
+            self.error = Some(cx.i18n.tr("rating-need-annotator"));
             return;
         }
-        let Some(item) = self.rating.current().cloned() else {
+        let Some(item) = self.current().cloned() else {
             return;
         };
-        let order = self.rating.order(&annotator, &item);
+        let order = self.order(&annotator, &item);
         let mut ranking: Vec<i64> = Vec::new();
         let choice = if skip {
             "skipped".to_owned()
         } else if order.len() > 2 {
             // A ranking of all but one response is whole: the last is the one left.
-            let mut positions = self.rating.draft.ranking.clone();
+            let mut positions = self.draft.ranking.clone();
             if positions.len() + 1 == order.len()
                 && let Some(last) = (0..order.len()).find(|p| !positions.contains(p))
             {
                 positions.push(last);
             }
             if positions.len() != order.len() {
-                self.rating.error = Some(self.i18n.tr("rating-rank-all"));
+                self.error = Some(cx.i18n.tr("rating-rank-all"));
                 return;
             }
             ranking = positions.iter().map(|&p| order[p]).collect();
             "ranked".to_owned()
         } else {
-            let Some(choice) = self.rating.draft.choice.clone() else {
-                self.rating.error = Some(self.i18n.tr("rating-choose-first"));
+            let Some(choice) = self.draft.choice.clone() else {
+                self.error = Some(cx.i18n.tr("rating-choose-first"));
                 return;
             };
             choice
         };
         let scores = order
             .iter()
-            .zip(self.rating.draft.scores)
+            .zip(self.draft.scores)
             .filter_map(|(id, s)| Some((*id, s?)))
             .collect();
         let rating = RatingRow {
@@ -352,94 +471,90 @@ impl DezgahApp {
             shown_order: order,
             ranking,
             scores,
-            comment: self.rating.draft.comment.trim().to_owned(),
-            duration_ms: self
-                .rating
-                .shown_at
-                .map_or(0, |t| t.elapsed().as_millis() as u64),
+            comment: self.draft.comment.trim().to_owned(),
+            duration_ms: self.shown_at.map_or(0, |t| t.elapsed().as_millis() as u64),
         };
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = cx.workspace.as_open_mut() else {
             return;
         };
         if let Err(e) = workspace.store_mut().submit_rating(&rating) {
-            self.rating.error = Some(crate::error_line(&e));
+            self.error = Some(crate::error_line(&e));
             return;
         }
-        self.rating.error = None;
+        self.error = None;
         // Committed; the copy on screen is updated in place rather than read back whole, and
         // the summary is worked out again when the Agreement tab next shows.
         let counts = |r: &RatingRow| usize::from(r.choice != "skipped");
         let added = counts(&rating);
-        if let Some(&i) = self.rating.by_key.get(&(annotator.clone(), item.id)) {
-            let before = counts(&self.rating.ratings[i]);
-            self.rating.ratings[i] = rating;
-            let judged = self.rating.judged.entry(item.id).or_default();
+        if let Some(&i) = self.by_key.get(&(annotator.clone(), item.id)) {
+            let before = counts(&self.ratings[i]);
+            self.ratings[i] = rating;
+            let judged = self.judged.entry(item.id).or_default();
             *judged = (*judged + added).saturating_sub(before);
         } else {
-            self.rating
-                .by_key
-                .insert((annotator.clone(), item.id), self.rating.ratings.len());
-            self.rating.ratings.push(rating);
-            *self.rating.judged.entry(item.id).or_default() += added;
+            self.by_key
+                .insert((annotator.clone(), item.id), self.ratings.len());
+            self.ratings.push(rating);
+            *self.judged.entry(item.id).or_default() += added;
         }
-        self.rating.progress_cache.set(None);
-        self.rating.summary = None;
+        self.progress_cache.set(None);
+        self.summary = None;
         // A changed set of ratings changes what the DPO form offers.
-        self.training.data_counts = None;
-        let from = self.rating.position + 1;
-        if let Some(next) = self.rating.next_wanted(&annotator, from) {
-            self.rating.position = next;
-        } else if from < self.rating.items.len() {
-            self.rating.position = from;
+        cx.changed(Changed::Preferences);
+        let from = self.position + 1;
+        if let Some(next) = self.next_wanted(&annotator, from) {
+            self.position = next;
+        } else if from < self.items.len() {
+            self.position = from;
         }
-        self.show_item();
+        self.show_item(cx);
     }
 
-    fn save_better_answer(&mut self) {
-        let Some(item) = self.rating.current() else {
+    fn save_better_answer(&mut self, cx: &mut AppContext<'_>) {
+        let Some(item) = self.current() else {
             return;
         };
-        let answer = self.rating.draft.better.trim();
+        let answer = self.draft.better.trim();
         if answer.is_empty() {
             return;
         }
-        let mut example = crate::core::sft::blank(&self.state.annotator);
+        let mut example = crate::core::sft::blank(cx.annotator);
         example.messages[0].content.clone_from(&item.prompt);
         answer.clone_into(&mut example.messages[1].content);
         example.tags.push(format!("rating:{}", item.id));
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = cx.workspace.as_open_mut() else {
             return;
         };
         match workspace.store_mut().add_sft_example(&example) {
             Ok(id) => {
-                self.rating.better_saved = Some(id);
-                self.rating.draft.better.clear();
+                self.better_saved = Some(id);
+                self.draft.better.clear();
                 // The SFT area reads the new example when it next opens.
-                self.sft.loaded = None;
-                self.refresh_snapshot();
+                cx.changed(Changed::SftExamples);
+                cx.refresh_snapshot();
             }
-            Err(e) => self.rating.error = Some(crate::error_line(&e)),
+            Err(e) => self.error = Some(crate::error_line(&e)),
         }
     }
 
-    fn adjudicate(&mut self, item: i64, verdict: Verdict) {
-        let adjudicator = self.state.annotator.trim().to_owned();
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+    fn adjudicate(&mut self, item: i64, verdict: Verdict, cx: &mut AppContext<'_>) {
+        let adjudicator = cx.annotator.trim().to_owned();
+        let Some((workspace, _)) = cx.workspace.as_open_mut() else {
             return;
         };
         if let Err(e) = workspace
             .store_mut()
             .set_adjudication(item, &verdict.to_db(), &adjudicator)
         {
-            self.rating.error = Some(crate::error_line(&e));
+            self.error = Some(crate::error_line(&e));
             return;
         }
-        self.reload_rating();
-        self.training.data_counts = None;
+        self.reload(cx);
+        cx.changed(Changed::Preferences);
     }
 
-    pub(crate) fn import_prefs(&mut self, file: PathBuf, judgements: u32) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+    fn import_prefs(&mut self, file: PathBuf, judgements: u32, cx: &mut AppContext<'_>) {
+        let Some((workspace, _)) = cx.workspace() else {
             return;
         };
         let root = workspace.root().to_owned();
@@ -447,7 +562,7 @@ impl DezgahApp {
             "job-prefs-import",
             [("file", file.display().to_string().into())],
         );
-        match self.jobs.spawn(&label, move |ctx| {
+        match cx.jobs.spawn(&label, move |ctx| {
             let mut ws = crate::core::workspace::Workspace::open(&root)?;
             let source = file
                 .file_name()
@@ -462,22 +577,22 @@ impl DezgahApp {
                 report.errors.len()
             ))
         }) {
-            Ok(job) => self.rating.import_job = Some(job),
+            Ok(job) => self.import_job = Some(job),
             Err(e) => log::error!("cannot start {label}: {e}"),
         }
     }
 
-    pub(crate) fn export_prefs(&mut self, out: PathBuf) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+    fn export_prefs(&mut self, out: PathBuf, cx: &mut AppContext<'_>) {
+        let Some((workspace, _)) = cx.workspace() else {
             return;
         };
         let root = workspace.root().to_owned();
-        let options = self.rating.export.clone();
+        let options = self.export.clone();
         let label = crate::core::jobs::JobName::message(
             "job-prefs-export",
             [("file", out.display().to_string().into())],
         );
-        if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
+        if let Err(e) = cx.jobs.spawn(&label, move |_ctx| {
             let ws = crate::core::workspace::Workspace::open(&root)?;
             let summary = prefs::export(ws.store(), &options, &out)?;
             // The summary goes beside the data: counts, agreement, position bias.
@@ -497,58 +612,43 @@ impl DezgahApp {
     }
 
     /// The summary, worked out when the Agreement tab shows after ratings changed.
-    pub(crate) fn tick_rating(&mut self) {
-        if self.state.area == crate::app::state::Area::Rating
-            && self.rating.tab == RatingTab::Agreement
-            && self.rating.summary.is_none()
-            && !self.rating.items.is_empty()
+    fn tick(&mut self, open: bool) {
+        if open
+            && self.tab == RatingTab::Agreement
+            && self.summary.is_none()
+            && !self.items.is_empty()
         {
-            self.rating.summary = Some(prefs::summarize(
-                &self.rating.items,
-                &self.rating.ratings,
-                &self.rating.adjudications,
+            self.summary = Some(prefs::summarize(
+                &self.items,
+                &self.ratings,
+                &self.adjudications,
             ));
         }
     }
 
-    pub(crate) fn rating_job_finished(&mut self, id: JobId) {
-        if self.rating.import_job == Some(id) {
-            self.rating.import_job = None;
-            self.reload_rating();
-        }
-        if self.rating.generate_job == Some(id) {
-            self.rating.generate_job = None;
-            self.reload_rating();
-        }
-    }
-
     /// Reads a text file's lines as the typed prompts.
-    pub(crate) fn prompts_from_file(&mut self, file: &std::path::Path) {
+    fn prompts_from_file(&mut self, file: &std::path::Path) {
         match std::fs::read(file).map(String::from_utf8) {
             Ok(Ok(text)) => {
-                self.rating.generate.typed = text;
-                self.rating.generate.source = PromptSource::Typed;
+                self.generate.typed = text;
+                self.generate.source = PromptSource::Typed;
             }
             Ok(Err(e)) => {
-                self.rating.error = Some(format!(
+                self.error = Some(format!(
                     "{}: not UTF-8 text (byte {})",
                     file.display(),
                     e.utf8_error().valid_up_to()
                 ));
             }
-            Err(e) => self.rating.error = Some(format!("{}: {e}", file.display())),
+            Err(e) => self.error = Some(format!("{}: {e}", file.display())),
         }
     }
 
-    fn generate_candidates(&mut self) {
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
+    fn generate_candidates(&mut self, cx: &mut AppContext<'_>) {
+        let Some((workspace, snapshot)) = cx.workspace() else {
             return;
         };
-        let form = self.rating.generate.clone();
+        let form = self.generate.clone();
         let prompts: Vec<String> = match form.source {
             PromptSource::Typed => form
                 .typed
@@ -589,14 +689,14 @@ impl DezgahApp {
         })
         .collect();
         if prompts.is_empty() || models.is_empty() {
-            self.rating.error = Some(self.i18n.tr("rating-generate-needs"));
+            self.error = Some(cx.i18n.tr("rating-generate-needs"));
             return;
         }
         let label = crate::core::jobs::JobName::message(
             "job-prefs-generate",
             [("count", prompts.len().into())],
         );
-        match self.jobs.spawn(&label, move |ctx| {
+        match cx.jobs.spawn(&label, move |ctx| {
             let mut ws = crate::core::workspace::Workspace::open(&root)?;
             let added = prefs::generate_candidates(
                 ws.store_mut(),
@@ -612,8 +712,8 @@ impl DezgahApp {
             Ok(format!("{added} items with candidates added"))
         }) {
             Ok(job) => {
-                self.rating.generate_job = Some(job);
-                self.rating.error = None;
+                self.generate_job = Some(job);
+                self.error = None;
             }
             Err(e) => log::error!("cannot start {label}: {e}"),
         }

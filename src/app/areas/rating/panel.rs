@@ -1,4 +1,4 @@
-//! Rating area: the prompt and two responses side by side in the order this annotator sees
+//! Draws the Rating area: the prompt and two responses side by side in the order this annotator sees
 //! them, keys 1–4 to choose, Enter to submit, Backspace to skip, arrows to move; the guidelines
 //! beside; agreement, disagreements for an adjudicator, import and export.
 
@@ -6,15 +6,17 @@ use crate::app::picker::PathMode;
 use crate::widgets::path_field::{PathField, typed_path_ui};
 use egui::Key;
 
-use crate::app::command::Command;
-use crate::app::rating::{Draft, GenerateForm, PromptSource, RatingTab, RatingView};
+use crate::app::areas::ViewContext;
+use crate::app::areas::rating::{Draft, GenerateForm, PromptSource, RatingArea, RatingTab};
+use crate::app::command::{Command, RatingCommand};
+use crate::app::picker::DialogHealth;
 use crate::app::state::Area;
 use crate::app::theme;
 use crate::core::prefs::{ExportFormat, Verdict};
 use crate::core::store::PrefItem;
-use crate::core::workspace::Folder;
+use crate::core::workspace::{Folder, Snapshot, Workspace};
 use crate::i18n::I18n;
-use crate::panels::{AreaView, about_ui, empty_state_ui, preview, table_ui};
+use crate::panels::{about_ui, empty_state_ui, preview, table_ui};
 
 /// The four choices with their keys and labels.
 const CHOICES: [(&str, Key, &str); 4] = [
@@ -45,7 +47,30 @@ fn letter(position: usize) -> char {
     char::from(b'A' + (position % 26) as u8)
 }
 
-pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+/// What the drawing reads: the shared view and this area's state.
+struct View<'a> {
+    i18n: &'a I18n,
+    workspace: &'a Workspace,
+    snapshot: &'a Snapshot,
+    annotator: &'a str,
+    dialogs: DialogHealth,
+    rating: &'a RatingArea,
+}
+
+pub(super) fn rating_ui(
+    ui: &mut egui::Ui,
+    rating: &RatingArea,
+    cx: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
+    let view = &View {
+        i18n: cx.i18n,
+        workspace: cx.workspace,
+        snapshot: cx.snapshot,
+        annotator: cx.annotator,
+        dialogs: cx.dialogs,
+        rating,
+    };
     let i18n = view.i18n;
     let rating = view.rating;
     about_ui(ui, i18n, "rating-about");
@@ -57,7 +82,8 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
     if rating.items.is_empty() {
         empty_state_ui(
             ui,
-            view,
+            view.i18n,
+            view.workspace,
             "rating-empty-title",
             "rating-empty-body",
             Folder::Exports,
@@ -65,7 +91,13 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
         );
         return;
     }
-    crate::panels::training::used_by_runs_ui(ui, view, |r| r.data == "preferences", out);
+    crate::panels::training::used_by_runs_ui(
+        ui,
+        view.i18n,
+        view.snapshot,
+        |r| r.data == "preferences",
+        out,
+    );
     ui.separator();
     match rating.tab {
         RatingTab::Rate => {
@@ -92,7 +124,7 @@ pub fn rating_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>)
 
 /// 1–4 choose, Enter submits, Backspace skips, arrows move — unless a text field has the
 /// keyboard (then they are text).
-fn keys(ui: &egui::Ui, rating: &RatingView, out: &mut Vec<Command>) {
+fn keys(ui: &egui::Ui, rating: &RatingArea, out: &mut Vec<Command>) {
     if ui.ctx().memory(egui::Memory::focused).is_some() {
         return;
     }
@@ -105,39 +137,39 @@ fn keys(ui: &egui::Ui, rating: &RatingView, out: &mut Vec<Command>) {
                 {
                     let mut draft = rating.draft.clone();
                     draft.ranking.push(k);
-                    out.push(Command::RateDraft(Box::new(draft)));
+                    out.push(Command::Rating(RatingCommand::Draft(Box::new(draft))));
                 }
             }
             if i.consume_key(egui::Modifiers::NONE, Key::Num0) {
                 let mut draft = rating.draft.clone();
                 draft.ranking.clear();
-                out.push(Command::RateDraft(Box::new(draft)));
+                out.push(Command::Rating(RatingCommand::Draft(Box::new(draft))));
             }
         } else {
             for (choice, key, _) in CHOICES {
                 if i.consume_key(egui::Modifiers::NONE, key) {
                     let mut draft = rating.draft.clone();
                     draft.choice = Some(choice.to_owned());
-                    out.push(Command::RateDraft(Box::new(draft)));
+                    out.push(Command::Rating(RatingCommand::Draft(Box::new(draft))));
                 }
             }
         }
         if i.consume_key(egui::Modifiers::NONE, Key::Enter) {
-            out.push(Command::RateSubmit);
+            out.push(Command::Rating(RatingCommand::Submit));
         }
         if i.consume_key(egui::Modifiers::NONE, Key::Backspace) {
-            out.push(Command::RateSkip);
+            out.push(Command::Rating(RatingCommand::Skip));
         }
         if i.consume_key(egui::Modifiers::NONE, Key::ArrowRight) {
-            out.push(Command::RateMove(1));
+            out.push(Command::Rating(RatingCommand::Move(1)));
         }
         if i.consume_key(egui::Modifiers::NONE, Key::ArrowLeft) {
-            out.push(Command::RateMove(-1));
+            out.push(Command::Rating(RatingCommand::Move(-1)));
         }
     });
 }
 
-fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn toolbar_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
     ui.horizontal_wrapped(|ui| {
@@ -149,7 +181,7 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 .selectable_label(rating.tab == tab, i18n.tr(key))
                 .clicked()
             {
-                out.push(Command::RateTab(tab));
+                out.push(Command::Rating(RatingCommand::Tab(tab)));
             }
         }
         ui.separator();
@@ -185,7 +217,7 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-import-hint"))
             .clicked()
         {
-            out.push(Command::RateChooseImport(k));
+            out.push(Command::Rating(RatingCommand::ChooseImport(k)));
         }
         let label = ui.label(i18n.tr("rating-judgements"));
         ui.add(egui::DragValue::new(&mut k).range(1..=9))
@@ -206,11 +238,11 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         let k = ui
             .data(|d| d.get_temp(egui::Id::unique("rating_import_k")))
             .unwrap_or(1);
-        out.push(Command::RateImport(path, k));
+        out.push(Command::Rating(RatingCommand::Import(path, k)));
     }
 }
 
-fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn task_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
     let Some(item) = rating.current() else {
@@ -225,7 +257,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-previous"))
             .clicked()
         {
-            out.push(Command::RateMove(-1));
+            out.push(Command::Rating(RatingCommand::Move(-1)));
         }
         ui.strong(i18n.tr_args(
             "rating-item",
@@ -243,7 +275,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-next"))
             .clicked()
         {
-            out.push(Command::RateMove(1));
+            out.push(Command::Rating(RatingCommand::Move(1)));
         }
         if let Some(r) = earlier {
             ui.label(
@@ -284,7 +316,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-submit-hint"))
             .clicked()
         {
-            out.push(Command::RateSubmit);
+            out.push(Command::Rating(RatingCommand::Submit));
         }
         if ui
             .add_enabled(
@@ -294,7 +326,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-skip-hint"))
             .clicked()
         {
-            out.push(Command::RateSkip);
+            out.push(Command::Rating(RatingCommand::Skip));
         }
         ui.label(
             egui::RichText::new(i18n.tr("rating-keys"))
@@ -324,7 +356,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     )
                     .clicked()
                 {
-                    out.push(Command::RateSaveBetter);
+                    out.push(Command::Rating(RatingCommand::SaveBetter));
                 }
                 if let Some(id) = rating.better_saved {
                     ui.label(i18n.tr_args("rating-better-saved", &[("id", id.into())]));
@@ -332,7 +364,7 @@ fn task_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             });
         });
     if draft != rating.draft {
-        out.push(Command::RateDraft(Box::new(draft)));
+        out.push(Command::Rating(RatingCommand::Draft(Box::new(draft))));
     }
 }
 
@@ -476,7 +508,7 @@ fn choice_key(choice: &str) -> String {
 }
 
 /// The guidelines as simple markdown (headings, bullets, paragraphs), or its text to edit.
-fn guidelines_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut Vec<Command>) {
+fn guidelines_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingArea, out: &mut Vec<Command>) {
     ui.horizontal(|ui| {
         ui.strong(i18n.tr("rating-guidelines"));
         let key = if rating.editing_guidelines {
@@ -485,7 +517,9 @@ fn guidelines_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut 
             "rating-guidelines-edit"
         };
         if ui.small_button(i18n.tr(key)).clicked() {
-            out.push(Command::RateEditGuidelines(!rating.editing_guidelines));
+            out.push(Command::Rating(RatingCommand::EditGuidelines(
+                !rating.editing_guidelines,
+            )));
         }
     });
     egui::ScrollArea::vertical()
@@ -507,7 +541,7 @@ fn guidelines_ui(ui: &mut egui::Ui, i18n: &I18n, rating: &RatingView, out: &mut 
                     )
                 });
                 if text != rating.guidelines {
-                    out.push(Command::RateGuidelines(text));
+                    out.push(Command::Rating(RatingCommand::Guidelines(text)));
                 }
             } else if rating.guidelines.trim().is_empty() {
                 ui.label(
@@ -558,7 +592,7 @@ fn verdict_text(i18n: &I18n, item: &PrefItem, verdict: Verdict) -> String {
     }
 }
 
-fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn agreement_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
     let Some(summary) = &rating.summary else {
@@ -654,7 +688,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
                 ui.strong(format!("#{}", item.id));
                 ui.label(preview(&item.prompt, 100));
                 if ui.small_button(i18n.tr("rating-open")).clicked() {
-                    out.push(Command::RateShow(item.id));
+                    out.push(Command::Rating(RatingCommand::Show(item.id)));
                 }
             });
             for (n, r) in item.responses.iter().enumerate() {
@@ -675,7 +709,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
                 verdicts.extend([Verdict::Tie, Verdict::BothBad]);
                 for v in verdicts {
                     if ui.button(verdict_text(i18n, item, v)).clicked() {
-                        out.push(Command::RateAdjudicate(item.id, v));
+                        out.push(Command::Rating(RatingCommand::Adjudicate(item.id, v)));
                     }
                 }
             });
@@ -697,7 +731,7 @@ fn agreement_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) 
     export_ui(ui, view, out);
 }
 
-fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn export_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
     ui.heading(i18n.tr("rating-export"));
@@ -718,7 +752,7 @@ fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .response
             .labelled_by(label.id);
         let label = ui.label(i18n.tr("rating-min-agreement"));
-        ui.add(super::localized(
+        ui.add(crate::panels::localized(
             egui::DragValue::new(&mut options.min_agreement)
                 .range(0.0..=1.0)
                 .speed(0.05),
@@ -743,7 +777,7 @@ fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("rating-export-hint"))
             .clicked()
         {
-            out.push(Command::RateChooseExport);
+            out.push(Command::Rating(RatingCommand::ChooseExport));
         }
     });
     let default = view
@@ -762,16 +796,16 @@ fn export_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         )
         .with_default(default),
     ) {
-        out.push(Command::RateExport(path));
+        out.push(Command::Rating(RatingCommand::Export(path)));
     }
     if options != rating.export {
-        out.push(Command::RateSetExport(Box::new(options)));
+        out.push(Command::Rating(RatingCommand::SetExport(Box::new(options))));
     }
 }
 
 /// Candidate answers sampled from one or two checkpoints for prompts from the SFT examples, a
 /// text file, or typed in.
-fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn generate_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
     let i18n = view.i18n;
     let rating = view.rating;
     let mut form: GenerateForm = rating.generate.clone();
@@ -791,7 +825,7 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     ui.selectable_value(&mut form.source, source, i18n.tr(key));
                 }
                 if ui.button(i18n.tr("rating-prompts-file")).clicked() {
-                    out.push(Command::RateChoosePromptFile);
+                    out.push(Command::Rating(RatingCommand::ChoosePromptFile));
                 }
             });
             if let Some(path) = typed_path_ui(
@@ -804,7 +838,7 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     PathMode::OpenFile,
                 ),
             ) {
-                out.push(Command::RatePromptFile(path));
+                out.push(Command::Rating(RatingCommand::PromptFile(path)));
             }
             if form.source == PromptSource::Typed {
                 let label = ui.label(i18n.tr("rating-prompts-typed"));
@@ -836,7 +870,7 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                         .response
                         .labelled_by(label.id);
                     let label = ui.label(i18n.tr("sft-temperature"));
-                    ui.add(super::localized(
+                    ui.add(crate::panels::localized(
                         egui::DragValue::new(temp).range(0.0..=2.0).speed(0.05),
                         i18n,
                         2,
@@ -870,7 +904,7 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     )
                     .clicked()
                 {
-                    out.push(Command::RateGenerate);
+                    out.push(Command::Rating(RatingCommand::Generate));
                 }
                 if rating.generate_job.is_some() {
                     ui.spinner();
@@ -878,6 +912,6 @@ fn generate_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             });
         });
     if form != rating.generate {
-        out.push(Command::RateSetGenerate(Box::new(form)));
+        out.push(Command::Rating(RatingCommand::SetGenerate(Box::new(form))));
     }
 }

@@ -1,32 +1,43 @@
-//! Tokenizer area: train a tokenizer on workspace corpora, list the workspace's tokenizers (and
-//! add one from disk), and inspect how a tokenizer splits pasted text.
+//! Draws the Tokenizer area: train a tokenizer on workspace corpora, list the workspace's
+//! tokenizers (and add one from disk), and inspect how a tokenizer splits pasted text.
 
-use crate::app::command::Command;
+use crate::app::areas::ViewContext;
+use crate::app::areas::tokenizer::{TokenizerArea, TrainForm, visible_whitespace};
+use crate::app::command::{Command, TokenizerCommand};
 use crate::app::theme;
-use crate::app::tokenizer::{TrainForm, visible_whitespace};
 use crate::core::tokenizer::{Inspection, Kind};
 use crate::core::workspace::Folder;
 use crate::i18n::I18n;
-use crate::panels::{AreaView, about_ui, folder_link_ui, table_ui};
+use crate::panels::{about_ui, folder_link_ui, table_ui};
 
-pub fn tokenizer_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+pub(super) fn tokenizer_ui(
+    ui: &mut egui::Ui,
+    area: &TokenizerArea,
+    view: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
     let i18n = view.i18n;
     about_ui(ui, i18n, "tokenizer-about");
-    train_ui(ui, view, out);
+    train_ui(ui, area, view, out);
     ui.add_space(10.0);
     ui.separator();
-    list_ui(ui, view, out);
+    list_ui(ui, area, view, out);
     ui.add_space(10.0);
     ui.separator();
-    inspect_ui(ui, view, out);
+    inspect_ui(ui, area, view, out);
     ui.add_space(10.0);
     ui.separator();
-    compare_ui(ui, view, out);
+    compare_ui(ui, area, view, out);
 }
 
-fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn compare_ui(
+    ui: &mut egui::Ui,
+    area: &TokenizerArea,
+    view: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
     let i18n = view.i18n;
-    let state = view.tokenizer;
+    let state = area;
     ui.heading(i18n.tr("tokenizer-compare-title"));
     let tokenizers = &view.snapshot.tokenizers;
     if tokenizers.len() < 2 {
@@ -57,7 +68,10 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         }
     });
     if ids != state.compare || corpus != state.compare_corpus {
-        out.push(Command::SetComparison(ids.clone(), corpus));
+        out.push(Command::Tokenizer(TokenizerCommand::SetComparison(
+            ids.clone(),
+            corpus,
+        )));
     }
     let running = state.compare_job.is_some();
     ui.horizontal(|ui| {
@@ -68,7 +82,7 @@ fn compare_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             )
             .clicked()
         {
-            out.push(Command::CompareTokenizers);
+            out.push(Command::Tokenizer(TokenizerCommand::Compare));
         }
         if running {
             ui.spinner();
@@ -189,9 +203,14 @@ fn bar_name(names: &[String], x: f64) -> String {
     names.get(i as usize).cloned().unwrap_or_default()
 }
 
-fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn train_ui(
+    ui: &mut egui::Ui,
+    area: &TokenizerArea,
+    view: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
     let i18n = view.i18n;
-    let state = view.tokenizer;
+    let state = area;
     let mut form: TrainForm = state.form.clone();
     ui.heading(i18n.tr("tokenizer-train-title"));
     if view.snapshot.corpora.is_empty() {
@@ -299,7 +318,7 @@ fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             )
             .clicked()
         {
-            out.push(Command::TrainTokenizer);
+            out.push(Command::Tokenizer(TokenizerCommand::Train));
         }
         if running {
             ui.spinner();
@@ -330,11 +349,18 @@ fn train_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     }
     form.follow_vocab_size(&state.form);
     if form != state.form {
-        out.push(Command::SetTrainForm(Box::new(form)));
+        out.push(Command::Tokenizer(TokenizerCommand::SetTrainForm(
+            Box::new(form),
+        )));
     }
 }
 
-fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn list_ui(
+    ui: &mut egui::Ui,
+    area: &TokenizerArea,
+    view: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
     let i18n = view.i18n;
     ui.horizontal(|ui| {
         ui.heading(i18n.tr("tokenizer-list-title"));
@@ -343,7 +369,7 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             .on_hover_text(i18n.tr("tokenizer-add-file-hint"))
             .clicked()
         {
-            out.push(Command::ChooseTokenizerFile);
+            out.push(Command::Tokenizer(TokenizerCommand::ChooseFile));
         }
     });
     if let Some(path) = crate::widgets::path_field::typed_path_ui(
@@ -356,9 +382,9 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             crate::app::picker::PathMode::OpenFile,
         ),
     ) {
-        out.push(Command::AddTokenizerFile(path));
+        out.push(Command::Tokenizer(TokenizerCommand::AddFile(path)));
     }
-    if let Some(Err(e)) = &view.tokenizer.added {
+    if let Some(Err(e)) = &area.added {
         ui.colored_label(theme::error_color(ui), e);
     }
     let tokenizers = &view.snapshot.tokenizers;
@@ -375,11 +401,11 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         |ui| {
             for t in tokenizers {
                 if ui
-                    .selectable_label(view.tokenizer.selected == Some(t.id), &t.name)
+                    .selectable_label(area.selected == Some(t.id), &t.name)
                     .on_hover_text(i18n.tr("tokenizer-select-hint"))
                     .clicked()
                 {
-                    out.push(Command::SelectTokenizer(t.id));
+                    out.push(Command::Tokenizer(TokenizerCommand::Select(t.id)));
                 }
                 ui.label(&t.kind);
                 ui.label(t.vocab_size.to_string());
@@ -401,9 +427,14 @@ fn list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     );
 }
 
-fn inspect_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
+fn inspect_ui(
+    ui: &mut egui::Ui,
+    area: &TokenizerArea,
+    view: &ViewContext<'_>,
+    out: &mut Vec<Command>,
+) {
     let i18n = view.i18n;
-    let state = view.tokenizer;
+    let state = area;
     ui.heading(i18n.tr("tokenizer-inspect-title"));
     let loaded = match &state.loaded {
         None => {
@@ -439,7 +470,7 @@ fn inspect_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     )
     .labelled_by(label.id);
     if text != state.text {
-        out.push(Command::SetInspectText(text));
+        out.push(Command::Tokenizer(TokenizerCommand::SetInspectText(text)));
     }
     match &state.inspection {
         None => {}

@@ -1,17 +1,18 @@
 //! SFT area state and its commands: the list of examples with its filter, the edit session
 //! that saves as the annotator types, the background checker, token counts and drafts.
 
+mod edit;
+mod io;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use crate::app::command::Command;
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::corpus::text::to_lower_az;
-use crate::core::jobs::{JobId, Slot};
+use crate::core::jobs::JobHandle;
 use crate::core::sft::{
     self, DraftKind, EditSession, Problem, ProblemKind, TokenCounts, TokenLimit, Validator,
 };
@@ -97,11 +98,11 @@ impl Default for AssistForm {
 /// A model draft under way: which turn it fills, and where its text arrives.
 #[derive(Debug)]
 pub struct DraftJob {
-    pub job: JobId,
+    /// The model's text comes back through the handle.
+    pub job: JobHandle<String>,
     pub example: i64,
     pub turn: usize,
     pub kind: DraftKind,
-    pub slot: Slot<String>,
 }
 
 /// What the checker is told: the whole set once, then only what changed, so that a save in a
@@ -403,7 +404,7 @@ pub const DEFAULT_CONTEXT: usize = 1024;
 impl DezgahApp {
     /// Loads the workspace's examples when the SFT area first opens on it.
     pub(crate) fn ensure_sft_loaded(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         let root = workspace.root().to_owned();
@@ -432,7 +433,7 @@ impl DezgahApp {
 
     /// Reads every example again (after an import, or a workspace change).
     pub(crate) fn reload_sft(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open() else {
             return;
         };
         match workspace.store().sft_examples_full() {
@@ -565,7 +566,7 @@ impl DezgahApp {
 
     /// Writes the edited example now (on a switch, on exit, or when due).
     pub(crate) fn flush_sft(&mut self) {
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
+        let Some((workspace, _)) = self.workspace.as_open_mut() else {
             return;
         };
         let Some(session) = &mut self.sft.session else {
@@ -588,429 +589,6 @@ impl DezgahApp {
                 );
             }
             Err(e) => self.sft.save_error = Some(crate::error_line(&e)),
-        }
-    }
-
-    pub(crate) fn apply_sft(&mut self, command: Command) {
-        let now = Instant::now();
-        match command {
-            Command::SftNew => self.new_sft_example(),
-            Command::SftSelect(id) => self.select_sft(id),
-            Command::SftStep(delta) => {
-                let n = self.sft.visible.len();
-                if n == 0 {
-                    return;
-                }
-                let next = match self.sft.position() {
-                    Some(p) => p.saturating_add_signed(delta).min(n - 1),
-                    None => 0,
-                };
-                let id = self.sft.examples[self.sft.visible[next]].id;
-                self.select_sft(id);
-                self.sft.focus = self.sft.current().map(|e| Focus::Turn(writing_turn(e)));
-            }
-            Command::SftEdit(edited) => {
-                if let Some(s) = &mut self.sft.session {
-                    s.edit(*edited, now);
-                }
-                self.after_sft_edit();
-            }
-            Command::SftUndo => {
-                if let Some(s) = &mut self.sft.session {
-                    s.undo(now);
-                }
-                self.after_sft_edit();
-            }
-            Command::SftRedo => {
-                if let Some(s) = &mut self.sft.session {
-                    s.redo(now);
-                }
-                self.after_sft_edit();
-            }
-            Command::SftSetStatus(status) => {
-                if let Some(s) = &mut self.sft.session {
-                    let mut e = s.example().clone();
-                    e.status = status;
-                    s.edit(e, now);
-                }
-                self.after_sft_edit();
-                // A decision is worth keeping at once.
-                self.flush_sft();
-            }
-            Command::SftNextTurn(from) => self.next_turn(from, now),
-            Command::SftFilter(filter) => {
-                self.sft.filter = *filter;
-                self.sft.refilter();
-            }
-            Command::SftFocus(focus) => self.sft.focus = focus,
-            Command::SftShowKeys(show) => self.sft.show_keys = show,
-            Command::SftAskDelete(id) => self.sft.confirm_delete = id,
-            Command::SftDelete(id) => self.delete_sft(id),
-            Command::SftSetTokenizer(id) => self.set_sft_tokenizer(id),
-            Command::SftSetContext(n) => {
-                self.sft.context = n.max(1);
-                if let Some(limit) = &mut self.sft.limit {
-                    limit.context = self.sft.context;
-                }
-                self.request_sft_check(Change::Limit);
-            }
-            Command::SftSetAssist(form) => self.sft.assist = *form,
-            Command::SftPassageFromCorpus => self.passage_from_corpus(),
-            Command::SftDraftFromPassage(passage) => self.draft_from_passage(&passage),
-            Command::SftDraftWithModel(kind, turn) => self.draft_with_model(kind, turn),
-            _ => {}
-        }
-    }
-
-    fn after_sft_edit(&mut self) {
-        self.sft.recount();
-        if let Some(s) = &self.sft.session {
-            let example = s.example().clone();
-            self.sft.replace(&example);
-        }
-    }
-
-    fn select_sft(&mut self, id: i64) {
-        if self.sft.session.as_ref().map(EditSession::id) == Some(id) {
-            return;
-        }
-        self.flush_sft();
-        let Some(example) = self.sft.examples.iter().find(|e| e.id == id).cloned() else {
-            return;
-        };
-        self.sft.session = Some(EditSession::new(example));
-        self.sft.confirm_delete = None;
-        self.sft.draft_error = None;
-        self.sft.recount();
-    }
-
-    fn new_sft_example(&mut self) {
-        self.flush_sft();
-        let author = self.state.annotator.clone();
-        self.insert_sft(&sft::blank(&author));
-        self.sft.focus = Some(Focus::Turn(0));
-    }
-
-    /// Adds an example to the database, lists it and opens it in the editor.
-    fn insert_sft(&mut self, example: &crate::core::store::NewSftExample) {
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
-            return;
-        };
-        let added = workspace
-            .store_mut()
-            .add_sft_example(example)
-            .and_then(|id| workspace.store().sft_example(id));
-        match added {
-            Ok(Some(example)) => {
-                let id = example.id;
-                self.sft.insert(example);
-                // A new example should be seen whatever the filter was.
-                self.sft.filter = ListFilter {
-                    sort: self.sft.filter.sort,
-                    ..ListFilter::default()
-                };
-                self.sft.collect_choices();
-                self.sft.refilter();
-                self.select_sft(id);
-                self.request_sft_check(Change::Example(id));
-                self.refresh_snapshot();
-            }
-            Ok(None) => {}
-            Err(e) => self.sft.save_error = Some(crate::error_line(&e)),
-        }
-    }
-
-    /// Ctrl+Enter: to the next turn, adding one (the other role) after the last.
-    fn next_turn(&mut self, from: Option<usize>, now: Instant) {
-        let Some(s) = &mut self.sft.session else {
-            return;
-        };
-        let len = s.example().messages.len();
-        let target = match from {
-            Some(t) => t + 1,
-            // Nothing focused: where writing goes on (or a new turn when all are written).
-            None => s
-                .example()
-                .messages
-                .iter()
-                .position(|m| m.content.trim().is_empty())
-                .unwrap_or(len),
-        };
-        if target >= len {
-            let mut e = s.example().clone();
-            e.messages.push(crate::core::store::Message {
-                role: next_role(&e).to_owned(),
-                content: String::new(),
-            });
-            s.edit(e, now);
-            self.after_sft_edit();
-        }
-        self.sft.focus = Some(Focus::Turn(target.min(len)));
-    }
-
-    fn delete_sft(&mut self, id: i64) {
-        self.sft.confirm_delete = None;
-        let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
-            return;
-        };
-        if let Err(e) = workspace.store_mut().delete_sft_example(id) {
-            self.sft.save_error = Some(crate::error_line(&e));
-            return;
-        }
-        let position = self.sft.position();
-        if self.sft.session.as_ref().map(EditSession::id) == Some(id) {
-            self.sft.session = None;
-        }
-        self.sft.remove(id);
-        self.sft.collect_choices();
-        self.sft.refilter();
-        // Carry on with the example that took its place.
-        if let Some(p) = position
-            && let Some(&i) = self.sft.visible.get(p).or_else(|| self.sft.visible.last())
-        {
-            let next = self.sft.examples[i].id;
-            self.select_sft(next);
-        }
-        self.request_sft_check(Change::Removed(id));
-        self.refresh_snapshot();
-    }
-
-    fn set_sft_tokenizer(&mut self, id: Option<i64>) {
-        self.sft.tokenizer = id;
-        self.sft.limit = None;
-        self.sft.tokenizer_error = None;
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return;
-        };
-        if let Some(row) = id.and_then(|id| snapshot.tokenizers.iter().find(|t| t.id == id)) {
-            let path = workspace.root().join(&row.path);
-            match crate::core::tokenizer::load(&path) {
-                Ok(tokenizer) => {
-                    self.sft.limit = Some(TokenLimit {
-                        tokenizer: Arc::new(tokenizer),
-                        context: self.sft.context.max(1),
-                    });
-                }
-                Err(e) => self.sft.tokenizer_error = Some(crate::error_line(&e)),
-            }
-        }
-        self.sft.recount();
-        self.request_sft_check(Change::Limit);
-    }
-
-    /// Takes the document open in the Corpus area as the assist box's passage.
-    fn passage_from_corpus(&mut self) {
-        let corpus = self.selected_corpus_name().unwrap_or_default();
-        let Some(doc) = self
-            .corpus
-            .browser
-            .as_ref()
-            .and_then(|b| b.open_doc.as_ref())
-        else {
-            return;
-        };
-        let Ok((_, text)) = &doc.content else {
-            return;
-        };
-        self.sft.assist.passage.clone_from(text);
-        self.sft.assist.source = format!("{corpus}#{}", doc.number + 1);
-        self.state.area = crate::app::state::Area::Sft;
-    }
-
-    fn draft_from_passage(&mut self, passage: &str) {
-        let passage = passage.trim();
-        if passage.is_empty() {
-            return;
-        }
-        self.flush_sft();
-        let mut draft = sft::blank(&self.state.annotator);
-        draft.messages[0].content = sft::fill_template(&self.sft.assist.template, passage);
-        if !self.sft.assist.source.is_empty() {
-            draft
-                .tags
-                .push(format!("source:{}", self.sft.assist.source));
-        }
-        self.insert_sft(&draft);
-        self.sft.focus = Some(Focus::Turn(1));
-    }
-
-    fn draft_with_model(&mut self, kind: DraftKind, turn: usize) {
-        let (Some(session), Some(run_id)) = (&self.sft.session, self.sft.assist.run) else {
-            return;
-        };
-        let WorkspaceSlot::Open {
-            workspace,
-            snapshot,
-        } = &self.workspace
-        else {
-            return;
-        };
-        let Some(run) = snapshot.runs.iter().find(|r| r.id == run_id) else {
-            return;
-        };
-        let example = session.example().clone();
-        let form = &self.sft.assist;
-        let model = sft::DraftModel {
-            run_dir: workspace.root().join(&run.dir),
-            checkpoint: form.checkpoint.clone(),
-            sampling: crate::core::model::generate::SamplingConfig {
-                max_tokens: form.max_tokens.max(1),
-                temperature: form.temperature,
-                seed: form.seed,
-                ..crate::core::model::generate::SamplingConfig::default()
-            },
-        };
-        let history: Vec<_> = match kind {
-            DraftKind::Answer => {
-                let mut upto = example.clone();
-                upto.messages.truncate(turn);
-                sft::train_messages(&upto)
-            }
-            DraftKind::Paraphrase => Vec::new(),
-        };
-        let text = example
-            .messages
-            .get(turn)
-            .map(|m| m.content.clone())
-            .unwrap_or_default();
-        let slot: Slot<String> = Slot::default();
-        let out = slot.clone();
-        let label = crate::core::jobs::JobName::message(
-            match kind {
-                DraftKind::Answer => "job-sft-draft-answer",
-                DraftKind::Paraphrase => "job-sft-draft-paraphrase",
-            },
-            [("run", run.name.as_str().into())],
-        );
-        self.sft.draft_error = None;
-        match self.jobs.spawn(&label, move |ctx| {
-            let draft =
-                sft::draft_with_model(&model, kind, &history, &text, &|| ctx.is_cancelled())?;
-            let summary = format!("{} characters", draft.chars().count());
-            out.put(draft);
-            Ok(summary)
-        }) {
-            Ok(job) => {
-                self.sft.draft = Some(DraftJob {
-                    job,
-                    example: example.id,
-                    turn,
-                    kind,
-                    slot,
-                });
-            }
-            Err(e) => self.sft.draft_error = Some(e.to_string()),
-        }
-    }
-
-    /// Puts a finished draft into its turn (still marked model-generated).
-    pub(crate) fn sft_job_finished(&mut self, id: JobId, ok: bool) {
-        if self.sft.draft.as_ref().is_none_or(|d| d.job != id) {
-            return;
-        }
-        let Some(draft) = self.sft.draft.take() else {
-            return;
-        };
-        let text = draft.slot.take();
-        match (ok, text) {
-            (true, Some(text)) => {
-                let Some(s) = &mut self.sft.session else {
-                    return;
-                };
-                if s.id() != draft.example {
-                    return;
-                }
-                let role = match draft.kind {
-                    DraftKind::Answer => "assistant".to_owned(),
-                    DraftKind::Paraphrase => s
-                        .example()
-                        .messages
-                        .get(draft.turn)
-                        .map_or_else(|| "user".to_owned(), |m| m.role.clone()),
-                };
-                s.put_generated(draft.turn, &role, &text, Instant::now());
-                self.after_sft_edit();
-                self.flush_sft();
-            }
-            _ => self.sft.draft_error = Some(self.job_error(id)),
-        }
-    }
-}
-
-impl DezgahApp {
-    pub(crate) fn import_sft(&mut self, format: crate::core::sft_io::Format, file: PathBuf) {
-        self.flush_sft();
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
-            return;
-        };
-        let root = workspace.root().to_owned();
-        let author = Some(self.state.annotator.trim().to_owned()).filter(|a| !a.is_empty());
-        let label = crate::core::jobs::JobName::message(
-            "job-sft-import",
-            [("file", file.display().to_string().into())],
-        );
-        match self.jobs.spawn(&label, move |ctx| {
-            let mut ws = crate::core::workspace::Workspace::open(&root)?;
-            let report = crate::core::sft_io::import(
-                ws.store_mut(),
-                &file,
-                format,
-                "draft",
-                author.as_deref(),
-            )?;
-            for (line, why) in &report.errors {
-                ctx.log(format!("{}:{line}: {why}", file.display()));
-            }
-            Ok(format!(
-                "imported {} examples; {} lines skipped",
-                report.imported,
-                report.errors.len()
-            ))
-        }) {
-            Ok(job) => self.sft_import_job = Some(job),
-            Err(e) => log::error!("cannot start {label}: {e}"),
-        }
-    }
-
-    /// Exports the examples that pass the list's status, domain and tag filter.
-    pub(crate) fn export_sft(
-        &mut self,
-        format: crate::core::sft_io::Format,
-        val_fraction: f64,
-        out: PathBuf,
-    ) {
-        self.flush_sft();
-        let WorkspaceSlot::Open { workspace, .. } = &self.workspace else {
-            return;
-        };
-        let root = workspace.root().to_owned();
-        let filter = crate::core::sft_io::Filter {
-            status: self.sft.filter.status.clone(),
-            domain: self.sft.filter.domain.clone(),
-            tag: self.sft.filter.tag.clone(),
-        };
-        let label = crate::core::jobs::JobName::message(
-            "job-sft-export",
-            [("file", out.display().to_string().into())],
-        );
-        if let Err(e) = self.jobs.spawn(&label, move |_ctx| {
-            let ws = crate::core::workspace::Workspace::open(&root)?;
-            let val_path = out.with_extension("validation.jsonl");
-            let validation = (val_fraction > 0.0).then_some((val_path.as_path(), val_fraction));
-            let report =
-                crate::core::sft_io::export(ws.store(), format, &filter, &out, validation)?;
-            Ok(format!(
-                "{} train and {} validation examples written to {}",
-                report.train,
-                report.validation,
-                out.display()
-            ))
-        }) {
-            log::error!("cannot start {label}: {e}");
         }
     }
 }
