@@ -644,6 +644,7 @@ status-job-done = { $name }: bitdi
 status-job-cancelled = { $name }: ləğv edildi
 status-job-failed = { $name }: alınmadı
 job-check-workspace = İş sahəsinin yoxlanması
+workspace-check-reclaimed = dayandırılmış proseslərdən qalan { $files } müvəqqəti fayl silindi, { $size } yer boşaldı
 
 ## Korpus: vərəqlər və sənəd baxışı
 corpus-tab-overview = İcmal

@@ -728,6 +728,10 @@ status-job-done = { $name }: done
 status-job-cancelled = { $name }: cancelled
 status-job-failed = { $name }: failed
 job-check-workspace = Workspace check
+workspace-check-reclaimed = removed { $files } stale temporary { $files ->
+    [one] file
+   *[other] files
+  } of killed writers, { $size } reclaimed
 
 ## Corpus: tabs and the document browser
 corpus-tab-overview = Overview

@@ -339,10 +339,10 @@ fn size_of(path: &Path) -> u64 {
     })
 }
 
-/// A size for a message: `12.3 MB`, `512 bytes`.
+/// A size for a message, in units both languages write alike: `12.3 MB`, `512 B`.
 pub fn size_text(bytes: u64) -> String {
     if bytes < 1_000 {
-        format!("{bytes} bytes")
+        format!("{bytes} B")
     } else if bytes < 1_000_000 {
         format!("{:.1} kB", bytes as f64 / 1e3)
     } else if bytes < 1_000_000_000 {
