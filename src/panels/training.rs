@@ -806,6 +806,15 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             if from != state.resume_from {
                 out.push(Command::SetResumeFrom(from));
             }
+        } else if live.status != "finished" {
+            // Killed or refused before its first checkpoint: not a dead end.
+            if ui
+                .button(i18n.tr("training-restart"))
+                .on_hover_text(i18n.tr("training-restart-hint"))
+                .clicked()
+            {
+                out.push(Command::ResumeRun(id));
+            }
         }
         if ui
             .button(i18n.tr("training-clone"))
