@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const MARK: &str = ".dezgah-tmp-";
 
 /// Where no process table can be read, a temp this old is taken for a dead writer's.
-const STALE_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+const STALE_AGE: std::time::Duration = std::time::Duration::from_hours(24);
 
 /// A temp name for `target` in its folder, carrying this process's PID.
 pub fn path_for(target: &Path) -> PathBuf {
@@ -22,10 +22,7 @@ pub fn path_for(target: &Path) -> PathBuf {
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let random: u32 = rand_u32();
-    dir.join(format!(
-        ".{name}{MARK}{}-{random:08x}",
-        std::process::id()
-    ))
+    dir.join(format!(".{name}{MARK}{}-{random:08x}", std::process::id()))
 }
 
 fn parent(target: &Path) -> &Path {
@@ -301,7 +298,10 @@ pub fn sweep(dir: &Path) -> Reclaimed {
         };
         match removed {
             Ok(()) => {
-                log::info!("removed a stale temporary {} ({bytes} bytes)", path.display());
+                log::info!(
+                    "removed a stale temporary {} ({bytes} bytes)",
+                    path.display()
+                );
                 out.add(Reclaimed { entries: 1, bytes });
             }
             Err(e) => log::warn!("{}: {e}", path.display()),
@@ -404,7 +404,13 @@ mod tests {
         let user = dir.path().join("notes.txt");
         std::fs::write(&user, b"keep").expect("write");
         let got = sweep(dir.path());
-        assert_eq!(got, Reclaimed { entries: 2, bytes: 1334 });
+        assert_eq!(
+            got,
+            Reclaimed {
+                entries: 2,
+                bytes: 1334
+            }
+        );
         assert!(!dead.exists() && !dead_dir.exists());
         assert!(live.exists() && user.exists());
     }
@@ -419,12 +425,18 @@ mod tests {
         let want = plain.metadata().expect("meta").permissions().mode() & 0o777;
         let ours = dir.path().join("ours");
         write(&ours, b"x").expect("write");
-        assert_eq!(ours.metadata().expect("meta").permissions().mode() & 0o777, want);
+        assert_eq!(
+            ours.metadata().expect("meta").permissions().mode() & 0o777,
+            want
+        );
         let lib = dir.path().join("lib");
         std::fs::write(&lib, b"x").expect("write");
         std::fs::set_permissions(&lib, std::fs::Permissions::from_mode(0o600)).expect("chmod");
         fix_mode(&lib).expect("fix");
-        assert_eq!(lib.metadata().expect("meta").permissions().mode() & 0o777, want);
+        assert_eq!(
+            lib.metadata().expect("meta").permissions().mode() & 0o777,
+            want
+        );
         assert_eq!(names(dir.path()), ["lib", "ours", "plain"]);
     }
 }

@@ -20,6 +20,7 @@ mod gui_training;
 mod i18n;
 mod package;
 mod rag;
+mod reliability_runs;
 mod sft_io;
 mod shared_corpora;
 mod train;

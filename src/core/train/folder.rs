@@ -95,7 +95,9 @@ pub fn already_holds(run_dir: &Path) -> TrainError {
 /// folder's lock.
 pub fn clear_for_restart(run_dir: &Path) -> Result<(), TrainError> {
     if has_checkpoint(run_dir) {
-        let latest = checkpoint::list(run_dir).last().map_or(0, |(step, _)| *step);
+        let latest = checkpoint::list(run_dir)
+            .last()
+            .map_or(0, |(step, _)| *step);
         return Err(TrainError::Invalid(format!(
             "{} holds checkpoints (the latest at step {latest}); --restart only starts again a \
              run that has none: continue it with --resume, or delete the folder yourself to \
