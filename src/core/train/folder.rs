@@ -44,14 +44,31 @@ pub fn preflight(cfg: &RunConfig) -> Result<(), TrainError> {
         ));
     }
     let vocab = tokenizer.get_vocab_size(true);
-    let model_cfg = match &cfg.init {
-        Some(init) => checkpoint::read_config(&checkpoint::resolve(init, "best")?)?,
+    let init_dir = cfg
+        .init
+        .as_deref()
+        .map(|p| checkpoint::resolve(p, "best"))
+        .transpose()?;
+    let model_cfg = match &init_dir {
+        Some(dir) => checkpoint::read_config(dir)?,
         None => cfg.model_config(vocab).map_err(TrainError::Invalid)?,
     };
+    // In the order the trainer checks, so a run says the same whichever refuses it.
     if vocab > model_cfg.vocab_size {
         return Err(TrainError::Invalid(format!(
             "wrong tokenizer/model pair: the tokenizer has {vocab} tokens but the model has {} embedding rows",
             model_cfg.vocab_size
+        )));
+    }
+    if let Some(dir) = &init_dir
+        && let Some(run) = super::run_of(dir)
+        && let Ok(theirs) = crate::core::tokenizer::load(&run.join("tokenizer.json"))
+        && theirs.get_vocab(true) != tokenizer.get_vocab(true)
+    {
+        return Err(TrainError::Invalid(format!(
+            "wrong tokenizer/model pair: {} was trained with a different tokenizer ({})",
+            dir.display(),
+            run.join("tokenizer.json").display()
         )));
     }
     if cfg.optim.seq_len > model_cfg.max_position_embeddings {
