@@ -167,3 +167,31 @@ pub fn restart(
     }
     super::start(run_dir, cfg, sink, stop)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restart_clears_only_a_run_without_checkpoints_and_keeps_foreign_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = dir.path();
+        for name in ["config.toml", "metrics.jsonl", "launch.toml", "notes.txt"] {
+            std::fs::write(run.join(name), b"x").expect("write");
+        }
+        std::fs::create_dir_all(run.join("data")).expect("mkdir");
+        std::fs::write(run.join("data/train.tok"), b"x").expect("write");
+        assert!(matches!(already_holds(run), TrainError::Invalid(m) if m.contains("--restart")));
+        clear_for_restart(run).expect("no checkpoint: cleared");
+        assert!(!run.join("config.toml").exists() && !run.join("data").exists());
+        assert!(run.join("launch.toml").exists() && run.join("notes.txt").exists());
+
+        std::fs::create_dir_all(run.join("checkpoints/step-0000004")).expect("mkdir");
+        std::fs::write(run.join("checkpoints/step-0000004/state.json"), b"{}").expect("write");
+        std::fs::write(run.join("config.toml"), b"x").expect("write");
+        let err = clear_for_restart(run).expect_err("checkpoints are never wiped");
+        assert!(err.to_string().contains("step 4"), "{err}");
+        assert!(run.join("checkpoints/step-0000004").is_dir() && run.join("config.toml").exists());
+        assert!(matches!(already_holds(run), TrainError::Invalid(m) if !m.contains("--restart")));
+    }
+}
