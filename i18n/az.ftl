@@ -480,6 +480,8 @@ training-resume = Davam etdir
 training-resume-hint = Bu prosesi ayrıca proqramda davam etdirin; seçilmiş yoxlama nöqtəsindən sonrakı addımlar yenidən atılır
 training-resume-finished-hint = Bu proses bütün addımlarını atıb: sonuncu yoxlama nöqtəsindən sonra atılası addım qalmayıb. Ondan sonrakı addımları yenidən atmaq üçün daha əvvəlki yoxlama nöqtəsini seçin və ya tənzimləmələrini yeni, daha uzun prosesə köçürün.
 training-resume-from = buradan:
+training-restart = Yenidən başlat
+training-restart-hint = Bu prosesin hələ yoxlama nöqtəsi yoxdur: onu eyni tənzimləmələrlə 0-cı addımdan yenidən başladın
 training-ckpt-last = sonuncu yoxlama nöqtəsi
 training-ckpt-best = ən yaxşı yoxlama nöqtəsi
 training-ckpt-step = { ORDINAL($step) } addım
@@ -656,6 +658,7 @@ status-job-done = { $name }: bitdi
 status-job-cancelled = { $name }: ləğv edildi
 status-job-failed = { $name }: alınmadı
 job-check-workspace = İş sahəsinin yoxlanması
+workspace-check-reclaimed = dayandırılmış proseslərdən qalan { $files } müvəqqəti fayl silindi, { $size } yer boşaldı
 
 ## Korpus: vərəqlər və sənəd baxışı
 corpus-tab-overview = İcmal

@@ -522,6 +522,8 @@ training-resume = Resume
 training-resume-hint = Continue this run in a new process; steps after the chosen checkpoint are redone
 training-resume-finished-hint = This run has done all its steps: from its last checkpoint there is nothing left to run. Choose an earlier checkpoint to run the steps after it again, or copy its settings into a new, longer run.
 training-resume-from = from
+training-restart = Start again
+training-restart-hint = This run has no checkpoint yet: start it again from step 0 with the same settings
 training-ckpt-last = the last checkpoint
 training-ckpt-best = the best checkpoint
 training-ckpt-step = step { $step }
@@ -740,6 +742,10 @@ status-job-done = { $name }: done
 status-job-cancelled = { $name }: cancelled
 status-job-failed = { $name }: failed
 job-check-workspace = Workspace check
+workspace-check-reclaimed = removed { $files } stale temporary { $files ->
+    [one] file
+   *[other] files
+  } of killed writers, { $size } reclaimed
 
 ## Corpus: tabs and the document browser
 corpus-tab-overview = Overview

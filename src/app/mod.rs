@@ -668,9 +668,10 @@ impl DezgahApp {
             return;
         };
         let root = workspace.root().to_owned();
+        let lang = self.i18n.lang();
         let name = crate::core::jobs::JobName::message("job-check-workspace", []);
         if let Err(e) = self.jobs.spawn(&name, move |ctx| {
-            crate::core::workspace::check_job(&root, ctx)
+            crate::core::workspace::check_job_in(&root, ctx, lang)
         }) {
             log::error!("cannot start {name}: {e}");
         }

@@ -30,6 +30,10 @@ pub struct TrainArgs {
     /// steps are dropped
     #[arg(long, value_name = "CHECKPOINT", requires = "resume")]
     pub from: Option<String>,
+    /// With --config: start again in a run folder that holds no checkpoint yet (a run killed or
+    /// refused before its first one); a folder with checkpoints is refused, never wiped
+    #[arg(long, requires = "config")]
+    pub restart: bool,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -63,6 +67,10 @@ pub struct StageArgs {
     /// The run folder to create
     #[arg(long, value_name = "RUN_DIR")]
     pub out: PathBuf,
+    /// Start again in a run folder that holds no checkpoint yet (a run killed or refused before
+    /// its first one); a folder with checkpoints is refused, never wiped
+    #[arg(long)]
+    pub restart: bool,
     /// cpu, cuda, cuda:N or metal
     #[arg(long, default_value = "cpu")]
     pub device: String,
@@ -283,7 +291,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .context("--config needs --out RUN_DIR: the run folder to create")?;
-        train::start(&out, &cfg, &mut sink, &stop)?
+        if args.restart {
+            train::folder::restart(&out, &cfg, &mut sink, &stop)?
+        } else {
+            train::start(&out, &cfg, &mut sink, &stop)?
+        }
     } else if let Some(stage) = &args.stage {
         let (stage, a) = match stage {
             TrainStage::Pretrain(a) => (Stage::Pretrain, a),
@@ -292,7 +304,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             TrainStage::Dpo(a) => (Stage::Dpo, a),
         };
         let cfg = a.config(stage)?;
-        train::start(&a.out, &cfg, &mut sink, &stop)?
+        if a.restart {
+            train::folder::restart(&a.out, &cfg, &mut sink, &stop)?
+        } else {
+            train::start(&a.out, &cfg, &mut sink, &stop)?
+        }
     } else {
         anyhow::bail!(
             "say what to train: `dezgah train pretrain|continue|sft|dpo ...`, `--config run.toml --out RUN_DIR` or `--resume RUN_DIR`"

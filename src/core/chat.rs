@@ -882,13 +882,16 @@ pub fn write_batch(path: &Path, rows: &[BatchRow]) -> std::io::Result<()> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    for row in rows {
-        serde_json::to_writer(&mut tmp, row)?;
-        tmp.write_all(b"\n")?;
+    let tmp = crate::core::tmpfile::TempFile::create(path)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.file()?);
+        for row in rows {
+            serde_json::to_writer(&mut w, row)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
     }
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(path)?;
     Ok(())
 }
 

@@ -517,23 +517,9 @@ fn write_dir_atomically(
 ) -> Result<(), ExportError> {
     let parent = out.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let name = out
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io_err(&tmp))?;
-    if let Err(e) = fill(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(io_err(out))?;
-    }
-    std::fs::rename(&tmp, out).map_err(io_err(out))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    let tmp = crate::core::tmpfile::TempDir::create(out).map_err(io_err(parent))?;
+    fill(tmp.path())?;
+    tmp.persist(out).map_err(io_err(out))
 }
 
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<(), ExportError> {
@@ -986,31 +972,24 @@ pub fn export_gguf(
     }
     let parent = out.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(parent).map_err(io_err(parent))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        out.file_name()
-            .map_or_else(|| "model.gguf".into(), |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
+    let tmp = crate::core::tmpfile::TempFile::create(out).map_err(io_err(out))?;
     let write = || -> Result<(), ExportError> {
-        let file = std::fs::File::create(&tmp).map_err(io_err(&tmp))?;
+        let file = tmp.file().map_err(io_err(tmp.path()))?;
         let mut w = std::io::BufWriter::new(file);
         let meta_refs: Vec<(&str, &V)> = meta.iter().map(|(k, v)| (k.as_str(), v)).collect();
         let tensor_refs: Vec<(&str, &QTensor)> =
             tensors.iter().map(|(k, v)| (k.as_str(), v)).collect();
         gguf_file::write(&mut w, &meta_refs, &tensor_refs).map_err(tensor_err("writing GGUF"))?;
-        let file = w.into_inner().map_err(|e| ExportError::Io {
-            path: tmp.clone(),
+        w.into_inner().map_err(|e| ExportError::Io {
+            path: tmp.path().to_owned(),
             source: e.into_error(),
         })?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, out).map_err(io_err(out))
+        Ok(())
     };
-    let result = write().map_err(|e| e.naming(out));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    write().map_err(|e| e.naming(out))?;
+    tmp.persist(out)
+        .map_err(io_err(out))
+        .map_err(|e| e.naming(out))
 }
 
 /// An Ollama Modelfile for a GGUF file beside it: the chat template in Ollama's Go template

@@ -15,29 +15,15 @@ pub mod settings;
 pub mod sft;
 pub mod sft_io;
 pub mod store;
+pub mod tmpfile;
 pub mod tokenizer;
 pub mod train;
 pub mod workspace;
 
-/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsync, then rename, so a
-/// reader (or a crash) never sees a half-written file.
+/// Writes `bytes` to `path` atomically: a temp file in the same folder (see [`tmpfile`]), fsync,
+/// then rename, so a reader (or a crash) never sees a half-written file.
 pub fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or_else(|| std::path::Path::new("."));
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    tmpfile::write(path, bytes)
 }
 
 #[cfg(test)]

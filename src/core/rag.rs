@@ -815,13 +815,11 @@ pub fn build(
         path: parent.clone(),
         source,
     })?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".building-")
-        .tempdir_in(&parent)
-        .map_err(|source| RagError::Io {
-            path: parent.clone(),
-            source,
-        })?;
+    // Named so a build killed midway is swept by the next one (and by `workspace check`).
+    let tmp = crate::core::tmpfile::TempDir::create(&final_dir).map_err(|source| RagError::Io {
+        path: parent.clone(),
+        source,
+    })?;
     let ix_err = |source| RagError::Index {
         path: final_dir.clone(),
         source,
@@ -893,29 +891,10 @@ pub fn build(
         source,
     })?;
     // Swap: the old index moves aside, the new one takes its name, the old one goes.
-    let built = tmp.keep();
-    let old = parent.join(format!(".old-{}", std::process::id()));
-    let had_old = final_dir.exists();
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-        std::fs::rename(&final_dir, &old).map_err(|source| RagError::Io {
-            path: final_dir.clone(),
-            source,
-        })?;
-    }
-    if let Err(source) = std::fs::rename(&built, &final_dir) {
-        if had_old {
-            let _ = std::fs::rename(&old, &final_dir);
-        }
-        let _ = std::fs::remove_dir_all(&built);
-        return Err(RagError::Io {
-            path: final_dir,
-            source,
-        });
-    }
-    if had_old {
-        let _ = std::fs::remove_dir_all(&old);
-    }
+    tmp.persist(&final_dir).map_err(|source| RagError::Io {
+        path: final_dir.clone(),
+        source,
+    })?;
     progress(total, total);
     Ok(meta)
 }

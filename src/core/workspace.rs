@@ -235,12 +235,42 @@ fn probe_writable(root: &Path) -> Result<(), WorkspaceError> {
     }
 }
 
-/// Runs SQLite's integrity check and looks for every file the database refers to, as a job.
+/// Runs SQLite's integrity check and looks for every file the database refers to, as a job,
+/// with its summary in English (the CLI's).
 pub fn check_job(
     root: &Path,
     ctx: &crate::core::jobs::JobCtx,
 ) -> Result<String, crate::core::jobs::JobError> {
+    check_job_in(root, ctx, crate::i18n::Lang::En)
+}
+
+/// How deep below the workspace folder a check looks for stale temporary files
+/// (`runs/NAME/checkpoints` is three levels down).
+const SWEEP_DEPTH: usize = 4;
+
+/// [`check_job`] with the part about reclaimed temporary files in `lang` (the GUI's). Stale
+/// temporary files of killed writers are removed first; a live writer's are kept.
+pub fn check_job_in(
+    root: &Path,
+    ctx: &crate::core::jobs::JobCtx,
+    lang: crate::i18n::Lang,
+) -> Result<String, crate::core::jobs::JobError> {
     let (store, _) = Store::open_for_reading(&root.join(DB_FILE))?;
+    let reclaimed = crate::core::tmpfile::sweep_tree(root, SWEEP_DEPTH);
+    let reclaimed_text = (reclaimed.entries > 0).then(|| {
+        let i18n = crate::i18n::I18n::new(lang);
+        let size = crate::core::tmpfile::size_text(reclaimed.bytes);
+        i18n.tr_args(
+            "workspace-check-reclaimed",
+            &[
+                ("files", reclaimed.entries.into()),
+                ("size", i18n.localize_number(&size).into()),
+            ],
+        )
+    });
+    if let Some(text) = &reclaimed_text {
+        ctx.log(text.clone());
+    }
     let mut referenced: Vec<(String, String)> = Vec::new();
     for (table, column) in [("corpora", "path"), ("tokenizers", "path"), ("runs", "dir")] {
         let mut stmt = store
@@ -267,11 +297,16 @@ pub fn check_job(
         ctx.progress(i as u64 + 2, Some(total));
     }
     if problems.is_empty() {
-        Ok(format!(
+        let mut summary = format!(
             "{}: database sound, {} referenced files present",
             root.display(),
             referenced.len()
-        ))
+        );
+        if let Some(text) = reclaimed_text {
+            summary.push_str("; ");
+            summary.push_str(&text);
+        }
+        Ok(summary)
     } else {
         for p in &problems {
             ctx.log(p.clone());

@@ -427,6 +427,43 @@ fn a_crashing_training_process_is_reported_and_the_window_goes_on() {
     assert_eq!(harness.state().state.area, Area::Corpus);
 }
 
+/// A run that failed before its first checkpoint is not a dead end in the window either: it
+/// offers Start again, which relaunches the same settings into the same folder (`--restart`).
+#[test]
+fn a_run_that_failed_before_its_first_checkpoint_can_be_started_again() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (tmp, ws) = prepared_workspace();
+    let script = tmp.path().join("crashing-dezgah.sh");
+    std::fs::write(&script, "#!/bin/sh\nkill -SEGV $$\n").expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut harness = harness_with(&ws, Lang::Az, &script);
+    let i18n = I18n::new(Lang::Az);
+    click(
+        &mut harness,
+        Role::Button,
+        &i18n.tr(Area::Training.title_key()),
+    );
+    click(&mut harness, Role::Button, &i18n.tr("training-tab-launch"));
+    set_numbers(&mut harness, 3, 2, 16);
+    click(&mut harness, Role::Button, &i18n.tr("training-start"));
+    let id = *harness.state().training.live.keys().next().expect("run");
+    wait_until(&mut harness, "failure reported", 60, |app| {
+        status(app, id) == "failed" && app.training.live[&id].channel.is_none()
+    });
+    assert!(
+        harness
+            .query_by_label(&i18n.tr("training-resume"))
+            .is_none()
+    );
+    // The real engine this time.
+    harness.state_mut().training.exe = PathBuf::from(env!("CARGO_BIN_EXE_dezgah"));
+    click(&mut harness, Role::Button, &i18n.tr("training-restart"));
+    wait_until(&mut harness, "finished after starting again", 120, |app| {
+        status(app, id) == "finished" && app.training.live[&id].channel.is_none()
+    });
+    assert_eq!(last_step(harness.state(), id), 3);
+}
+
 #[test]
 fn a_reopened_window_follows_a_run_still_going_and_can_stop_it() {
     let (_tmp, ws) = prepared_workspace();

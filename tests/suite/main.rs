@@ -23,6 +23,7 @@ mod package;
 mod rag;
 mod reliability_env;
 mod reliability_input;
+mod reliability_runs;
 mod sft_io;
 mod shared_corpora;
 mod train;

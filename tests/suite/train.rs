@@ -741,15 +741,24 @@ fn a_wrong_tokenizer_for_the_base_model_is_refused() {
 fn a_run_that_cannot_start_says_why_in_status_json() {
     let tmp = tempfile::tempdir().expect("tmp");
     let tok = tokenizer(tmp.path(), 400);
+    // Refused before the folder is made: nothing to record, nothing left behind.
     let mut cfg = pretrain_config(&tok, 5);
     cfg.optim.seq_len = 100_000;
     let dir = tmp.path().join("too-long");
     let err = train::start(&dir, &cfg, &mut |_| {}, &AtomicBool::new(false))
         .expect_err("longer than the context");
+    assert!(err.to_string().contains("context"), "{err}");
+    assert!(!dir.exists(), "a refused run made its folder");
+    // Refused once the data is read: the folder says why.
+    let empty = tmp.path().join("empty.txt");
+    std::fs::write(&empty, "").expect("write");
+    let mut cfg = pretrain_config(&tok, 5);
+    cfg.data = vec![empty];
+    let dir = tmp.path().join("no-data");
+    let err = train::start(&dir, &cfg, &mut |_| {}, &AtomicBool::new(false)).expect_err("no data");
     let status = train::read_status(&dir).expect("status.json");
     assert_eq!(status.state, train::RunState::Failed);
     assert_eq!(status.message, err.to_string());
-    assert!(status.message.contains("context"), "{}", status.message);
 }
 
 /// One writer per run folder: while a run trains, a second `train --config … --out` into the same

@@ -77,7 +77,8 @@ impl DezgahApp {
         }
     }
 
-    /// Continues a stopped (or failed) run from one of its checkpoints, in a new child.
+    /// Continues a stopped (or failed) run from one of its checkpoints, in a new child; one
+    /// with no checkpoint is started again.
     pub(crate) fn resume_run(&mut self, id: i64, from: &str) {
         let Some((root, row)) = self.run_row(id) else {
             return;
@@ -92,10 +93,22 @@ impl DezgahApp {
             return;
         }
         let rel = PathBuf::from(&row.dir);
+        // A run with no checkpoint yet (killed or refused before its first) starts again from
+        // its launch settings, as the CLI's --restart does.
+        let launch_toml = rel.join(runs::LAUNCH_FILE);
+        let args = if !crate::core::train::folder::has_checkpoint(&root.join(&rel))
+            && root.join(&launch_toml).is_file()
+        {
+            let mut args = runs::start_args(&launch_toml, &rel);
+            args.push("--restart".into());
+            args
+        } else {
+            runs::resume_args(&rel, from)
+        };
         let launch = runs::Launch {
             exe: self.training.exe.clone(),
             cwd: root.clone(),
-            args: runs::resume_args(&rel, from),
+            args,
             run_dir: root.join(&rel),
         };
         let result = runs::launch(&launch, self.jobs.waker());

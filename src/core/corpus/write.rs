@@ -25,7 +25,7 @@ mod erased {
 
 pub struct JsonlSink {
     path: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    tmp: crate::core::tmpfile::TempFile,
     out: std::io::BufWriter<std::fs::File>,
     line: Vec<u8>,
     position: u64,
@@ -55,15 +55,8 @@ impl JsonlSink {
             path: path.to_owned(),
             source,
         };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".dezgah-")
-            .tempfile_in(dir)
-            .map_err(err)?;
-        let file = tmp.as_file().try_clone().map_err(err)?;
+        let tmp = crate::core::tmpfile::TempFile::create(path).map_err(err)?;
+        let file = tmp.file().and_then(std::fs::File::try_clone).map_err(err)?;
         Ok(Self {
             path: path.to_owned(),
             tmp,
@@ -135,15 +128,11 @@ impl JsonlSink {
     /// Flushes, syncs and renames the file into place.
     pub fn finish(mut self) -> Result<(), CleanError> {
         self.out.flush().map_err(|e| self.err(e))?;
-        self.tmp.as_file().sync_all().map_err(|e| self.err(e))?;
         let path = self.path.clone();
-        self.tmp
-            .persist(&path)
-            .map(|_| ())
-            .map_err(|e| CleanError::Write {
-                path,
-                source: e.error,
-            })
+        let Self { tmp, out, .. } = self;
+        drop(out);
+        tmp.persist(&path)
+            .map_err(|source| CleanError::Write { path, source })
     }
 }
 
@@ -152,7 +141,7 @@ impl JsonlSink {
 /// groups of bounded size so memory stays flat however large the corpus.
 pub struct ParquetSink {
     path: PathBuf,
-    tmp: tempfile::NamedTempFile,
+    tmp: crate::core::tmpfile::TempFile,
     writer: parquet::file::writer::SerializedFileWriter<std::fs::File>,
     ids: Vec<parquet::data_type::ByteArray>,
     texts: Vec<parquet::data_type::ByteArray>,
@@ -177,15 +166,11 @@ impl ParquetSink {
             path: path.to_owned(),
             source: std::io::Error::other(message),
         };
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or_else(|| Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".dezgah-")
-            .tempfile_in(dir)
+        let tmp = crate::core::tmpfile::TempFile::create(path).map_err(|e| err(e.to_string()))?;
+        let file = tmp
+            .file()
+            .and_then(std::fs::File::try_clone)
             .map_err(|e| err(e.to_string()))?;
-        let file = tmp.as_file().try_clone().map_err(|e| err(e.to_string()))?;
         let schema = parquet::schema::parser::parse_message_type(
             "message corpus { REQUIRED BYTE_ARRAY id (UTF8); REQUIRED BYTE_ARRAY text (UTF8); }",
         )
@@ -270,13 +255,7 @@ impl ParquetSink {
             path: path.clone(),
             source,
         };
-        tmp.as_file().sync_all().map_err(io)?;
-        tmp.persist(&path)
-            .map(|_| ())
-            .map_err(|e| CleanError::Write {
-                path: path.clone(),
-                source: e.error,
-            })
+        tmp.persist(&path).map_err(io)
     }
 }
 

@@ -107,15 +107,9 @@ pub fn save(dir: &Path, snap: &Snapshot) -> Result<(), TrainError> {
     }
     check_finite(&dir.join(OPTIMIZER_FILE), snap.optimizer)?;
     let parent = dir.parent().unwrap_or_else(|| Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io(parent))?;
-    let name = dir
-        .file_name()
-        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = parent.join(format!(".tmp-{name}-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    // Sweeps the temps of killed runs from `checkpoints/` too.
+    let tmp_dir = crate::core::tmpfile::TempDir::create(dir).map_err(io(parent))?;
+    let tmp = tmp_dir.path();
     let write = || -> Result<(), TrainError> {
         let model = tmp.join(MODEL_FILE);
         candle_core::safetensors::save(snap.model, &model).map_err(|e| ckpt_err(&model, e))?;
@@ -139,19 +133,8 @@ pub fn save(dir: &Path, snap: &Snapshot) -> Result<(), TrainError> {
         }
         Ok(())
     };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let old = parent.join(format!(".old-{name}-{}", std::process::id()));
-    if dir.exists() {
-        std::fs::rename(dir, &old).map_err(io(dir))?;
-    }
-    std::fs::rename(&tmp, dir).map_err(io(dir))?;
-    if old.exists() {
-        std::fs::remove_dir_all(&old).map_err(io(&old))?;
-    }
-    Ok(())
+    write()?;
+    tmp_dir.persist(dir).map_err(io(dir))
 }
 
 /// Step checkpoints of a run, oldest first.

@@ -103,9 +103,9 @@ pub fn write_shard(path: &Path, ids: &[u32], vocab_size: usize) -> Result<(), Tr
     let width: u32 = if vocab_size <= 65_536 { 2 } else { 4 };
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    let tmp = crate::core::tmpfile::TempFile::create(path).map_err(io)?;
     {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        let mut w = std::io::BufWriter::new(tmp.file().map_err(io)?);
         let mut header = [0u8; HEADER_BYTES];
         header[..8].copy_from_slice(MAGIC);
         header[8..12].copy_from_slice(&width.to_le_bytes());
@@ -125,8 +125,7 @@ pub fn write_shard(path: &Path, ids: &[u32], vocab_size: usize) -> Result<(), Tr
         }
         w.flush().map_err(io)?;
     }
-    tmp.as_file().sync_all().map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
+    tmp.persist(path).map_err(io)?;
     Ok(())
 }
 

@@ -14,6 +14,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod folder;
 pub mod lock;
 pub mod optim;
 
@@ -251,19 +252,15 @@ pub fn start(
     if run_dir.join("config.toml").exists() {
         // A live run is the more useful thing to say.
         let _lock = lock::acquire(run_dir)?;
-        return Err(TrainError::Invalid(format!(
-            "{} already holds a run; resume it with --resume or choose another folder",
-            run_dir.display()
-        )));
+        return Err(folder::already_holds(run_dir));
     }
+    // Everything that can be refused without reading the data, before the folder is made.
+    folder::preflight(cfg)?;
     std::fs::create_dir_all(run_dir).map_err(io_err(run_dir))?;
     // Held until this function returns, the whole run.
     let _lock = lock::acquire(run_dir)?;
     if run_dir.join("config.toml").exists() {
-        return Err(TrainError::Invalid(format!(
-            "{} already holds a run; resume it with --resume or choose another folder",
-            run_dir.display()
-        )));
+        return Err(folder::already_holds(run_dir));
     }
     let tokenizer_copy = run_dir.join("tokenizer.json");
     let tokenizer = crate::core::tokenizer::load(&cfg.tokenizer)
@@ -312,10 +309,28 @@ pub fn resume(
         Some(which) => Some(checkpoint::resolve(run_dir, which)?),
     };
     let Some(from) = from else {
-        return Err(TrainError::Checkpoint {
-            path: run_dir.join("checkpoints"),
-            message: "no checkpoint to resume from".into(),
+        // Killed (or refused) before its first checkpoint: not a dead end, the same run again.
+        sink(&Event::Log {
+            message: format!(
+                "{} has no checkpoint yet: starting the run again from step 0",
+                run_dir.display()
+            ),
         });
+        folder::clear_logs(run_dir)?;
+        let max_steps = cfg.optim.max_steps as u64;
+        write_status(
+            run_dir,
+            &RunStatus {
+                state: RunState::Running,
+                pid: std::process::id(),
+                step: 0,
+                max_steps,
+                best_val_loss: None,
+                message: String::new(),
+            },
+        );
+        let trainer = Trainer::new(run_dir, cfg, None, sink);
+        return failed_before_training(run_dir, max_steps, 0, trainer)?.run(sink, stop);
     };
     let state = checkpoint::read_state(&from)?;
     let step = state.step;

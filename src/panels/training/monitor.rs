@@ -102,6 +102,15 @@ pub(super) fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
             if from != state.resume_from {
                 out.push(Command::Training(TrainingCommand::SetResumeFrom(from)));
             }
+        } else if live.status != "finished" {
+            // Killed or refused before its first checkpoint: not a dead end.
+            if ui
+                .button(i18n.tr("training-restart"))
+                .on_hover_text(i18n.tr("training-restart-hint"))
+                .clicked()
+            {
+                out.push(Command::Training(TrainingCommand::Resume(id)));
+            }
         }
         if ui
             .button(i18n.tr("training-clone"))
