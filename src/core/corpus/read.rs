@@ -410,12 +410,12 @@ impl DocumentReader {
         }
         let inner: Box<dyn Read + Send> = match ext.as_str() {
             "gz" => Box::new(flate2::read::MultiGzDecoder::new(file)),
-            "zst" => Box::new(Zstd(ruzstd::decoding::StreamingDecoder::new(file).map_err(
-                |e| ReadError::Io {
+            "zst" => Box::new(Zstd(
+                ruzstd::decoding::StreamingDecoder::new(file).map_err(|e| ReadError::Io {
                     path: path.to_owned(),
                     source: zstd_error(&e),
-                },
-            )?)),
+                })?,
+            )),
             _ if rows.is_some() => Box::new(std::io::empty()),
             _ => Box::new(file),
         };
