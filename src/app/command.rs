@@ -144,7 +144,7 @@ pub enum Command {
     SftEdit(Box<SftExample>),
     SftUndo,
     SftRedo,
-    SftSetStatus(String),
+    SftSetStatus(crate::core::domain::SftStatus),
     /// To the turn after this one (or the first), adding a turn after the last.
     SftNextTurn(Option<usize>),
     SftFilter(Box<ListFilter>),

@@ -8,6 +8,7 @@ use std::time::Instant;
 use crate::app::command::Command;
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::chat::{self, BatchMode, BatchRow, ChatSettings, ModelCache, Reply, TurnMeta};
+use crate::core::domain::Role;
 use crate::core::jobs::{JobId, Slot};
 use crate::core::rag::{self, Hit, IndexMeta, IndexSettings};
 use crate::core::store::{ChatMessageRow, ConversationRow};
@@ -297,12 +298,12 @@ impl DezgahApp {
             play.fit = None;
             return;
         };
-        let mut history: Vec<(String, String)> = play
+        let mut history: Vec<(Role, String)> = play
             .turns
             .iter()
-            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .map(|t| (t.row.role, t.row.content.clone()))
             .collect();
-        history.push(("user".into(), play.input.trim().to_owned()));
+        history.push((Role::User, play.input.trim().to_owned()));
         let settings = &play.settings;
         let hits = if settings.rag.enabled
             && !settings.rag.corpus.is_empty()
@@ -574,9 +575,10 @@ impl DezgahApp {
             }
         };
         // The question is stored before anything is generated: it is never lost.
-        if let Err(e) = workspace
-            .store_mut()
-            .add_chat_message(conversation, "user", &text, "{}")
+        if let Err(e) =
+            workspace
+                .store_mut()
+                .add_chat_message(conversation, Role::User, &text, "{}")
         {
             self.playground.error = Some(crate::error_line(&e));
             return;
@@ -597,13 +599,13 @@ impl DezgahApp {
                 return;
             }
         };
-        let history: Vec<(String, String)> = self
+        let history: Vec<(Role, String)> = self
             .playground
             .turns
             .iter()
-            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .map(|t| (t.row.role, t.row.content.clone()))
             .collect();
-        if history.last().is_none_or(|(role, _)| role != "user") {
+        if history.last().is_none_or(|(role, _)| *role != Role::User) {
             return;
         }
         let request = chat::Request {
@@ -633,7 +635,7 @@ impl DezgahApp {
             return;
         };
         if let Some(last) = self.playground.turns.last()
-            && last.row.role == "assistant"
+            && last.row.role == Role::Assistant
         {
             let id = last.row.id;
             let WorkspaceSlot::Open { workspace, .. } = &mut self.workspace else {
@@ -686,7 +688,7 @@ impl DezgahApp {
                 let meta = serde_json::to_string(&reply.meta).unwrap_or_else(|_| "{}".into());
                 if let Err(e) = workspace.store_mut().add_chat_message(
                     conversation,
-                    "assistant",
+                    Role::Assistant,
                     &reply.text,
                     &meta,
                 ) {
@@ -729,7 +731,7 @@ impl DezgahApp {
                 run_dir,
                 run_name,
                 settings,
-                history: vec![("user".into(), prompt.clone())],
+                history: vec![(Role::User, prompt.clone())],
             });
         }
         let compare = &mut self.playground.compare;

@@ -11,6 +11,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use crate::app::command::Command;
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::corpus::text::to_lower_az;
+use crate::core::domain::{Role, SftStatus};
 use crate::core::jobs::{JobId, Slot};
 use crate::core::sft::{
     self, DraftKind, EditSession, Problem, ProblemKind, TokenCounts, TokenLimit, Validator,
@@ -262,7 +263,7 @@ impl SftView {
             .iter()
             .enumerate()
             .filter(|(i, e)| {
-                f.status.as_ref().is_none_or(|s| &e.status == s)
+                f.status.as_ref().is_none_or(|s| e.status.name() == s)
                     && f.domain.as_ref().is_none_or(|d| &e.domain == d)
                     && f.tag.as_ref().is_none_or(|t| e.tags.contains(t))
                     && f.author
@@ -383,10 +384,10 @@ fn length(e: &SftExample) -> usize {
 }
 
 /// The role a new turn takes: the other one from the last turn's.
-fn next_role(example: &SftExample) -> &'static str {
-    match example.messages.last().map(|m| m.role.as_str()) {
-        Some("user") => "assistant",
-        _ => "user",
+fn next_role(example: &SftExample) -> Role {
+    match example.messages.last().map(|m| m.role) {
+        Some(Role::User) => Role::Assistant,
+        _ => Role::User,
     }
 }
 
@@ -739,7 +740,7 @@ impl DezgahApp {
         if target >= len {
             let mut e = s.example().clone();
             e.messages.push(crate::core::store::Message {
-                role: next_role(&e).to_owned(),
+                role: next_role(&e),
                 content: String::new(),
             });
             s.edit(e, now);
@@ -925,14 +926,14 @@ impl DezgahApp {
                     return;
                 }
                 let role = match draft.kind {
-                    DraftKind::Answer => "assistant".to_owned(),
+                    DraftKind::Answer => Role::Assistant,
                     DraftKind::Paraphrase => s
                         .example()
                         .messages
                         .get(draft.turn)
-                        .map_or_else(|| "user".to_owned(), |m| m.role.clone()),
+                        .map_or(Role::User, |m| m.role),
                 };
-                s.put_generated(draft.turn, &role, &text, Instant::now());
+                s.put_generated(draft.turn, role, &text, Instant::now());
                 self.after_sft_edit();
                 self.flush_sft();
             }
@@ -959,7 +960,7 @@ impl DezgahApp {
                 ws.store_mut(),
                 &file,
                 format,
-                "draft",
+                SftStatus::Draft,
                 author.as_deref(),
             )?;
             for (line, why) in &report.errors {
@@ -989,7 +990,12 @@ impl DezgahApp {
         };
         let root = workspace.root().to_owned();
         let filter = crate::core::sft_io::Filter {
-            status: self.sft.filter.status.clone(),
+            status: self
+                .sft
+                .filter
+                .status
+                .as_deref()
+                .and_then(|s| s.parse().ok()),
             domain: self.sft.filter.domain.clone(),
             tag: self.sft.filter.tag.clone(),
         };

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::domain::RunStatus;
 use crate::core::jobs::{JobId, Slot};
 use crate::core::model::gpu::{self, GpuInfo};
 use crate::core::model::{ModelConfig, Preset};
@@ -211,8 +212,7 @@ pub struct LiveRun {
     /// `history.metrics` as columns, for drawing.
     pub curves: Curves,
     pub channel: Option<RunChannel>,
-    /// running, stopped, finished or failed.
-    pub status: String,
+    pub status: RunStatus,
     pub max_steps: u64,
     pub parameters: Option<(u64, u64)>,
     pub data_items: Option<(u64, u64)>,
@@ -227,7 +227,7 @@ pub struct LiveRun {
 
 impl LiveRun {
     pub fn is_running(&self) -> bool {
-        self.status == "running"
+        self.status == RunStatus::Running
     }
 
     /// The newest metrics point.
@@ -494,11 +494,11 @@ fn free_name(stem: &str, runs: &[RunRow], root: &Path) -> String {
         .unwrap_or_else(|| stem.to_owned())
 }
 
-fn status_name(status: Status) -> &'static str {
+fn status_name(status: Status) -> RunStatus {
     match status {
-        Status::Finished => "finished",
-        Status::Stopped => "stopped",
-        Status::Failed => "failed",
+        Status::Finished => RunStatus::Finished,
+        Status::Stopped => RunStatus::Stopped,
+        Status::Failed => RunStatus::Failed,
     }
 }
 
@@ -534,7 +534,7 @@ impl DezgahApp {
             form.base_run = snapshot
                 .runs
                 .iter()
-                .find(|r| r.status != "running" && r.status != "failed")
+                .find(|r| r.status != RunStatus::Running && r.status != RunStatus::Failed)
                 .map(|r| r.id);
         }
         if !view.devices.contains(&form.config.device) {
@@ -651,7 +651,7 @@ impl DezgahApp {
         }
         let record = NewRun {
             name: name.clone(),
-            stage: form.stage.name().to_owned(),
+            stage: form.stage,
             dir: rel.to_string_lossy().into_owned(),
             config: serde_json::to_value(&cfg).unwrap_or_default(),
             tokenizer_id: form.tokenizer.or_else(|| {
@@ -692,14 +692,14 @@ impl DezgahApp {
             run_dir: run_dir.clone(),
         };
         let mut live = LiveRun {
-            status: "running".into(),
+            status: RunStatus::Running,
             max_steps: cfg.optim.max_steps as u64,
             ..LiveRun::default()
         };
         match runs::launch(&launch, self.jobs.waker()) {
             Ok(channel) => live.channel = Some(channel),
             Err(e) => {
-                live.status = "failed".into();
+                live.status = RunStatus::Failed;
                 live.error = Some(e.to_string());
             }
         }
@@ -722,7 +722,7 @@ impl DezgahApp {
         };
         let history = runs::load_history(&root.join(&row.dir));
         let mut live = LiveRun {
-            status: row.status.clone(),
+            status: row.status,
             max_steps: row.max_steps,
             error: (!row.message.is_empty()).then(|| row.message.clone()),
             history,
@@ -809,7 +809,7 @@ impl DezgahApp {
         match result {
             Ok(channel) => {
                 live.channel = Some(channel);
-                live.status = "running".into();
+                live.status = RunStatus::Running;
                 live.error = None;
                 live.stopping = false;
                 self.training.error = None;
@@ -869,7 +869,7 @@ impl DezgahApp {
         let Some((root, row)) = self.run_row(id) else {
             return;
         };
-        let running = row.status == "running"
+        let running = row.status == RunStatus::Running
             || self
                 .training
                 .live
@@ -1027,7 +1027,7 @@ impl DezgahApp {
             return;
         };
         let progress = RunProgress {
-            status: live.status.clone(),
+            status: live.status,
             last_step: live.last().map_or(0, |m| m.step),
             best_val_loss: live.best().map(|(_, v)| v),
             duration_secs: live.last().map_or(0.0, |m| m.elapsed_secs),
@@ -1115,7 +1115,7 @@ impl DezgahApp {
             });
             let record = NewRun {
                 name: name.clone(),
-                stage: cfg.stage.name().to_owned(),
+                stage: cfg.stage,
                 dir: rel,
                 config: serde_json::to_value(&cfg).unwrap_or_default(),
                 tokenizer_id: snapshot
@@ -1156,15 +1156,15 @@ impl DezgahApp {
             let history = runs::load_history(&dir);
             let status = match &history.status {
                 Some(s) if s.state == RunState::Running && runs::writer_alive(&dir, s.pid) => {
-                    "running"
+                    RunStatus::Running
                 }
-                Some(s) if s.state == RunState::Finished => "finished",
-                Some(s) if s.state == RunState::Stopped => "stopped",
-                None if !history.checkpoints.is_empty() => "stopped",
-                _ => "failed",
+                Some(s) if s.state == RunState::Finished => RunStatus::Finished,
+                Some(s) if s.state == RunState::Stopped => RunStatus::Stopped,
+                None if !history.checkpoints.is_empty() => RunStatus::Stopped,
+                _ => RunStatus::Failed,
             };
             let progress = RunProgress {
-                status: status.to_owned(),
+                status,
                 last_step: history.metrics.last().map_or(0, |m| m.step),
                 best_val_loss: history
                     .metrics
@@ -1207,7 +1207,7 @@ impl DezgahApp {
         let running: Vec<RunRow> = snapshot
             .runs
             .iter()
-            .filter(|r| r.status == "running")
+            .filter(|r| r.status == RunStatus::Running)
             .filter(|r| {
                 self.training
                     .live
@@ -1220,7 +1220,7 @@ impl DezgahApp {
             let dir = root.join(&row.dir);
             let history = runs::load_history(&dir);
             let mut live = LiveRun {
-                status: row.status.clone(),
+                status: row.status,
                 max_steps: row.max_steps,
                 ..LiveRun::default()
             };
@@ -1236,15 +1236,14 @@ impl DezgahApp {
                 }
                 Some(status) if status.state != RunState::Running => {
                     live.status = match status.state {
-                        RunState::Finished => "finished",
-                        RunState::Stopped => "stopped",
-                        _ => "failed",
-                    }
-                    .into();
+                        RunState::Finished => RunStatus::Finished,
+                        RunState::Stopped => RunStatus::Stopped,
+                        _ => RunStatus::Failed,
+                    };
                     live.error = (!status.message.is_empty()).then_some(status.message);
                 }
                 _ => {
-                    live.status = "failed".into();
+                    live.status = RunStatus::Failed;
                     live.error = Some(self.i18n.tr("training-lost-process"));
                 }
             }
@@ -1274,7 +1273,7 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
             live.parameters = Some((parameters, trainable_parameters));
             live.data_items = Some((train_items, val_items));
             live.max_steps = max_steps;
-            live.status = "running".into();
+            live.status = RunStatus::Running;
             if let Some(step) = resumed_from {
                 // The engine drops what came after the checkpoint; so does the window.
                 let h = &mut live.history;
@@ -1332,7 +1331,7 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
         RunEvent::Train(Event::Finished {
             status, message, ..
         }) => {
-            live.status = status_name(status).into();
+            live.status = status_name(status);
             live.stopping = false;
             live.error = (status == Status::Failed).then_some(message);
             true
@@ -1341,7 +1340,11 @@ fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
             live.channel = None;
             live.stopping = false;
             if live.is_running() {
-                live.status = if success { "stopped" } else { "failed" }.into();
+                live.status = if success {
+                    RunStatus::Stopped
+                } else {
+                    RunStatus::Failed
+                };
             }
             if !success && live.error.is_none() {
                 live.error = Some(detail);

@@ -266,6 +266,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let stop = stop_flag()?;
     let mut sink = |e: &Event| print_event(e);
     let summary = if let Some(dir) = &args.resume {
+        let cfg_path = dir.join("config.toml");
+        if let Ok(text) = std::fs::read_to_string(&cfg_path) {
+            // The engine reads only files: a run started before runs held their data gets it.
+            crate::core::runs::ensure_run_data(dir, &RunConfig::from_toml(&text, &cfg_path)?)?;
+        }
         train::resume(dir, args.from.as_deref(), &mut sink, &stop)?
     } else if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
@@ -274,6 +279,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .context("--config needs --out RUN_DIR: the run folder to create")?;
+        crate::core::runs::write_run_data(&out, &cfg)?;
         train::start(&out, &cfg, &mut sink, &stop)?
     } else if let Some(stage) = &args.stage {
         let (stage, a) = match stage {
@@ -283,6 +289,7 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             TrainStage::Dpo(a) => (Stage::Dpo, a),
         };
         let cfg = a.config(stage)?;
+        crate::core::runs::write_run_data(&a.out, &cfg)?;
         train::start(&a.out, &cfg, &mut sink, &stop)?
     } else {
         anyhow::bail!(

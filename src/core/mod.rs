@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod corpus;
+pub mod domain;
 pub mod export;
 pub mod jobs;
 pub mod model;

@@ -9,6 +9,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 use crate::app::command::Command;
 use crate::app::sft::{AssistForm, Focus, SftView, Sort};
 use crate::app::theme;
+use crate::core::domain::{Role, SftStatus};
 use crate::core::sft::{self, DraftKind, Problem, ProblemKind};
 use crate::core::sft_io::Format;
 use crate::core::store::SftExample;
@@ -175,9 +176,13 @@ fn keys(ui: &egui::Ui, sft: &SftView, out: &mut Vec<Command>) {
         if i.consume_shortcut(&NEXT_TURN) {
             out.push(Command::SftNextTurn(focused_turn));
         }
-        for (shortcut, status) in [(READY, "ready"), (REJECTED, "rejected"), (DRAFT, "draft")] {
+        for (shortcut, status) in [
+            (READY, SftStatus::Ready),
+            (REJECTED, SftStatus::Rejected),
+            (DRAFT, SftStatus::Draft),
+        ] {
             if i.consume_shortcut(&shortcut) {
-                out.push(Command::SftSetStatus(status.to_owned()));
+                out.push(Command::SftSetStatus(status));
             }
         }
         if i.consume_shortcut(&DELETE) {
@@ -414,13 +419,13 @@ fn list_ui(ui: &mut egui::Ui, i18n: &I18n, sft: &SftView, out: &mut Vec<Command>
                 let first = e
                     .messages
                     .iter()
-                    .find(|m| m.role == "user")
+                    .find(|m| m.role == Role::User)
                     .map_or("", |m| m.content.as_str());
                 let problems = sft.problems.get(&e.id).map_or(0, Vec::len);
-                let mark = match e.status.as_str() {
-                    "ready" => "+",
-                    "rejected" => "×",
-                    _ => "·",
+                let mark = match e.status {
+                    SftStatus::Ready => "+",
+                    SftStatus::Rejected => "×",
+                    SftStatus::Draft => "·",
                 };
                 let text = if first.trim().is_empty() {
                     i18n.tr("sft-untitled")
@@ -503,12 +508,16 @@ fn editor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, current: &SftExample, out: 
     let session = sft.session.as_ref();
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("#{}", e.id));
-        for (status, shortcut) in [("draft", DRAFT), ("ready", READY), ("rejected", REJECTED)] {
+        for (status, shortcut) in [
+            (SftStatus::Draft, DRAFT),
+            (SftStatus::Ready, READY),
+            (SftStatus::Rejected, REJECTED),
+        ] {
             let response = ui
                 .selectable_label(e.status == status, i18n.tr(&format!("status-{status}")))
                 .on_hover_text(ui.ctx().format_shortcut(&shortcut));
             if response.clicked() && e.status != status {
-                out.push(Command::SftSetStatus(status.to_owned()));
+                out.push(Command::SftSetStatus(status));
             }
         }
         ui.separator();
@@ -620,14 +629,10 @@ fn editor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, current: &SftExample, out: 
             ui.horizontal(|ui| {
                 let role_label = ui.label(i18n.tr_args("sft-turn", &[("n", (t + 1).into())]));
                 egui::ComboBox::from_id_salt(("sft_role", t))
-                    .selected_text(i18n.tr(role_key(&message.role)))
+                    .selected_text(i18n.tr(role_key(message.role)))
                     .show_ui(ui, |ui| {
-                        for role in ["user", "assistant"] {
-                            ui.selectable_value(
-                                &mut message.role,
-                                role.to_owned(),
-                                i18n.tr(role_key(role)),
-                            );
+                        for role in [Role::User, Role::Assistant] {
+                            ui.selectable_value(&mut message.role, role, i18n.tr(role_key(role)));
                         }
                     })
                     .response
@@ -661,7 +666,7 @@ fn editor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, current: &SftExample, out: 
                     {
                         swap = Some(t - 1);
                     }
-                    if message.role == "assistant"
+                    if message.role == Role::Assistant
                         && ui
                             .add_enabled(
                                 sft.assist.run.is_some() && sft.draft.is_none(),
@@ -689,7 +694,7 @@ fn editor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, current: &SftExample, out: 
             let id = turn_id(current.id, t);
             let output = egui::TextEdit::multiline(&mut message.content)
                 .id(id)
-                .hint_text(i18n.tr(if message.role == "assistant" {
+                .hint_text(i18n.tr(if message.role == Role::Assistant {
                     "sft-answer-hint"
                 } else {
                     "sft-prompt-hint"
@@ -727,9 +732,9 @@ fn editor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, current: &SftExample, out: 
         e.messages.swap(t, t + 1);
     }
     ui.horizontal(|ui| {
-        let role = match e.messages.last().map(|m| m.role.as_str()) {
-            Some("user") => "assistant",
-            _ => "user",
+        let role = match e.messages.last().map(|m| m.role) {
+            Some(Role::User) => Role::Assistant,
+            _ => Role::User,
         };
         if ui
             .button(i18n.tr_args("sft-add-turn", &[("role", i18n.tr(role_key(role)).into())]))
@@ -983,8 +988,8 @@ fn focus_end(ui: &egui::Ui, output: &egui::text_edit::TextEditOutput, id: egui::
     state.store(ui.ctx(), id);
 }
 
-fn role_key(role: &str) -> &'static str {
-    if role == "assistant" {
+fn role_key(role: Role) -> &'static str {
+    if role == Role::Assistant {
         "role-assistant"
     } else {
         "role-user"
@@ -1003,7 +1008,7 @@ fn problem_text(i18n: &I18n, p: &Problem) -> String {
     match p {
         Problem::MissingTurn { role } => i18n.tr_args(
             "sft-problem-missing-turn",
-            &[("role", i18n.tr(role_key(role)).into())],
+            &[("role", i18n.tr(role_key(*role)).into())],
         ),
         Problem::EmptyTurn { turn } => {
             i18n.tr_args("sft-problem-empty-turn", &[("n", (turn + 1).into())])

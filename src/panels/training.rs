@@ -7,6 +7,7 @@ use std::time::Duration;
 use crate::app::command::Command;
 use crate::app::theme;
 use crate::app::training::{ExportTarget, LaunchForm, LiveRun, PlotOptions, TrainingTab};
+use crate::core::domain::RunStatus;
 use crate::core::export::{Level, Precision};
 use crate::core::model::Preset;
 use crate::core::runs::Problem;
@@ -73,31 +74,22 @@ fn stage_key(stage: Stage) -> &'static str {
     }
 }
 
-fn stage_from_name(name: &str) -> Stage {
-    match name {
-        "continue" => Stage::Continue,
-        "sft" => Stage::Sft,
-        "dpo" => Stage::Dpo,
-        _ => Stage::Pretrain,
+fn status_text(i18n: &I18n, status: RunStatus) -> String {
+    match status {
+        RunStatus::Running => i18n.tr("training-status-running"),
+        RunStatus::Stopped => i18n.tr("training-status-stopped"),
+        RunStatus::Finished => i18n.tr("training-status-finished"),
+        RunStatus::Failed => i18n.tr("training-status-failed"),
+        RunStatus::Created => status.name().to_owned(),
     }
 }
 
-fn status_text(i18n: &I18n, status: &str) -> String {
+fn status_color(ui: &egui::Ui, status: RunStatus) -> egui::Color32 {
     match status {
-        "running" => i18n.tr("training-status-running"),
-        "stopped" => i18n.tr("training-status-stopped"),
-        "finished" => i18n.tr("training-status-finished"),
-        "failed" => i18n.tr("training-status-failed"),
-        other => other.to_owned(),
-    }
-}
-
-fn status_color(ui: &egui::Ui, status: &str) -> egui::Color32 {
-    match status {
-        "failed" => theme::error_color(ui),
-        "finished" => theme::success_color(ui),
-        "running" => theme::series_color(ui, 0),
-        _ => theme::weak_color(ui),
+        RunStatus::Failed => theme::error_color(ui),
+        RunStatus::Finished => theme::success_color(ui),
+        RunStatus::Running => theme::series_color(ui, 0),
+        RunStatus::Created | RunStatus::Stopped => theme::weak_color(ui),
     }
 }
 
@@ -251,7 +243,11 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     egui::ComboBox::from_id_salt("training_base_run")
                         .selected_text(name_of(form.base_run))
                         .show_ui(ui, |ui| {
-                            for r in snapshot.runs.iter().filter(|r| r.status != "running") {
+                            for r in snapshot
+                                .runs
+                                .iter()
+                                .filter(|r| r.status != RunStatus::Running)
+                            {
                                 ui.selectable_value(
                                     &mut form.base_run,
                                     Some(r.id),
@@ -740,11 +736,11 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     };
     ui.horizontal_wrapped(|ui| {
         ui.heading(&row.name);
-        ui.label(i18n.tr(stage_key(stage_from_name(&row.stage))));
+        ui.label(i18n.tr(stage_key(row.stage)));
         ui.label(
-            egui::RichText::new(status_text(i18n, &live.status))
+            egui::RichText::new(status_text(i18n, live.status))
                 .strong()
-                .color(status_color(ui, &live.status)),
+                .color(status_color(ui, live.status)),
         );
     });
     lineage_ui(ui, view, row, out);
@@ -769,8 +765,8 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             let mut from = state.resume_from.clone();
             // A finished run resumed from its last checkpoint would stop at once.
             let last = live.history.checkpoints.last().copied();
-            let nothing_left =
-                live.status == "finished" && (from == "last" || from.parse::<u64>().ok() == last);
+            let nothing_left = live.status == RunStatus::Finished
+                && (from == "last" || from.parse::<u64>().ok() == last);
             if ui
                 .add_enabled(!nothing_left, egui::Button::new(i18n.tr("training-resume")))
                 .on_hover_text(i18n.tr("training-resume-hint"))
@@ -854,7 +850,7 @@ fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
         out.push(Command::SetPlotOptions(plot));
     }
     loss_plot_ui(ui, i18n, live, plot, &format!("training_loss_{id}"));
-    small_plots_ui(ui, i18n, live, id, row.stage == "dpo");
+    small_plots_ui(ui, i18n, live, id, row.stage == Stage::Dpo);
     samples_ui(ui, i18n, live);
     egui::CollapsingHeader::new(i18n.tr("training-log-title"))
         .id_salt("training_log")
@@ -1278,10 +1274,10 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 if link.clicked() {
                     out.push(Command::ShowRun(r.id));
                 }
-                ui.label(i18n.tr(stage_key(stage_from_name(&r.stage))));
+                ui.label(i18n.tr(stage_key(r.stage)));
                 ui.label(
-                    egui::RichText::new(status_text(i18n, &r.status))
-                        .color(status_color(ui, &r.status)),
+                    egui::RichText::new(status_text(i18n, r.status))
+                        .color(status_color(ui, r.status)),
                 );
                 ui.label(data_text(view, r));
                 ui.label(
@@ -1296,7 +1292,7 @@ fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     if ui.small_button(i18n.tr("training-clone")).clicked() {
                         out.push(Command::CloneRun(r.id));
                     }
-                    if r.status != "running"
+                    if r.status != RunStatus::Running
                         && ui.small_button(i18n.tr("training-delete")).clicked()
                     {
                         out.push(Command::AskDeleteRun(Some(r.id)));
@@ -1423,7 +1419,7 @@ pub fn used_by_runs_ui(
         for r in runs {
             if ui
                 .link(&r.name)
-                .on_hover_text(status_text(view.i18n, &r.status))
+                .on_hover_text(status_text(view.i18n, r.status))
                 .clicked()
             {
                 out.push(Command::ShowRun(r.id));
