@@ -828,6 +828,66 @@ mod tests {
     }
 
     #[test]
+    fn a_run_holds_the_workspace_data_it_trains_on_and_the_engine_reads_only_files() {
+        use crate::core::domain::{Message, Role, SftStatus};
+        use crate::core::store::NewSftExample;
+        use crate::core::train::data;
+        let dir = tempfile::tempdir().expect("tmp");
+        let root = dir.path().join("ws");
+        let mut ws = crate::core::workspace::Workspace::open(&root).expect("workspace");
+        let example = |status, answer: &str| NewSftExample {
+            system_prompt: "Qısa cavab ver.".into(),
+            messages: vec![
+                Message::new(Role::User, "Bakı haradadır?"),
+                Message::new(Role::Assistant, answer),
+            ],
+            tags: vec![],
+            domain: String::new(),
+            provenance: "written".into(),
+            status,
+            author: None,
+        };
+        let store = ws.store_mut();
+        store
+            .add_sft_example(&example(SftStatus::Ready, "Xəzərin sahilində."))
+            .expect("add");
+        store
+            .add_sft_example(&example(SftStatus::Draft, "Bilmirəm."))
+            .expect("add");
+        let mut cfg = RunConfig::for_stage(Stage::Sft);
+        cfg.data = vec![root.clone()];
+        let run = dir.path().join("run");
+        assert_eq!(write_run_data(&run, &cfg).expect("write"), Some(1));
+        let convs = data::run_conversations(&run, &cfg).expect("read");
+        assert_eq!(
+            convs,
+            vec![vec![
+                Message::new(Role::System, "Qısa cavab ver."),
+                Message::new(Role::User, "Bakı haradadır?"),
+                Message::new(Role::Assistant, "Xəzərin sahilində."),
+            ]]
+        );
+        // A resume reads what the start wrote, whatever the workspace holds now.
+        ws.store_mut()
+            .add_sft_example(&example(SftStatus::Ready, "Abşeronda."))
+            .expect("add");
+        assert_eq!(ensure_run_data(&run, &cfg).expect("ensure"), None);
+        assert_eq!(data::run_conversations(&run, &cfg).expect("read"), convs);
+        // A folder that holds a run is not written to.
+        std::fs::write(run.join("config.toml"), "").expect("write");
+        assert_eq!(write_run_data(&run, &cfg).expect("write"), None);
+        // The engine alone, given a workspace folder, says who writes its data.
+        let err = data::run_conversations(&dir.path().join("other"), &cfg).expect_err("folder");
+        assert!(err.to_string().contains("is a folder"), "{err}");
+        // Pairs: none rated, none written; the file is there all the same.
+        let mut dpo = RunConfig::for_stage(Stage::Dpo);
+        dpo.data = vec![root];
+        let run = dir.path().join("dpo");
+        assert_eq!(write_run_data(&run, &dpo).expect("write"), Some(0));
+        assert!(run.join(data::RUN_DPO_FILE).is_file());
+    }
+
+    #[test]
     fn shell_lines_quote_what_a_shell_would_split() {
         let line = shell_line(
             "dezgah",
