@@ -304,9 +304,9 @@ impl Message {
 mod tests {
     use super::*;
 
-    fn round_trips<T: Named + PartialEq + fmt::Debug + Serialize + for<'de> Deserialize<'de>>()
+    fn round_trips<T>()
     where
-        T: ToSql + FromSql,
+        T: Named + PartialEq + fmt::Debug + Serialize + for<'de> Deserialize<'de> + ToSql + FromSql,
     {
         let db = rusqlite::Connection::open_in_memory().expect("db");
         for &v in T::ALL {

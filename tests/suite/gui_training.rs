@@ -64,14 +64,7 @@ fn wait_until(
                 .training
                 .live
                 .iter()
-                .map(|(id, l)| {
-                    (
-                        id,
-                        l.status.clone(),
-                        l.error.clone(),
-                        l.history.metrics.len(),
-                    )
-                })
+                .map(|(id, l)| (id, l.status, l.error.clone(), l.history.metrics.len()))
                 .collect();
             panic!("{what}: not after {secs} s; runs {live:?}");
         }
