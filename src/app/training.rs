@@ -85,11 +85,11 @@ impl LaunchForm {
             };
             self.stage = stage;
             self.config.stage = stage;
-            if stage == Stage::Pretrain {
-                self.base_run = None;
-            } else {
+            if stage.needs_base() {
                 // A finetune keeps its base run's tokenizer unless the user picks another.
                 self.tokenizer = None;
+            } else {
+                self.base_run = None;
             }
             if stage != Stage::Sft {
                 self.use_lora = false;
@@ -114,7 +114,7 @@ impl LaunchForm {
         };
         let base = self
             .base_run
-            .filter(|_| self.stage != Stage::Pretrain)
+            .filter(|_| self.stage.needs_base())
             .and_then(|id| snapshot.runs.iter().find(|r| r.id == id));
         cfg.tokenizer = match (self.tokenizer, base) {
             (Some(id), _) => snapshot
@@ -135,7 +135,7 @@ impl LaunchForm {
                 Err(_) => dir.join("checkpoints").join(&self.base_checkpoint),
             }
         });
-        cfg.model = (self.custom_model && self.stage == Stage::Pretrain).then(|| ModelConfig {
+        cfg.model = (self.custom_model && !self.stage.needs_base()).then(|| ModelConfig {
             vocab_size: 0,
             ..self.custom.clone()
         });
@@ -527,10 +527,10 @@ impl DezgahApp {
         if form.corpus.is_none() {
             form.corpus = snapshot.corpora.first().map(|c| c.id);
         }
-        if form.stage == Stage::Pretrain && form.tokenizer.is_none() {
+        if !form.stage.needs_base() && form.tokenizer.is_none() {
             form.tokenizer = snapshot.tokenizers.first().map(|t| t.id);
         }
-        if form.stage != Stage::Pretrain && form.base_run.is_none() {
+        if form.stage.needs_base() && form.base_run.is_none() {
             form.base_run = snapshot
                 .runs
                 .iter()
@@ -595,10 +595,10 @@ impl DezgahApp {
             };
         }
         let problems = runs::check_launch(&form.name, &cfg, &facts);
-        let model = if form.stage == Stage::Pretrain {
-            facts.tokenizer_vocab.and_then(|v| cfg.model_config(v).ok())
-        } else {
+        let model = if form.stage.needs_base() {
             facts.base_model.clone()
+        } else {
+            facts.tokenizer_vocab.and_then(|v| cfg.model_config(v).ok())
         };
         let rel = Path::new("runs").join(form.name.trim());
         let command = format!(
@@ -659,11 +659,11 @@ impl DezgahApp {
                     .and_then(|id| snapshot.runs.iter().find(|r| r.id == id))
                     .and_then(|r| r.tokenizer_id)
             }),
-            base_run_id: form.base_run.filter(|_| form.stage != Stage::Pretrain),
-            base_checkpoint: if form.stage == Stage::Pretrain {
-                String::new()
-            } else {
+            base_run_id: form.base_run.filter(|_| form.stage.needs_base()),
+            base_checkpoint: if form.stage.needs_base() {
                 form.base_checkpoint.clone()
+            } else {
+                String::new()
             },
             corpus_id: match form.stage {
                 Stage::Pretrain | Stage::Continue => form.corpus,

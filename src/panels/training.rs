@@ -233,7 +233,7 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
             });
             ui.end_row();
 
-            if form.stage != Stage::Pretrain {
+            if form.stage.needs_base() {
                 let label = field_label(ui, i18n, "training-field-base");
                 ui.horizontal_wrapped(|ui| {
                     let name_of = |id: Option<i64>| {
@@ -277,10 +277,10 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                     .and_then(|id| snapshot.tokenizers.iter().find(|t| t.id == id))
                     .map_or_else(
                         || {
-                            if form.stage == Stage::Pretrain {
-                                i18n.tr("training-none")
-                            } else {
+                            if form.stage.needs_base() {
                                 i18n.tr("training-tokenizer-of-base")
+                            } else {
+                                i18n.tr("training-none")
                             }
                         },
                         |t| format!("{} ({})", t.name, t.vocab_size),
@@ -288,7 +288,7 @@ fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
                 egui::ComboBox::from_id_salt("training_tokenizer")
                     .selected_text(text)
                     .show_ui(ui, |ui| {
-                        if form.stage != Stage::Pretrain {
+                        if form.stage.needs_base() {
                             ui.selectable_value(
                                 &mut form.tokenizer,
                                 None,
