@@ -16,6 +16,7 @@ use dezgah::app::areas::rating::RatingTab;
 use dezgah::app::command::{Command, RatingCommand};
 use dezgah::app::state::Area;
 use dezgah::app::{DezgahApp, StartOptions};
+use dezgah::core::domain::Choice;
 use dezgah::core::prefs;
 use dezgah::core::store::RatingRow;
 use dezgah::i18n::Lang;
@@ -56,7 +57,7 @@ fn main() {
                     .submit_rating(&RatingRow {
                         item_id: item.id,
                         annotator: name.into(),
-                        choice: ["a", "b", "tie", "a"][(i + k) % 4].into(),
+                        choice: [Choice::A, Choice::B, Choice::Tie, Choice::A][(i + k) % 4],
                         shown_order: prefs::shown_order(name, item.id, &ids),
                         ranking: Vec::new(),
                         scores: std::collections::BTreeMap::new(),

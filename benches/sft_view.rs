@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use dezgah::app::state::Area;
 use dezgah::app::{DezgahApp, StartOptions};
+use dezgah::core::domain::{Role, SftStatus};
 use dezgah::core::store::{Message, NewSftExample};
 use dezgah::i18n::Lang;
 use egui_kittest::Harness;
@@ -80,19 +81,13 @@ fn examples(n: usize) -> Vec<NewSftExample> {
         out.push(NewSftExample {
             system_prompt: String::new(),
             messages: vec![
-                Message {
-                    role: "user".into(),
-                    content: prompt,
-                },
-                Message {
-                    role: "assistant".into(),
-                    content: answer,
-                },
+                Message::new(Role::User, prompt),
+                Message::new(Role::Assistant, answer),
             ],
             tags: vec![format!("dəst-{}", i % 20)],
             domain: ["hüquq", "tibb", "ədəbiyyat", "səyahət"][i % 4].into(),
             provenance: "written".into(),
-            status: ["draft", "ready", "rejected"][i % 3].into(),
+            status: [SftStatus::Draft, SftStatus::Ready, SftStatus::Rejected][i % 3],
             author: Some(format!("annotator-{}", i % 5)),
         });
     }

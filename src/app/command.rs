@@ -159,7 +159,7 @@ pub enum SftCommand {
     Edit(Box<SftExample>),
     Undo,
     Redo,
-    SetStatus(String),
+    SetStatus(crate::core::domain::SftStatus),
     /// To the turn after this one (or the first), adding a turn after the last.
     NextTurn(Option<usize>),
     Filter(Box<ListFilter>),

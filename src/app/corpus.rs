@@ -15,6 +15,7 @@ use crate::core::corpus::diff::DocDiff;
 use crate::core::corpus::index::{CorpusIndex, DocReader};
 use crate::core::corpus::quality::QualityConfig;
 use crate::core::corpus::stats::CorpusStats;
+use crate::core::domain::Decision;
 use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::store::ClusterRow;
 
@@ -705,8 +706,9 @@ impl DezgahApp {
         let jsonl = browser.jsonl.clone();
         let index = Arc::clone(&browser.index);
         self.spawn_step("job-estimate-tokens", Pending::Tokens, move |_, _, _| {
+            let loaded = crate::core::tokenizer::load(&tokenizer)?;
             let estimate =
-                crate::core::corpus::tokens::estimate_corpus(&jsonl, &index, &tokenizer)?;
+                crate::core::corpus::tokens::estimate_corpus(&jsonl, &index, &loaded, &tokenizer)?;
             let summary = format!("≈ {} tokens", estimate.estimated_tokens);
             Ok((estimate, summary))
         });
@@ -735,7 +737,10 @@ impl DezgahApp {
         let clusters = &self.corpus.steps.clusters;
         if let Some(browser) = &mut self.corpus.browser {
             let mut dup = vec![DupStatus::Unique; browser.index.docs.len()];
-            for c in clusters.iter().filter(|c| c.decision != "not-duplicates") {
+            for c in clusters
+                .iter()
+                .filter(|c| c.decision != Decision::NotDuplicates)
+            {
                 for &m in &c.members {
                     if let Some(slot) = dup.get_mut(m as usize) {
                         *slot = if m == c.keep {
@@ -818,9 +823,9 @@ impl DezgahApp {
             return;
         };
         let decision = if not_duplicates {
-            "not-duplicates"
+            Decision::NotDuplicates
         } else {
-            "chosen"
+            Decision::Chosen
         };
         let by = (!annotator.trim().is_empty()).then_some(annotator.trim());
         if let Err(e) = workspace.store_mut().decide_cluster(id, keep, decision, by) {
@@ -844,7 +849,7 @@ impl DezgahApp {
             .steps
             .clusters
             .iter()
-            .filter(|c| c.decision == "policy")
+            .filter(|c| c.decision == Decision::Policy)
             .map(|c| {
                 (
                     c.id,

@@ -354,13 +354,18 @@ pub(super) fn corpus_stats(args: &StatsArgs) -> anyhow::Result<()> {
     let inputs = crate::core::corpus::read::expand_inputs(&args.inputs)?;
     let (languages, top) = (!args.no_languages, args.top);
     let tokenizer = args.tokenizer.clone();
+    // A tokenizer that cannot load is reported before the long pass, not after it.
+    let loaded = tokenizer
+        .as_deref()
+        .map(crate::core::tokenizer::load)
+        .transpose()?;
     let s = run_job("reading", move |ctx| {
         stats::stats_files_with_tokens(
             &inputs,
             &options,
             languages,
             top,
-            tokenizer.as_deref(),
+            tokenizer.as_deref().zip(loaded.as_ref()),
             Some(ctx),
         )
     })?;

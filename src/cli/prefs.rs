@@ -113,9 +113,9 @@ fn hammer(store: &mut crate::core::store::Store) -> anyhow::Result<()> {
                 item_id: item.id,
                 annotator: annotator.clone(),
                 choice: if ranked {
-                    "ranked".to_owned()
+                    crate::core::domain::Choice::Ranked
                 } else {
-                    prefs::CHOICES[(n % 4) as usize].to_owned()
+                    prefs::CHOICES[(n % 4) as usize]
                 },
                 ranking: if ranked {
                     shown_order.clone()

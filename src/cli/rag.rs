@@ -296,7 +296,7 @@ pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
                 run_dir: run.clone(),
                 run_name: run_name(run),
                 settings,
-                history: vec![("user".into(), question.clone())],
+                history: vec![(crate::core::domain::Role::User, question.clone())],
             };
             if !*json {
                 println!();

@@ -86,15 +86,15 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
             hammer(workspace, text, std::time::Duration::from_millis(*every_ms))
         }
         SftCommand::Import(args) => {
-            anyhow::ensure!(
-                ["draft", "ready", "rejected"].contains(&args.status.as_str()),
-                "--status must be draft, ready or rejected"
-            );
+            let status: crate::core::domain::SftStatus = args
+                .status
+                .parse()
+                .map_err(|_| anyhow::anyhow!("--status must be draft, ready or rejected"))?;
             let report = sft_io::import(
                 ws.store_mut(),
                 &args.file,
                 args.format,
-                &args.status,
+                status,
                 args.author.as_deref(),
             )?;
             let first: Vec<String> = report
@@ -113,7 +113,7 @@ pub fn run(workspace: &Path, cmd: &SftCommand) -> anyhow::Result<()> {
         }
         SftCommand::Export(args) => {
             let filter = Filter {
-                status: args.status.clone(),
+                status: args.status.as_deref().map(str::parse).transpose()?,
                 domain: args.domain.clone(),
                 tag: args.tag.clone(),
             };

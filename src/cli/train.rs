@@ -283,6 +283,11 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
     let stop = stop_flag()?;
     let mut sink = |e: &Event| print_event(e);
     let summary = if let Some(dir) = &args.resume {
+        let cfg_path = dir.join("config.toml");
+        if let Ok(text) = std::fs::read_to_string(&cfg_path) {
+            // The engine reads only files: a run started before runs held their data gets it.
+            crate::core::runs::ensure_run_data(dir, &RunConfig::from_toml(&text, &cfg_path)?)?;
+        }
         train::resume(dir, args.from.as_deref(), &mut sink, &stop)?
     } else if let Some(path) = &args.config {
         let text = std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
@@ -291,11 +296,14 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             .out
             .clone()
             .context("--config needs --out RUN_DIR: the run folder to create")?;
+        // Refusals first, so a refused run leaves no folder behind; then the run's own copy of
+        // its data, written into the (emptied, with --restart) folder the engine will read.
+        train::folder::preflight(&cfg)?;
         if args.restart {
-            train::folder::restart(&out, &cfg, &mut sink, &stop)?
-        } else {
-            train::start(&out, &cfg, &mut sink, &stop)?
+            train::folder::prepare_restart(&out)?;
         }
+        crate::core::runs::write_run_data(&out, &cfg)?;
+        train::start(&out, &cfg, &mut sink, &stop)?
     } else if let Some(stage) = &args.stage {
         let (stage, a) = match stage {
             TrainStage::Pretrain(a) => (Stage::Pretrain, a),
@@ -304,11 +312,14 @@ pub fn train(args: &TrainArgs) -> anyhow::Result<()> {
             TrainStage::Dpo(a) => (Stage::Dpo, a),
         };
         let cfg = a.config(stage)?;
+        // Refusals first, so a refused run leaves no folder behind; then the run's own copy of
+        // its data, written into the (emptied, with --restart) folder the engine will read.
+        train::folder::preflight(&cfg)?;
         if a.restart {
-            train::folder::restart(&a.out, &cfg, &mut sink, &stop)?
-        } else {
-            train::start(&a.out, &cfg, &mut sink, &stop)?
+            train::folder::prepare_restart(&a.out)?;
         }
+        crate::core::runs::write_run_data(&a.out, &cfg)?;
+        train::start(&a.out, &cfg, &mut sink, &stop)?
     } else {
         anyhow::bail!(
             "say what to train: `dezgah train pretrain|continue|sft|dpo ...`, `--config run.toml --out RUN_DIR` or `--resume RUN_DIR`"

@@ -233,7 +233,7 @@ pub struct Request {
     pub run_name: String,
     pub settings: ChatSettings,
     /// The conversation so far as (role, text), ending with the user's new message.
-    pub history: Vec<(String, String)>,
+    pub history: Vec<(Role, String)>,
 }
 
 /// What a generation thread reports, in order: the passages (with retrieval on), pieces of text,
@@ -303,19 +303,11 @@ impl ModelCache {
     }
 }
 
-fn role_of(name: &str) -> Role {
-    match name {
-        "system" => Role::System,
-        "assistant" => Role::Assistant,
-        _ => Role::User,
-    }
-}
-
 /// The prompt for `history` under `settings`: the system prompt first, and the last user
 /// message replaced by the retrieval template filled with `hits` when there are any. Earlier
 /// turns go as they were typed, so the context window holds the conversation, not old passages.
-pub fn prompt_for(settings: &ChatSettings, history: &[(String, String)], hits: &[Hit]) -> Prompt {
-    let last_user = history.iter().rposition(|(role, _)| role == "user");
+pub fn prompt_for(settings: &ChatSettings, history: &[(Role, String)], hits: &[Hit]) -> Prompt {
+    let last_user = history.iter().rposition(|(role, _)| *role == Role::User);
     let with_context = |i: usize, text: &str| -> String {
         if Some(i) == last_user && !hits.is_empty() {
             rag::build_prompt(&settings.rag.template, text, hits)
@@ -343,7 +335,7 @@ pub fn prompt_for(settings: &ChatSettings, history: &[(String, String)], hits: &
     }
     for (i, (role, text)) in history.iter().enumerate() {
         messages.push(Message {
-            role: role_of(role),
+            role: *role,
             content: with_context(i, text),
         });
     }
@@ -368,7 +360,7 @@ pub fn answer(
         .history
         .iter()
         .rev()
-        .find(|(role, _)| role == "user")
+        .find(|(role, _)| *role == Role::User)
         .map(|(_, t)| t.clone())
         .unwrap_or_default();
     let hits = if settings.rag.enabled {
@@ -443,7 +435,7 @@ pub fn answer(
 fn fit_passages(
     model: &ChatModel,
     settings: &ChatSettings,
-    history: &[(String, String)],
+    history: &[(Role, String)],
     hits: Vec<Hit>,
 ) -> Result<Vec<Hit>, TrainError> {
     fit_passages_with(
@@ -469,7 +461,7 @@ pub fn fit_passages_with(
     count: TokenCount<'_>,
     context: usize,
     settings: &ChatSettings,
-    history: &[(String, String)],
+    history: &[(Role, String)],
     mut hits: Vec<Hit>,
 ) -> Result<Vec<Hit>, TrainError> {
     let budget = context.saturating_sub(answer_room(context, settings.sampling.max_tokens));
@@ -634,7 +626,7 @@ impl ModelFacts {
     pub fn check(
         &self,
         settings: &ChatSettings,
-        history: &[(String, String)],
+        history: &[(Role, String)],
         hits: Vec<Hit>,
     ) -> Result<Fit, TrainError> {
         check_fit(
@@ -719,7 +711,7 @@ pub fn check_fit(
     count: TokenCount<'_>,
     context: usize,
     settings: &ChatSettings,
-    history: &[(String, String)],
+    history: &[(Role, String)],
     hits: Vec<Hit>,
 ) -> Result<Fit, TrainError> {
     let found = hits.len();
@@ -860,7 +852,7 @@ pub fn run_batch(
             progress(rows.len() as u64, total);
             let mut one = request.clone();
             one.settings.rag.enabled = with_rag;
-            one.history = vec![("user".into(), prompt.clone())];
+            one.history = vec![(Role::User, prompt.clone())];
             let reply = answer(&one, cache, &mut |_| {}, cancel)?;
             rows.push(BatchRow {
                 prompt: prompt.clone(),
@@ -912,18 +904,18 @@ pub fn batch_sft_examples(
             system_prompt: String::new(),
             messages: vec![
                 StoredMessage {
-                    role: "user".into(),
+                    role: Role::User,
                     content: r.prompt.clone(),
                 },
                 StoredMessage {
-                    role: "assistant".into(),
+                    role: Role::Assistant,
                     content: r.output.clone(),
                 },
             ],
             tags: vec!["playground".into(), r.mode.clone()],
             domain: String::new(),
             provenance: "model-generated".into(),
-            status: "draft".into(),
+            status: crate::core::domain::SftStatus::Draft,
             author: author.map(str::to_owned),
         })
         .collect()
@@ -964,9 +956,9 @@ mod tests {
             ..ChatSettings::default()
         };
         let history = vec![
-            ("user".to_owned(), "Salam".to_owned()),
-            ("assistant".to_owned(), "Salam!".to_owned()),
-            ("user".to_owned(), "Kitab neçə günə verilir?".to_owned()),
+            (Role::User, "Salam".to_owned()),
+            (Role::Assistant, "Salam!".to_owned()),
+            (Role::User, "Kitab neçə günə verilir?".to_owned()),
         ];
         let hits = vec![Hit {
             score: 1.0,
@@ -1058,7 +1050,7 @@ mod tests {
 
     #[test]
     fn the_defaults_leave_room_where_the_old_ones_hit_the_wall() {
-        let history = vec![("user".to_owned(), "Kitab evə neçə günə verilir?".to_owned())];
+        let history = vec![(Role::User, "Kitab evə neçə günə verilir?".to_owned())];
         let rag_on = |settings: &mut ChatSettings| {
             settings.rag.enabled = true;
             settings.rag.corpus = "qaydalar".into();
@@ -1090,7 +1082,7 @@ mod tests {
         let prompt = three_a_word(&prompt_for(&fitted, &history, &kept));
         assert!(prompt + fitted.sampling.max_tokens <= 128, "{prompt}");
         // A long conversation leaves no room for the answer: the form says so before asking.
-        let long = vec![("user".to_owned(), vec!["söz"; 60].join(" "))];
+        let long = vec![(Role::User, vec!["söz"; 60].join(" "))];
         assert!(
             check_fit(&count, 128, &fitted, &long, Vec::new())
                 .expect("fit")

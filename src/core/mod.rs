@@ -4,6 +4,7 @@
 pub mod chat;
 pub mod corpus;
 pub mod diskfull;
+pub mod domain;
 pub mod export;
 pub mod jobs;
 pub mod model;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::core::domain::Choice;
 use crate::core::store::{PrefItem, RatingRow, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -26,7 +27,7 @@ pub enum PrefsError {
 }
 
 /// What an annotator can answer, in screen terms: `a` is the left response, `b` the right.
-pub const CHOICES: [&str; 4] = ["a", "b", "tie", "both-bad"];
+pub const CHOICES: [Choice; 4] = [Choice::A, Choice::B, Choice::Tie, Choice::BothBad];
 
 /// A judgement about the responses themselves, whatever side they were shown on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -39,23 +40,23 @@ pub enum Verdict {
 
 impl Verdict {
     /// Reads a screen choice through the order the annotator saw (`None` for a skip).
-    pub fn from_choice(choice: &str, shown_order: &[i64]) -> Option<Self> {
+    pub fn from_choice(choice: Choice, shown_order: &[i64]) -> Option<Self> {
         match choice {
-            "a" => shown_order.first().map(|&id| Self::Won(id)),
-            "b" => shown_order.get(1).map(|&id| Self::Won(id)),
-            "tie" => Some(Self::Tie),
-            "both-bad" => Some(Self::BothBad),
-            _ => None,
+            Choice::A => shown_order.first().map(|&id| Self::Won(id)),
+            Choice::B => shown_order.get(1).map(|&id| Self::Won(id)),
+            Choice::Tie => Some(Self::Tie),
+            Choice::BothBad => Some(Self::BothBad),
+            Choice::Ranked | Choice::Skipped => None,
         }
     }
 
     /// A stored rating's verdict: a screen choice read through its order, or the top of a
     /// ranking (`None` for a skip).
     pub fn of_rating(rating: &RatingRow) -> Option<Self> {
-        if rating.choice == "ranked" {
+        if rating.choice == Choice::Ranked {
             return rating.ranking.first().map(|&id| Self::Won(id));
         }
-        Self::from_choice(&rating.choice, &rating.shown_order)
+        Self::from_choice(rating.choice, &rating.shown_order)
     }
 
     /// As stored for an adjudication: `won:ID`, `tie` or `both-bad`.
@@ -177,9 +178,9 @@ pub fn judgements(ratings: &[RatingRow]) -> Vec<Judgement> {
                 item: r.item_id,
                 annotator: r.annotator.clone(),
                 verdict,
-                left_won: match r.choice.as_str() {
-                    "a" => Some(true),
-                    "b" => Some(false),
+                left_won: match r.choice {
+                    Choice::A => Some(true),
+                    Choice::B => Some(false),
                     _ => None,
                 },
             })
@@ -472,7 +473,7 @@ impl Snapshot {
                     if !self
                         .ratings
                         .iter()
-                        .any(|r| r.item_id == item.id && r.choice != "skipped")
+                        .any(|r| r.item_id == item.id && r.choice != Choice::Skipped)
                         && let (Some(c), Some(r)) = (labelled("chosen"), labelled("rejected"))
                     {
                         out.push((item.prompt.clone(), c, r));
@@ -495,7 +496,7 @@ impl Snapshot {
         let rankings: Vec<&Vec<i64>> = self
             .ratings
             .iter()
-            .filter(|r| r.item_id == item.id && r.choice == "ranked")
+            .filter(|r| r.item_id == item.id && r.choice == Choice::Ranked)
             .map(|r| &r.ranking)
             .collect();
         let mean_rank = |id: i64| -> f64 {
@@ -566,8 +567,8 @@ pub fn summarize<S: std::hash::BuildHasher>(
     let mut by_choice = BTreeMap::new();
     let mut per_annotator = BTreeMap::new();
     for r in ratings {
-        *by_choice.entry(r.choice.clone()).or_default() += 1;
-        if r.choice != "skipped" {
+        *by_choice.entry(r.choice.name().to_owned()).or_default() += 1;
+        if r.choice != Choice::Skipped {
             *per_annotator.entry(r.annotator.clone()).or_default() += 1;
         }
     }
@@ -916,7 +917,7 @@ mod tests {
                 left_first += 1;
             }
             // Whatever side it was on, choosing it names the same response.
-            let side = if order[0] == 11 { "a" } else { "b" };
+            let side = if order[0] == 11 { Choice::A } else { Choice::B };
             assert_eq!(Verdict::from_choice(side, &order), Some(Verdict::Won(11)));
         }
         assert!((70..130).contains(&left_first), "{left_first} of 200");

@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::core::jobs::Waker;
 use crate::core::model::ModelConfig;
-use crate::core::train::{self, Event, Metrics, RunConfig, RunState, Stage, Status, checkpoint};
+use crate::core::train::{self, Event, Metrics, RunConfig, RunState, Status, checkpoint};
 
 /// Events a run's channel holds before its reader waits for the window to take them.
 const CHANNEL_CAPACITY: usize = 1024;
@@ -41,6 +41,11 @@ pub enum RunsError {
     },
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Train(#[from] train::TrainError),
+    /// A workspace named as a run's data could not be read.
+    #[error("{path}: {message}")]
+    Workspace { path: PathBuf, message: String },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunsError + '_ {
@@ -488,6 +493,101 @@ pub fn shell_line(exe: &str, args: &[OsString]) -> String {
         .join(" ")
 }
 
+/// The launcher's half of "the engine reads only files": writes an SFT or DPO run's data into
+/// its folder (`data/sft.jsonl`, `data/dpo.jsonl`) before the engine starts, reading a
+/// workspace folder named in `data` (its ready examples, or its rated pairs) and any JSONL
+/// files, so the run holds exactly what it trained on. A folder that already holds a run is
+/// left alone (the engine refuses to start there). Returns the examples or pairs written.
+pub fn write_run_data(run_dir: &Path, cfg: &RunConfig) -> Result<Option<usize>, RunsError> {
+    use crate::core::domain::DataKind;
+    use crate::core::train::data;
+    let file = match cfg.stage.data_kind() {
+        DataKind::Text => return Ok(None),
+        DataKind::Conversations => data::RUN_SFT_FILE,
+        DataKind::Pairs => data::RUN_DPO_FILE,
+    };
+    if run_dir.join("config.toml").exists() {
+        return Ok(None);
+    }
+    write_data(run_dir, cfg, file)
+}
+
+/// [`write_run_data`] for a resume: writes the data only when the run has none (a run started
+/// before runs held their data), so a resume reads what the start trained on.
+pub fn ensure_run_data(run_dir: &Path, cfg: &RunConfig) -> Result<Option<usize>, RunsError> {
+    use crate::core::domain::DataKind;
+    use crate::core::train::data;
+    let file = match cfg.stage.data_kind() {
+        DataKind::Text => return Ok(None),
+        DataKind::Conversations => data::RUN_SFT_FILE,
+        DataKind::Pairs => data::RUN_DPO_FILE,
+    };
+    if run_dir.join(file).exists() {
+        return Ok(None);
+    }
+    write_data(run_dir, cfg, file)
+}
+
+fn write_data(run_dir: &Path, cfg: &RunConfig, file: &str) -> Result<Option<usize>, RunsError> {
+    use crate::core::train::data;
+    let workspace = |path: &Path| {
+        crate::core::workspace::Workspace::open(path).map_err(|e| RunsError::Workspace {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    };
+    let ws_err = |path: &Path, e: &dyn std::fmt::Display| RunsError::Workspace {
+        path: path.to_owned(),
+        message: e.to_string(),
+    };
+    if file == data::RUN_SFT_FILE {
+        let mut out = Vec::new();
+        for path in &cfg.data {
+            if path.is_dir() {
+                let ws = workspace(path)?;
+                let examples = ws
+                    .store()
+                    .ready_sft_examples()
+                    .map_err(|e| ws_err(path, &e))?;
+                for (system, messages) in examples {
+                    let mut conv = Vec::new();
+                    if !system.trim().is_empty() {
+                        conv.push(data::Message::new(data::Role::System, system));
+                    }
+                    conv.extend(messages);
+                    out.push(conv);
+                }
+            } else {
+                out.extend(data::read_sft_jsonl(path)?);
+            }
+        }
+        data::write_run_conversations(run_dir, &out)?;
+        Ok(Some(out.len()))
+    } else {
+        let mut out = Vec::new();
+        for path in &cfg.data {
+            if path.is_dir() {
+                let ws = workspace(path)?;
+                // The same decisions the Rating area shows and `dezgah prefs export` writes.
+                let pairs = crate::core::prefs::Snapshot::read(ws.store())
+                    .map_err(|e| ws_err(path, &e))?
+                    .pairs(0.0, true);
+                out.extend(pairs.into_iter().map(|(prompt, chosen, rejected)| {
+                    data::PreferencePair {
+                        prompt: vec![data::Message::new(data::Role::User, prompt)],
+                        chosen,
+                        rejected,
+                    }
+                }));
+            } else {
+                out.extend(data::read_dpo_jsonl(path)?);
+            }
+        }
+        data::write_run_pairs(run_dir, &out)?;
+        Ok(Some(out.len()))
+    }
+}
+
 /// What the launch form knows about its choices, gathered when the form changes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LaunchFacts {
@@ -544,7 +644,7 @@ pub fn check_launch(name: &str, cfg: &RunConfig, facts: &LaunchFacts) -> Vec<Pro
     if facts.data_items.unwrap_or(0) == 0 {
         out.push(Problem::NoData);
     }
-    let base_needed = cfg.stage != Stage::Pretrain;
+    let base_needed = cfg.stage.needs_base();
     if base_needed {
         match (&facts.base_model, &facts.base_error) {
             (_, Some(e)) => out.push(Problem::Base(e.clone())),
@@ -677,6 +777,7 @@ fn flatten_json(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::train::Stage;
 
     #[test]
     fn smoothing_keeps_the_first_point_and_flattens_noise() {
@@ -742,6 +843,66 @@ mod tests {
             matches!(problems.as_slice(), [Problem::Setting(e)] if e.field == "optim.lr"),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_run_holds_the_workspace_data_it_trains_on_and_the_engine_reads_only_files() {
+        use crate::core::domain::{Message, Role, SftStatus};
+        use crate::core::store::NewSftExample;
+        use crate::core::train::data;
+        let dir = tempfile::tempdir().expect("tmp");
+        let root = dir.path().join("ws");
+        let mut ws = crate::core::workspace::Workspace::open(&root).expect("workspace");
+        let example = |status, answer: &str| NewSftExample {
+            system_prompt: "Qısa cavab ver.".into(),
+            messages: vec![
+                Message::new(Role::User, "Bakı haradadır?"),
+                Message::new(Role::Assistant, answer),
+            ],
+            tags: vec![],
+            domain: String::new(),
+            provenance: "written".into(),
+            status,
+            author: None,
+        };
+        let store = ws.store_mut();
+        store
+            .add_sft_example(&example(SftStatus::Ready, "Xəzərin sahilində."))
+            .expect("add");
+        store
+            .add_sft_example(&example(SftStatus::Draft, "Bilmirəm."))
+            .expect("add");
+        let mut cfg = RunConfig::for_stage(Stage::Sft);
+        cfg.data = vec![root.clone()];
+        let run = dir.path().join("run");
+        assert_eq!(write_run_data(&run, &cfg).expect("write"), Some(1));
+        let convs = data::run_conversations(&run, &cfg).expect("read");
+        assert_eq!(
+            convs,
+            vec![vec![
+                Message::new(Role::System, "Qısa cavab ver."),
+                Message::new(Role::User, "Bakı haradadır?"),
+                Message::new(Role::Assistant, "Xəzərin sahilində."),
+            ]]
+        );
+        // A resume reads what the start wrote, whatever the workspace holds now.
+        ws.store_mut()
+            .add_sft_example(&example(SftStatus::Ready, "Abşeronda."))
+            .expect("add");
+        assert_eq!(ensure_run_data(&run, &cfg).expect("ensure"), None);
+        assert_eq!(data::run_conversations(&run, &cfg).expect("read"), convs);
+        // A folder that holds a run is not written to.
+        std::fs::write(run.join("config.toml"), "").expect("write");
+        assert_eq!(write_run_data(&run, &cfg).expect("write"), None);
+        // The engine alone, given a workspace folder, says who writes its data.
+        let err = data::run_conversations(&dir.path().join("other"), &cfg).expect_err("folder");
+        assert!(err.to_string().contains("is a folder"), "{err}");
+        // Pairs: none rated, none written; the file is there all the same.
+        let mut dpo = RunConfig::for_stage(Stage::Dpo);
+        dpo.data = vec![root];
+        let run = dir.path().join("dpo");
+        assert_eq!(write_run_data(&run, &dpo).expect("write"), Some(0));
+        assert!(run.join(data::RUN_DPO_FILE).is_file());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::core::domain::{Role, SftStatus};
 use crate::core::store::{CorpusSource, Message, NewSftExample, Store, StoreError};
 
 pub const SEED_DIR: &str = "seed";
@@ -52,11 +53,11 @@ struct SftLine {
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default = "default_status")]
-    status: String,
+    status: SftStatus,
 }
 
-fn default_status() -> String {
-    "ready".into()
+fn default_status() -> SftStatus {
+    SftStatus::Ready
 }
 
 #[derive(Debug, Deserialize)]
@@ -223,18 +224,17 @@ fn parse_sft(line: &str) -> Result<NewSftExample, String> {
     let mut system_prompt = String::new();
     let mut messages = Vec::new();
     for m in parsed.messages {
-        match m.role.as_str() {
-            "system" => system_prompt = m.content,
-            "user" | "assistant" => {
+        match m.role {
+            Role::System => system_prompt = m.content,
+            Role::User | Role::Assistant => {
                 if m.content.trim().is_empty() {
                     return Err(format!("empty {} turn", m.role));
                 }
                 messages.push(m);
             }
-            other => return Err(format!("unknown role {other:?}")),
         }
     }
-    if !messages.iter().any(|m| m.role == "assistant") {
+    if !messages.iter().any(|m| m.role == Role::Assistant) {
         return Err("no assistant turn".into());
     }
     Ok(NewSftExample {

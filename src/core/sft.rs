@@ -13,6 +13,7 @@ use tokenizers::Tokenizer;
 use crate::core::corpus::dedup::{self, DedupConfig, KeepPolicy, Permutations, Shingle};
 use crate::core::corpus::lang::LanguageId;
 use crate::core::corpus::text::{self, Script, ScriptCounts};
+use crate::core::domain::{Role, SftStatus};
 use crate::core::store::{Message, SftExample, Store};
 use crate::core::train::TrainError;
 
@@ -95,7 +96,7 @@ impl EditSession {
         if edited == self.example {
             return;
         }
-        if edited.status == "ready" && self.example.status != "ready" {
+        if edited.status == SftStatus::Ready && self.example.status != SftStatus::Ready {
             self.approve(&mut edited);
         }
         let field = changed_field(&self.example, &edited);
@@ -125,10 +126,10 @@ impl EditSession {
 
     /// Puts a model's text into a turn (adding the turn when it is one past the end) and marks
     /// the example model-generated.
-    pub fn put_generated(&mut self, turn: usize, role: &str, text: &str, now: Instant) {
+    pub fn put_generated(&mut self, turn: usize, role: Role, text: &str, now: Instant) {
         let mut edited = self.example.clone();
         let message = Message {
-            role: role.to_owned(),
+            role,
             content: text.to_owned(),
         };
         if turn < edited.messages.len() {
@@ -290,18 +291,18 @@ pub fn blank(author: &str) -> crate::core::store::NewSftExample {
         system_prompt: String::new(),
         messages: vec![
             Message {
-                role: "user".into(),
+                role: Role::User,
                 content: String::new(),
             },
             Message {
-                role: "assistant".into(),
+                role: Role::Assistant,
                 content: String::new(),
             },
         ],
         tags: Vec::new(),
         domain: String::new(),
         provenance: "written".into(),
-        status: "draft".into(),
+        status: SftStatus::Draft,
         author: Some(author.trim().to_owned()).filter(|a| !a.is_empty()),
     }
 }
@@ -311,7 +312,7 @@ pub fn blank(author: &str) -> crate::core::store::NewSftExample {
 pub enum Problem {
     /// No user turn or no assistant turn: nothing to learn from.
     MissingTurn {
-        role: &'static str,
+        role: Role,
     },
     EmptyTurn {
         turn: usize,
@@ -545,7 +546,7 @@ impl Validator {
 
     fn local_checks(&self, example: &SftExample, hash: u64) -> Local {
         let mut problems = Vec::new();
-        for role in ["user", "assistant"] {
+        for role in [Role::User, Role::Assistant] {
             if !example.messages.iter().any(|m| m.role == role) {
                 problems.push(Problem::MissingTurn { role });
             }
@@ -614,7 +615,7 @@ fn joined_text(example: &SftExample) -> String {
 fn content_hash(example: &SftExample) -> u64 {
     let mut bytes = joined_text(example).into_bytes();
     for m in &example.messages {
-        bytes.extend_from_slice(m.role.as_bytes());
+        bytes.extend_from_slice(m.role.name().as_bytes());
     }
     xxhash_rust::xxh3::xxh3_64(&bytes)
 }
@@ -685,11 +686,7 @@ pub fn train_messages(example: &SftExample) -> Vec<crate::core::train::data::Mes
     }
     for m in &example.messages {
         out.push(TrainMessage {
-            role: match m.role.as_str() {
-                "assistant" => Role::Assistant,
-                "system" => Role::System,
-                _ => Role::User,
-            },
+            role: m.role,
             content: m.content.clone(),
         });
     }
@@ -781,18 +778,18 @@ mod tests {
             system_prompt: String::new(),
             messages: vec![
                 Message {
-                    role: "user".into(),
+                    role: Role::User,
                     content: user.into(),
                 },
                 Message {
-                    role: "assistant".into(),
+                    role: Role::Assistant,
                     content: assistant.into(),
                 },
             ],
             tags: Vec::new(),
             domain: String::new(),
             provenance: "written".into(),
-            status: "draft".into(),
+            status: SftStatus::Draft,
             author: None,
             updated_at: String::new(),
         }
@@ -867,7 +864,7 @@ mod tests {
         typed(&mut s, 0, "Bakı haqqında danış.", t0);
         let mut e = s.example().clone();
         e.tags = vec!["coğrafiya".into()];
-        e.status = "ready".into();
+        e.status = SftStatus::Ready;
         s.edit(e, t0);
         assert!(s.flush(&mut store).expect("flush"));
         drop(store);
@@ -875,7 +872,7 @@ mod tests {
         let back = store.sft_example(id).expect("read").expect("row");
         assert_eq!(back.messages[0].content, "Bakı haqqında danış.");
         assert_eq!(back.tags, vec!["coğrafiya".to_owned()]);
-        assert_eq!(back.status, "ready");
+        assert_eq!(back.status, SftStatus::Ready);
         assert_eq!(back.author.as_deref(), Some("Aysel"));
     }
 
@@ -883,22 +880,22 @@ mod tests {
     fn model_text_stays_model_generated_until_edited_and_approved() {
         let t0 = Instant::now();
         let mut s = EditSession::new(example(1, "Sual?", ""));
-        s.put_generated(1, "assistant", "Modelin cavabı.", t0);
+        s.put_generated(1, Role::Assistant, "Modelin cavabı.", t0);
         assert_eq!(s.example().provenance, "model-generated");
         assert!(s.has_unedited_model_text());
         // Approving unedited model text keeps the mark.
         let mut e = s.example().clone();
-        e.status = "ready".into();
+        e.status = SftStatus::Ready;
         s.edit(e, t0);
         assert_eq!(s.example().provenance, "model-generated");
         // Edited, then approved: the annotator's work.
         let mut e = s.example().clone();
-        e.status = "draft".into();
+        e.status = SftStatus::Draft;
         s.edit(e, t0);
         typed(&mut s, 1, "Düzəldilmiş cavab.", t0);
         assert!(!s.has_unedited_model_text());
         let mut e = s.example().clone();
-        e.status = "ready".into();
+        e.status = SftStatus::Ready;
         s.edit(e, t0);
         assert_eq!(s.example().provenance, "written");
     }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
+use crate::core::domain::{Role, SftStatus};
 use crate::core::store::{Message, NewSftExample, SftExample, Store, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,8 +142,14 @@ pub struct Parsed {
     pub domain: String,
 }
 
-fn msg(role: &str, content: &str) -> Message {
-    Message {
+/// A turn as a line spells it, before its role is read (ShareGPT says `human` and `gpt`).
+struct Turn {
+    role: String,
+    content: String,
+}
+
+fn msg(role: &str, content: &str) -> Turn {
+    Turn {
         role: role.to_owned(),
         content: content.to_owned(),
     }
@@ -157,7 +164,7 @@ fn text_field<'a>(v: &'a Value, name: &str) -> Result<&'a str, String> {
 }
 
 /// A message list (`[{"role", "content"}]`) or, where a string stands for one turn, that turn.
-fn turns(v: &Value, default_role: &str) -> Result<Vec<Message>, String> {
+fn turns(v: &Value, default_role: &str) -> Result<Vec<Turn>, String> {
     match v {
         Value::String(s) => Ok(vec![msg(default_role, s)]),
         Value::Array(items) => items
@@ -176,26 +183,27 @@ fn turns(v: &Value, default_role: &str) -> Result<Vec<Message>, String> {
 
 /// Normalises roles (ShareGPT's human/gpt), moves the system turn out, and refuses what a
 /// training run could not use: empty turns, unknown roles, no answer.
-fn finish(mut messages: Vec<Message>, v: &Value) -> Result<Parsed, String> {
+fn finish(mut messages: Vec<Turn>, v: &Value) -> Result<Parsed, String> {
     let mut system_prompt = String::new();
     let mut kept = Vec::with_capacity(messages.len());
-    for (i, mut m) in messages.drain(..).enumerate() {
-        m.role = match m.role.as_str() {
-            "human" | "user" => "user".into(),
-            "gpt" | "assistant" | "model" => "assistant".into(),
-            "system" => "system".into(),
+    for (i, turn) in messages.drain(..).enumerate() {
+        let role = match turn.role.as_str() {
+            "human" | "user" => Role::User,
+            "gpt" | "assistant" | "model" => Role::Assistant,
+            "system" => Role::System,
             other => return Err(format!("turn {}: unknown role {other:?}", i + 1)),
         };
-        if m.content.trim().is_empty() && m.role != "system" {
+        let m = Message::new(role, turn.content);
+        if m.content.trim().is_empty() && m.role != Role::System {
             return Err(format!("turn {}: empty {} turn", i + 1, m.role));
         }
-        if m.role == "system" {
+        if m.role == Role::System {
             system_prompt = m.content;
         } else {
             kept.push(m);
         }
     }
-    if !kept.iter().any(|m| m.role == "assistant") {
+    if !kept.iter().any(|m| m.role == Role::Assistant) {
         return Err("no assistant answer".into());
     }
     let tags = v
@@ -287,7 +295,7 @@ pub fn import(
     store: &mut Store,
     path: &Path,
     format: Format,
-    status: &str,
+    status: SftStatus,
     author: Option<&str>,
 ) -> Result<ImportReport, SftIoError> {
     let file = std::fs::File::open(path).map_err(|source| SftIoError::Io {
@@ -328,7 +336,7 @@ pub fn import(
                 tags: p.tags,
                 domain: p.domain,
                 provenance: "imported".into(),
-                status: status.to_owned(),
+                status,
                 author: author.map(str::to_owned),
             }),
             Err(e) => {
@@ -377,7 +385,10 @@ pub fn to_line(format: Format, ex: &SftExample) -> Option<Value> {
     let mut v = match format {
         Format::Messages => json!({ "messages": all }),
         Format::PromptCompletion => {
-            let last = ex.messages.iter().rposition(|m| m.role == "assistant")?;
+            let last = ex
+                .messages
+                .iter()
+                .rposition(|m| m.role == Role::Assistant)?;
             let offset = usize::from(!ex.system_prompt.is_empty());
             let (prompt, completion) = all.split_at(last + offset);
             json!({"prompt": prompt, "completion": completion})
@@ -386,7 +397,7 @@ pub fn to_line(format: Format, ex: &SftExample) -> Option<Value> {
             let [user, answer] = ex.messages.as_slice() else {
                 return None;
             };
-            if user.role != "user" || answer.role != "assistant" {
+            if user.role != Role::User || answer.role != Role::Assistant {
                 return None;
             }
             let mut v = json!({"instruction": user.content, "input": "", "output": answer.content});
@@ -401,7 +412,7 @@ pub fn to_line(format: Format, ex: &SftExample) -> Option<Value> {
                 turns.push(json!({"from": "system", "value": ex.system_prompt}));
             }
             for m in &ex.messages {
-                let from = if m.role == "assistant" {
+                let from = if m.role == Role::Assistant {
                     "gpt"
                 } else {
                     "human"
@@ -423,7 +434,7 @@ pub fn to_line(format: Format, ex: &SftExample) -> Option<Value> {
 /// Which examples an export takes.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<SftStatus>,
     pub domain: Option<String>,
     pub tag: Option<String>,
 }
@@ -557,7 +568,7 @@ mod tests {
             r#"{"prompt":"Sual?","completion":"Cavab."}"#,
         )
         .expect("pc");
-        assert_eq!(p.messages[1].role, "assistant");
+        assert_eq!(p.messages[1].role, Role::Assistant);
         let a = parse_line(
             Format::Alpaca,
             r#"{"instruction":"Tərcümə et","input":"hello","output":"salam"}"#,
@@ -569,7 +580,7 @@ mod tests {
             r#"{"conversations":[{"from":"human","value":"Salam"},{"from":"gpt","value":"Salam!"}]}"#,
         )
         .expect("sharegpt");
-        assert_eq!(s.messages[1].role, "assistant");
+        assert_eq!(s.messages[1].role, Role::Assistant);
     }
 
     #[test]

@@ -8,14 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension as _, params};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::core::corpus::text::Source;
-
-/// A corpus's `source` column; the column's CHECK admits only the names [`Source`] knows.
-fn source_of(name: &str) -> Source {
-    Source::from_name(name).unwrap_or_default()
-}
+use crate::core::domain::{Choice, Decision, Role, RunStatus, SftStatus, Source, Stage};
 
 /// Marks a SQLite file as ours (`PRAGMA application_id`), ASCII "DZGH".
 pub const APPLICATION_ID: i32 = 0x445A_4748;
@@ -364,8 +359,7 @@ pub struct ClusterRow {
     pub members: Vec<i64>,
     pub exact: bool,
     pub keep: i64,
-    /// `policy` (the keep policy chose), `chosen` (a reviewer chose) or `not-duplicates`.
-    pub decision: String,
+    pub decision: Decision,
     pub decided_by: Option<String>,
 }
 
@@ -393,8 +387,8 @@ pub struct ConversationRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessageRow {
     pub id: i64,
-    /// `user` or `assistant`.
-    pub role: String,
+    /// `user` or `assistant` (the table's CHECK).
+    pub role: Role,
     pub content: String,
     /// `core::chat::TurnMeta` as JSON.
     pub meta: String,
@@ -405,9 +399,8 @@ pub struct ChatMessageRow {
 pub struct RunRow {
     pub id: i64,
     pub name: String,
-    pub stage: String,
-    /// created, running, stopped, finished or failed.
-    pub status: String,
+    pub stage: Stage,
+    pub status: RunStatus,
     /// The run folder, relative to the workspace root.
     pub dir: String,
     /// The run's configuration as JSON (the same fields as its `config.toml`).
@@ -432,7 +425,7 @@ pub struct RunRow {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewRun {
     pub name: String,
-    pub stage: String,
+    pub stage: Stage,
     pub dir: String,
     pub config: serde_json::Value,
     pub tokenizer_id: Option<i64>,
@@ -447,19 +440,14 @@ pub struct NewRun {
 /// Where a run stands, as its events or its `status.json` say.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RunProgress {
-    pub status: String,
+    pub status: RunStatus,
     pub last_step: u64,
     pub best_val_loss: Option<f64>,
     pub duration_secs: f64,
     pub message: String,
 }
 
-/// One chat turn, in the TRL `messages` shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Message {
-    pub role: String,
-    pub content: String,
-}
+pub use crate::core::domain::Message;
 
 /// An SFT example with every field, as exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,7 +458,7 @@ pub struct SftExample {
     pub tags: Vec<String>,
     pub domain: String,
     pub provenance: String,
-    pub status: String,
+    pub status: SftStatus,
     pub author: Option<String>,
     /// When it was last written (UTC, ISO 8601), for sorting by recent work.
     pub updated_at: String,
@@ -483,7 +471,7 @@ pub struct NewSftExample {
     pub tags: Vec<String>,
     pub domain: String,
     pub provenance: String,
-    pub status: String,
+    pub status: SftStatus,
     pub author: Option<String>,
 }
 
@@ -492,7 +480,7 @@ pub struct SftRow {
     pub id: i64,
     pub messages: Vec<Message>,
     pub domain: String,
-    pub status: String,
+    pub status: SftStatus,
 }
 
 /// A preference item with its responses in position order.
@@ -519,7 +507,7 @@ pub struct PrefResponse {
 pub struct RatingRow {
     pub item_id: i64,
     pub annotator: String,
-    pub choice: String,
+    pub choice: Choice,
     pub shown_order: Vec<i64>,
     /// For `ranked` (three or more responses): response ids, best first.
     pub ranking: Vec<i64>,
@@ -892,7 +880,7 @@ impl Store {
                                 path: r.get(2)?,
                                 doc_count: r.get::<_, i64>(3)?.max(0) as u64,
                                 char_count: r.get::<_, i64>(4)?.max(0) as u64,
-                                source: source_of(&r.get::<_, String>(7)?),
+                                source: r.get(7)?,
                             },
                             r.get::<_, Option<i64>>(5)?,
                             r.get::<_, String>(6)?,
@@ -948,10 +936,10 @@ impl Store {
     /// Replaces the duplicate clusters of a corpus with a new run's. A cluster with exactly the
     /// same members as before keeps the reviewer's decision.
     pub fn replace_clusters(&mut self, corpus: i64, clusters: &[NewCluster]) -> Result<()> {
-        let previous: std::collections::HashMap<String, (i64, String, Option<String>)> = self
+        let previous: std::collections::HashMap<String, (i64, Decision, Option<String>)> = self
             .clusters(corpus)?
             .into_iter()
-            .filter(|c| c.decision != "policy")
+            .filter(|c| c.decision != Decision::Policy)
             .map(|c| {
                 (
                     serde_json::Value::from(c.members.clone()).to_string(),
@@ -974,7 +962,7 @@ impl Store {
                     previous
                         .get(&members)
                         .cloned()
-                        .unwrap_or((c.keep, "policy".to_owned(), None));
+                        .unwrap_or((c.keep, Decision::Policy, None));
                 insert
                     .execute(params![corpus, members, c.exact, keep, decision, by])
                     .map_err(err)?;
@@ -1009,7 +997,7 @@ impl Store {
         &mut self,
         cluster: i64,
         keep: i64,
-        decision: &str,
+        decision: Decision,
         by: Option<&str>,
     ) -> Result<()> {
         self.conn
@@ -1085,7 +1073,7 @@ impl Store {
                 path: r.get(2)?,
                 doc_count: r.get::<_, i64>(3)?.max(0) as u64,
                 char_count: r.get::<_, i64>(4)?.max(0) as u64,
-                source: source_of(&r.get::<_, String>(5)?),
+                source: r.get(5)?,
             })
         })
         .and_then(Iterator::collect)
@@ -1186,7 +1174,7 @@ impl Store {
 
     /// Records where a run stands; an ended run gets its end time once.
     pub fn update_run(&mut self, id: i64, progress: &RunProgress) -> Result<()> {
-        let ended = progress.status != "running";
+        let ended = progress.status != RunStatus::Running;
         self.conn
             .execute(
                 "UPDATE runs SET status = ?2, last_step = ?3, best_val_loss = ?4,
@@ -1260,7 +1248,7 @@ impl Store {
             String,
             String,
             String,
-            String,
+            SftStatus,
             Option<String>,
             String,
         );
@@ -1287,7 +1275,7 @@ impl Store {
                     text(3, "tags")?,
                     text(4, "domain")?,
                     text(5, "provenance")?,
-                    text(6, "status")?,
+                    crate::core::diskfull::text_cell(r, 6, "sft_examples", "status", id)?,
                     r.get(7)?,
                     text(8, "updated_at")?,
                 ))
@@ -1422,7 +1410,7 @@ impl Store {
             .conn
             .prepare("SELECT id, messages, domain, status FROM sft_examples ORDER BY id LIMIT ?1")
             .map_err(|e| self.err(e))?;
-        let raw: Vec<(i64, String, String, String)> = stmt
+        let raw: Vec<(i64, String, String, SftStatus)> = stmt
             .query_map([limit as i64], |r| {
                 let id: i64 = r.get(0)?;
                 let text = |i, column| {
@@ -1432,7 +1420,7 @@ impl Store {
                     id,
                     text(1, "messages")?,
                     text(2, "domain")?,
-                    text(3, "status")?,
+                    crate::core::diskfull::text_cell(r, 3, "sft_examples", "status", id)?,
                 ))
             })
             .and_then(Iterator::collect)
@@ -1560,7 +1548,7 @@ impl Store {
 
     /// Every rating with its annotator's name, in the order they were given.
     pub fn ratings(&self) -> Result<Vec<RatingRow>> {
-        type Raw = (i64, String, String, String, String, String, i64, String);
+        type Raw = (i64, String, Choice, String, String, String, i64, String);
         let mut stmt = self
             .conn
             .prepare(
@@ -1805,7 +1793,7 @@ impl Store {
     pub fn add_chat_message(
         &mut self,
         conversation: i64,
-        role: &str,
+        role: Role,
         content: &str,
         meta: &str,
     ) -> Result<i64> {
@@ -2111,19 +2099,13 @@ mod tests {
             .add_sft_example(&NewSftExample {
                 system_prompt: String::new(),
                 messages: vec![
-                    Message {
-                        role: "user".into(),
-                        content: "Bakı haradadır?".into(),
-                    },
-                    Message {
-                        role: "assistant".into(),
-                        content: "Xəzər dənizinin sahilində.".into(),
-                    },
+                    Message::new(Role::User, "Bakı haradadır?"),
+                    Message::new(Role::Assistant, "Xəzər dənizinin sahilində."),
                 ],
                 tags: vec!["coğrafiya".into()],
                 domain: "geography".into(),
                 provenance: "written".into(),
-                status: "ready".into(),
+                status: SftStatus::Ready,
                 author: Some("Ləman".into()),
             })
             .expect("add");
@@ -2143,13 +2125,54 @@ mod tests {
             tags: vec![],
             domain: String::new(),
             provenance: "invented".into(),
-            status: "draft".into(),
+            status: SftStatus::Draft,
             author: Some("Nigar".into()),
         };
         assert!(store.add_sft_example(&bad).is_err());
         let counts = store.counts().expect("counts");
         assert_eq!(counts.sft_examples, 0);
         assert_eq!(counts.annotators, 0, "the transaction must roll back");
+    }
+
+    #[test]
+    fn an_unknown_status_in_the_database_is_an_error_naming_it() {
+        let (_dir, mut store) = fresh();
+        store
+            .add_sft_example(&NewSftExample {
+                system_prompt: String::new(),
+                messages: vec![Message::new(Role::Assistant, "Salam.")],
+                tags: vec![],
+                domain: String::new(),
+                provenance: "written".into(),
+                status: SftStatus::Ready,
+                author: None,
+            })
+            .expect("add");
+        // Another program (or an older build) wrote a value the CHECK no longer admits.
+        store
+            .conn
+            .execute_batch(
+                "PRAGMA ignore_check_constraints = ON;
+                 UPDATE sft_examples SET status = 'approved';",
+            )
+            .expect("raw write");
+        let err = store.sft_examples(10).expect_err("unknown status");
+        assert!(
+            err.to_string().contains("unknown SFT status \"approved\""),
+            "{err}"
+        );
+        store
+            .conn
+            .execute_batch(
+                "UPDATE sft_examples SET status = 'ready',
+                    messages = '[{\"role\":\"narrator\",\"content\":\"x\"}]';",
+            )
+            .expect("raw write");
+        let err = store.sft_examples(10).expect_err("unknown role");
+        assert!(
+            err.to_string().contains("unknown role \"narrator\""),
+            "{err}"
+        );
     }
 
     #[test]

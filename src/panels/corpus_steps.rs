@@ -6,6 +6,7 @@ use crate::app::corpus::{Pending, StepKind, StepsState};
 use crate::app::theme;
 use crate::core::corpus::derive::{ExportFormat, Keep, RULES, rule_enabled};
 use crate::core::corpus::quality::{Flag, QualityConfig};
+use crate::core::domain::Decision;
 use crate::core::store::CorpusRow;
 use crate::i18n::I18n;
 use crate::panels::AreaView;
@@ -486,11 +487,11 @@ fn keep_policy_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>
     }
 }
 
-fn decision_key(decision: &str) -> &'static str {
+fn decision_key(decision: Decision) -> &'static str {
     match decision {
-        "chosen" => "dedup-decision-chosen",
-        "not-duplicates" => "dedup-decision-not-duplicates",
-        _ => "dedup-decision-policy",
+        Decision::Chosen => "dedup-decision-chosen",
+        Decision::NotDuplicates => "dedup-decision-not-duplicates",
+        Decision::Policy => "dedup-decision-policy",
     }
 }
 
@@ -517,7 +518,7 @@ fn clusters_list_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comman
                         ("size", c.members.len().into()),
                         ("kind", kind.into()),
                         ("keep", (c.keep + 1).into()),
-                        ("decision", i18n.tr(decision_key(&c.decision)).into()),
+                        ("decision", i18n.tr(decision_key(c.decision)).into()),
                     ],
                 );
                 if ui
@@ -539,11 +540,11 @@ fn cluster_review_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Comma
     };
     let browser = view.corpus.browser.as_ref();
     ui.horizontal_wrapped(|ui| {
-        ui.strong(i18n.tr(decision_key(&cluster.decision)));
+        ui.strong(i18n.tr(decision_key(cluster.decision)));
         if let Some(by) = &cluster.decided_by {
             ui.label(egui::RichText::new(by).color(theme::weak_color(ui)));
         }
-        let not_dup = cluster.decision == "not-duplicates";
+        let not_dup = cluster.decision == Decision::NotDuplicates;
         let label = if not_dup {
             i18n.tr("dedup-are-duplicates")
         } else {

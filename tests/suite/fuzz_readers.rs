@@ -160,7 +160,13 @@ fn readers_survive_mutated_inputs() {
         read_corpus(&path, mode, units[rng.below(3)]);
         if name == "sft.jsonl" {
             let format = Format::ALL[rng.below(4)];
-            match sft_io::import(ws.store_mut(), &path, format, "draft", None) {
+            match sft_io::import(
+                ws.store_mut(),
+                &path,
+                format,
+                dezgah::core::domain::SftStatus::Draft,
+                None,
+            ) {
                 Ok(report) => {
                     assert!(report.imported > 0);
                     assert!(report.errors.iter().all(|(line, _)| *line >= 1));

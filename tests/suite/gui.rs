@@ -643,13 +643,13 @@ fn a_corpus_is_cleaned_deduplicated_reviewed_and_exported_from_the_gui() {
         .click();
     settle(&mut harness);
     let cluster = harness.state().corpus.steps.clusters[0].clone();
-    assert_eq!((cluster.keep, cluster.decision.as_str()), (2, "chosen"));
+    assert_eq!((cluster.keep, cluster.decision.name()), (2, "chosen"));
     harness
         .get_by_label(&i18n.tr("dedup-not-duplicates"))
         .click();
     settle(&mut harness);
     assert_eq!(
-        harness.state().corpus.steps.clusters[0].decision,
+        harness.state().corpus.steps.clusters[0].decision.name(),
         "not-duplicates"
     );
     harness

@@ -141,7 +141,7 @@ fn chat_and_compare(lang: Lang) {
     assert_eq!(harness.state().areas.playground.error, None);
     let rows = store(&ws).chat_messages(id).expect("messages");
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[1].role, "assistant");
+    assert_eq!(rows[1].role.name(), "assistant");
     let meta: dezgah::core::chat::TurnMeta = serde_json::from_str(&rows[1].meta).expect("meta");
     assert!(!meta.passages.is_empty(), "{meta:?}");
     assert!(meta.passages[0].label.starts_with("Maddə 5"), "{meta:?}");
@@ -277,7 +277,7 @@ fn a_batch_runs_both_ways_and_its_pairs_go_to_rating_in_english() {
         .chat_messages(conversations[0].id)
         .expect("messages");
     assert_eq!(
-        rows.iter().map(|r| r.role.as_str()).collect::<Vec<_>>(),
+        rows.iter().map(|r| r.role.name()).collect::<Vec<_>>(),
         ["user", "assistant"]
     );
     harness

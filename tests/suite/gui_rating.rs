@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use dezgah::app::DezgahApp;
 use dezgah::app::areas::rating::RatingTab;
 use dezgah::app::command::{Command, RatingCommand};
+use dezgah::core::domain::Choice;
 use dezgah::core::prefs::{self, Verdict};
 use dezgah::core::store::Store;
 use dezgah::i18n::{I18n, Lang};
@@ -88,7 +89,7 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
         let ids: Vec<i64> = item.responses.iter().map(|x| x.id).collect();
         assert_eq!(r.shown_order, prefs::shown_order("Aysel", item.id, &ids));
         if r.item_id == skipped {
-            assert_eq!(r.choice, "skipped");
+            assert_eq!(r.choice, Choice::Skipped);
         } else {
             // Read back through the recorded order, the winner is the chosen response.
             let chosen = item
@@ -97,13 +98,13 @@ fn two_annotators_rate_agree_disagree_and_an_adjudicator_settles() {
                 .find(|x| x.origin == "chosen")
                 .expect("chosen");
             assert_eq!(
-                Verdict::from_choice(&r.choice, &r.shown_order),
+                Verdict::from_choice(r.choice, &r.shown_order),
                 Some(Verdict::Won(chosen.id))
             );
         }
     }
     // Sides were not always the same: the order is randomised.
-    let lefts: Vec<&str> = ratings.iter().map(|r| r.choice.as_str()).collect();
+    let lefts: Vec<&str> = ratings.iter().map(|r| r.choice.name()).collect();
     assert!(lefts.contains(&"a") && lefts.contains(&"b"), "{lefts:?}");
 
     // Murad: the same five items, agreeing on three.
@@ -198,10 +199,7 @@ fn keys_typed_into_the_comment_are_text_not_choices() {
     harness.key_press_modifiers(Modifiers::COMMAND, Key::Num4);
     settle(&mut harness);
     key(&mut harness, Key::Num3);
-    assert_eq!(
-        harness.state().areas.rating.draft.choice.as_deref(),
-        Some("tie")
-    );
+    assert_eq!(harness.state().areas.rating.draft.choice, Some(Choice::Tie));
     harness
         .get_by_role_and_label(Role::TextInput, &i18n.tr("rating-comment"))
         .click();
@@ -211,8 +209,8 @@ fn keys_typed_into_the_comment_are_text_not_choices() {
     settle(&mut harness);
     let draft = harness.state().areas.rating.draft.clone();
     assert_eq!(
-        draft.choice.as_deref(),
-        Some("tie"),
+        draft.choice,
+        Some(Choice::Tie),
         "typing did not change the choice"
     );
     assert!(draft.comment.starts_with("1 2"), "{:?}", draft.comment);
@@ -330,7 +328,7 @@ fn three_responses_are_ranked_with_the_keyboard() {
         .into_iter()
         .find(|r| r.item_id == item.id)
         .expect("stored");
-    assert_eq!(rating.choice, "ranked");
+    assert_eq!(rating.choice, Choice::Ranked);
     assert_eq!(rating.ranking, vec![order[1], order[2], order[0]]);
     let text = |id: i64| {
         item.responses
@@ -381,7 +379,11 @@ fn the_rating_export_trains_a_dpo_run() {
                 .submit_rating(&dezgah::core::store::RatingRow {
                     item_id: item.id,
                     annotator: name.into(),
-                    choice: if order[0] == chosen { "a" } else { "b" }.into(),
+                    choice: if order[0] == chosen {
+                        Choice::A
+                    } else {
+                        Choice::B
+                    },
                     shown_order: order,
                     ranking: Vec::new(),
                     scores: std::collections::BTreeMap::new(),

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use dezgah::app::DezgahApp;
 use dezgah::app::command::{Command, SftCommand};
+use dezgah::core::domain::SftStatus;
 use dezgah::core::sft::QUIET;
 use dezgah::core::store::{SftExample, Store};
 use dezgah::i18n::{I18n, Lang};
@@ -77,14 +78,14 @@ fn write_examples_with_the_keyboard(lang: Lang, prompt: &str, answer: &str, foll
     assert_eq!(saved.messages[0].content, prompt);
     assert_eq!(saved.messages[1].content, answer);
     assert_eq!(saved.author.as_deref(), Some("Aysel"));
-    assert_eq!(saved.status, "draft");
+    assert_eq!(saved.status, SftStatus::Draft);
 
     // Ctrl+Enter after the last turn adds a user turn; typing goes there.
     key(&mut harness, Modifiers::COMMAND, Key::Enter);
     type_text(&mut harness, follow_up);
     let current = harness.state().sft.current().expect("open").clone();
     assert_eq!(current.messages.len(), 3);
-    assert_eq!(current.messages[2].role, "user");
+    assert_eq!(current.messages[2].role, dezgah::core::domain::Role::User);
     assert_eq!(current.messages[2].content, follow_up);
     harness.get_by_label(&i18n.tr_args("sft-turn-field", &[("n", 3.into())]));
 
@@ -108,7 +109,7 @@ fn write_examples_with_the_keyboard(lang: Lang, prompt: &str, answer: &str, foll
 
     // Ctrl+R marks it ready, saved at once.
     key(&mut harness, Modifiers::COMMAND, Key::R);
-    assert_eq!(from_disk(&ws, id).status, "ready");
+    assert_eq!(from_disk(&ws, id).status, SftStatus::Ready);
 
     // A second example, then back to the first with Alt+↓ (the list shows the newest first).
     key(&mut harness, Modifiers::COMMAND, Key::N);
@@ -168,7 +169,7 @@ fn write_examples_with_the_keyboard(lang: Lang, prompt: &str, answer: &str, foll
         .iter()
         .find(|e| e.id == id)
         .expect("the first example");
-    assert_eq!(first.status, "ready");
+    assert_eq!(first.status, SftStatus::Ready);
     assert_eq!(first.messages[2].content, follow_up);
     harness.get_by_label(&i18n.tr_args(
         "sft-shown",
@@ -410,7 +411,7 @@ fn assist_drafts_from_a_passage_and_with_a_model() {
     settle(&mut harness);
     key(&mut harness, Modifiers::COMMAND, Key::R);
     let approved = from_disk(&ws, drafted.id);
-    assert_eq!(approved.status, "ready");
+    assert_eq!(approved.status, SftStatus::Ready);
     assert_eq!(approved.provenance, "written");
     look(&mut harness, "sft_assist_en");
 }
@@ -452,7 +453,7 @@ fn ten_examples_by_keyboard_survive_a_kill_and_export_for_training() {
     assert_eq!(app.sft.examples.len(), before + 10);
     for (n, id) in ids.iter().enumerate().take(9) {
         let e = app.sft.examples.iter().find(|e| e.id == *id).expect("kept");
-        assert_eq!(e.status, "ready", "example {n}");
+        assert_eq!(e.status, SftStatus::Ready, "example {n}");
         assert_eq!(
             e.messages[1].content,
             format!("Bakı, Gəncə, Sumqayıt, Şəki və daha {} şəhər.", n + 1)
@@ -472,7 +473,7 @@ fn ten_examples_by_keyboard_survive_a_kill_and_export_for_training() {
         ws_handle.store(),
         dezgah::core::sft_io::Format::Messages,
         &dezgah::core::sft_io::Filter {
-            status: Some("ready".into()),
+            status: Some(SftStatus::Ready),
             ..dezgah::core::sft_io::Filter::default()
         },
         &out,

@@ -64,14 +64,7 @@ fn wait_until(
                 .training
                 .live
                 .iter()
-                .map(|(id, l)| {
-                    (
-                        id,
-                        l.status.clone(),
-                        l.error.clone(),
-                        l.history.metrics.len(),
-                    )
-                })
+                .map(|(id, l)| (id, l.status, l.error.clone(), l.history.metrics.len()))
                 .collect();
             panic!("{what}: not after {secs} s; runs {live:?}");
         }
@@ -137,7 +130,7 @@ fn status(app: &DezgahApp, id: i64) -> String {
     app.training
         .live
         .get(&id)
-        .map(|l| l.status.clone())
+        .map(|l| l.status.name().to_owned())
         .unwrap_or_default()
 }
 
@@ -212,7 +205,7 @@ fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
             panic!("closed");
         };
         let row = snapshot.runs.iter().find(|r| r.id == id).expect("row");
-        assert_eq!((row.status.as_str(), row.last_step), ("finished", 200));
+        assert_eq!((row.status.name(), row.last_step), ("finished", 200));
         assert!(row.best_val_loss.is_some());
     }
     settle(&mut harness);
@@ -417,7 +410,7 @@ fn a_crashing_training_process_is_reported_and_the_window_goes_on() {
         let dezgah::app::WorkspaceSlot::Open { snapshot, .. } = &harness.state().workspace else {
             panic!("closed");
         };
-        assert_eq!(snapshot.runs[0].status, "failed");
+        assert_eq!(snapshot.runs[0].status.name(), "failed");
     }
     click(
         &mut harness,
@@ -546,7 +539,7 @@ fn a_run_trained_outside_the_window_joins_the_history_with_its_lineage() {
         .iter()
         .find(|r| r.name == "cli-run")
         .expect("registered");
-    assert_eq!((row.status.as_str(), row.last_step), ("finished", 6));
+    assert_eq!((row.status.name(), row.last_step), ("finished", 6));
     assert_eq!(row.corpus_id, Some(corpus.id));
     assert_eq!(row.tokenizer_id, Some(tokenizer.id));
     assert!(row.best_val_loss.is_some());

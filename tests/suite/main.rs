@@ -1,6 +1,7 @@
 //! The integration tests, linked into one binary: each test file used to be its own binary of
 //! ~300 MB, and linking ten of them filled small CI disks and cost minutes on two cores.
 
+mod architecture;
 mod cli;
 mod clipboard;
 mod common;

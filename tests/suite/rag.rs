@@ -336,7 +336,10 @@ fn request(ws: &Path, run: PathBuf, seed: u64) -> Request {
             },
             ..ChatSettings::default()
         },
-        history: vec![("user".into(), "Bakı haqqında danış.".into())],
+        history: vec![(
+            dezgah::core::domain::Role::User,
+            "Bakı haqqında danış.".into(),
+        )],
     }
 }
 

@@ -2,6 +2,7 @@
 //! number while good ones land, a filtered export splits train and validation, the training
 //! engine reads the export, and the CLI does the same.
 
+use dezgah::core::domain::SftStatus;
 use dezgah::core::sft_io::{self, Filter, Format};
 use dezgah::core::store::SftExample;
 use dezgah::core::workspace::Workspace;
@@ -48,7 +49,7 @@ fn content(examples: &[SftExample]) -> Vec<(String, Vec<(String, String)>)> {
                 e.system_prompt.clone(),
                 e.messages
                     .iter()
-                    .map(|m| (m.role.clone(), m.content.clone()))
+                    .map(|m| (m.role.name().to_owned(), m.content.clone()))
                     .collect(),
             )
         })
@@ -62,8 +63,14 @@ fn every_format_round_trips_through_a_workspace() {
         let input = tmp.path().join(format!("{}.jsonl", format.name()));
         std::fs::write(&input, lines(format).join("\n")).expect("write");
         let mut a = Workspace::open(&tmp.path().join(format!("a-{}", format.name()))).expect("a");
-        let report =
-            sft_io::import(a.store_mut(), &input, format, "ready", Some("Günay")).expect("import");
+        let report = sft_io::import(
+            a.store_mut(),
+            &input,
+            format,
+            SftStatus::Ready,
+            Some("Günay"),
+        )
+        .expect("import");
         assert_eq!((report.imported, report.errors.len()), (2, 0), "{format:?}");
         let first = a.store().sft_examples_full().expect("examples");
         assert_eq!(first[0].provenance, "imported");
@@ -74,7 +81,7 @@ fn every_format_round_trips_through_a_workspace() {
             sft_io::export(a.store(), format, &Filter::default(), &out, None).expect("export");
         assert_eq!(written.train, 2, "{format:?}");
         let mut b = Workspace::open(&tmp.path().join(format!("b-{}", format.name()))).expect("b");
-        sft_io::import(b.store_mut(), &out, format, "ready", None).expect("re-import");
+        sft_io::import(b.store_mut(), &out, format, SftStatus::Ready, None).expect("re-import");
         let second = b.store().sft_examples_full().expect("examples");
         assert_eq!(content(&first), content(&second), "{format:?}");
         assert_eq!(first[0].domain, second[0].domain);
@@ -94,8 +101,14 @@ fn bad_lines_are_named_and_the_good_ones_land() {
     bytes.extend_from_slice(lines(Format::Messages)[1].as_bytes());
     std::fs::write(&input, bytes).expect("write");
     let mut ws = Workspace::open(&tmp.path().join("ws")).expect("ws");
-    let report =
-        sft_io::import(ws.store_mut(), &input, Format::Messages, "draft", None).expect("import");
+    let report = sft_io::import(
+        ws.store_mut(),
+        &input,
+        Format::Messages,
+        SftStatus::Draft,
+        None,
+    )
+    .expect("import");
     assert_eq!(report.imported, 2);
     let numbers: Vec<u64> = report.errors.iter().map(|(n, _)| *n).collect();
     assert_eq!(numbers, vec![2, 3, 4]);
@@ -121,10 +134,17 @@ fn a_filtered_export_splits_and_trains() {
         })
         .collect();
     std::fs::write(&input, many.join("\n")).expect("write");
-    sft_io::import(ws.store_mut(), &input, Format::Messages, "ready", None).expect("import");
+    sft_io::import(
+        ws.store_mut(),
+        &input,
+        Format::Messages,
+        SftStatus::Ready,
+        None,
+    )
+    .expect("import");
     let (train, val) = (tmp.path().join("train.jsonl"), tmp.path().join("val.jsonl"));
     let filter = Filter {
-        status: Some("ready".into()),
+        status: Some(SftStatus::Ready),
         domain: Some("hüquq".into()),
         tag: None,
     };
@@ -143,7 +163,14 @@ fn a_filtered_export_splits_and_trains() {
     let mut multi = Workspace::open(&tmp.path().join("multi")).expect("ws");
     let input = tmp.path().join("multi.jsonl");
     std::fs::write(&input, lines(Format::Messages).join("\n")).expect("write");
-    sft_io::import(multi.store_mut(), &input, Format::Messages, "ready", None).expect("import");
+    sft_io::import(
+        multi.store_mut(),
+        &input,
+        Format::Messages,
+        SftStatus::Ready,
+        None,
+    )
+    .expect("import");
     let alpaca = tmp.path().join("alpaca.jsonl");
     let report = sft_io::export(
         multi.store(),

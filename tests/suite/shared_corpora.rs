@@ -330,7 +330,12 @@ fn legal_folder_from_import_to_provenance() {
             .find(|&&m| name(m).contains("Azərbaycan Respublikasının"))
             .expect("official member");
         store
-            .decide_cluster(c.id, official, "chosen", Some("test"))
+            .decide_cluster(
+                c.id,
+                official,
+                dezgah::core::domain::Decision::Chosen,
+                Some("test"),
+            )
             .expect("decide");
     }
     drop(store);

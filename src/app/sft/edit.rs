@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use crate::app::DezgahApp;
 use crate::app::command::SftCommand;
+use crate::core::domain::Role;
 use crate::core::jobs::{JobId, Outcome};
 use crate::core::sft;
 use crate::core::sft::{DraftKind, EditSession, TokenLimit};
@@ -185,7 +186,7 @@ impl DezgahApp {
         if target >= len {
             let mut e = s.example().clone();
             e.messages.push(crate::core::store::Message {
-                role: next_role(&e).to_owned(),
+                role: next_role(&e),
                 content: String::new(),
             });
             s.edit(e, now);
@@ -358,14 +359,14 @@ impl DezgahApp {
                     return;
                 }
                 let role = match draft.kind {
-                    DraftKind::Answer => "assistant".to_owned(),
+                    DraftKind::Answer => Role::Assistant,
                     DraftKind::Paraphrase => s
                         .example()
                         .messages
                         .get(draft.turn)
-                        .map_or_else(|| "user".to_owned(), |m| m.role.clone()),
+                        .map_or(Role::User, |m| m.role),
                 };
-                s.put_generated(draft.turn, &role, &text, Instant::now());
+                s.put_generated(draft.turn, role, &text, Instant::now());
                 self.after_sft_edit();
                 self.flush_sft();
             }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::app::DezgahApp;
+use crate::core::domain::SftStatus;
 
 impl DezgahApp {
     pub(crate) fn import_sft(&mut self, format: crate::core::sft_io::Format, file: PathBuf) {
@@ -22,7 +23,7 @@ impl DezgahApp {
                 ws.store_mut(),
                 &file,
                 format,
-                "draft",
+                SftStatus::Draft,
                 author.as_deref(),
             )?;
             for (line, why) in &report.errors {
@@ -52,7 +53,12 @@ impl DezgahApp {
         };
         let root = workspace.root().to_owned();
         let filter = crate::core::sft_io::Filter {
-            status: self.sft.filter.status.clone(),
+            status: self
+                .sft
+                .filter
+                .status
+                .as_deref()
+                .and_then(|s| s.parse().ok()),
             domain: self.sft.filter.domain.clone(),
             tag: self.sft.filter.tag.clone(),
         };

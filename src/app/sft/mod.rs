@@ -12,6 +12,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
 use crate::core::corpus::text::to_lower_az;
+use crate::core::domain::Role;
 use crate::core::jobs::JobHandle;
 use crate::core::sft::{
     self, DraftKind, EditSession, Problem, ProblemKind, TokenCounts, TokenLimit, Validator,
@@ -263,7 +264,7 @@ impl SftView {
             .iter()
             .enumerate()
             .filter(|(i, e)| {
-                f.status.as_ref().is_none_or(|s| &e.status == s)
+                f.status.as_ref().is_none_or(|s| e.status.name() == s)
                     && f.domain.as_ref().is_none_or(|d| &e.domain == d)
                     && f.tag.as_ref().is_none_or(|t| e.tags.contains(t))
                     && f.author
@@ -384,10 +385,10 @@ fn length(e: &SftExample) -> usize {
 }
 
 /// The role a new turn takes: the other one from the last turn's.
-fn next_role(example: &SftExample) -> &'static str {
-    match example.messages.last().map(|m| m.role.as_str()) {
-        Some("user") => "assistant",
-        _ => "user",
+fn next_role(example: &SftExample) -> Role {
+    match example.messages.last().map(|m| m.role) {
+        Some(Role::User) => Role::Assistant,
+        _ => Role::User,
     }
 }
 

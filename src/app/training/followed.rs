@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::app::{DezgahApp, WorkspaceSlot};
+use crate::core::domain::RunStatus;
 use crate::core::model::Preset;
 use crate::core::runs;
 use crate::core::runs::RunEvent;
@@ -24,7 +25,7 @@ impl DezgahApp {
         };
         let history = runs::load_history(&root.join(&row.dir));
         let mut live = LiveRun {
-            status: row.status.clone(),
+            status: row.status,
             max_steps: row.max_steps,
             error: (!row.message.is_empty()).then(|| row.message.clone()),
             history,
@@ -118,7 +119,7 @@ impl DezgahApp {
         match result {
             Ok(channel) => {
                 live.channel = Some(channel);
-                live.status = "running".into();
+                live.status = RunStatus::Running;
                 live.error = None;
                 live.stopping = false;
                 self.training.error = None;
@@ -178,7 +179,7 @@ impl DezgahApp {
         let Some((root, row)) = self.run_row(id) else {
             return;
         };
-        let running = row.status == "running"
+        let running = row.status == RunStatus::Running
             || self
                 .training
                 .live
@@ -227,7 +228,7 @@ impl DezgahApp {
             return;
         };
         let progress = RunProgress {
-            status: live.status.clone(),
+            status: live.status,
             last_step: live.last().map_or(0, |m| m.step),
             best_val_loss: live.best().map(|(_, v)| v),
             duration_secs: live.last().map_or(0.0, |m| m.elapsed_secs),
@@ -311,7 +312,7 @@ impl DezgahApp {
             });
             let record = NewRun {
                 name: name.clone(),
-                stage: cfg.stage.name().to_owned(),
+                stage: cfg.stage,
                 dir: rel,
                 config: serde_json::to_value(&cfg).unwrap_or_default(),
                 tokenizer_id: snapshot
@@ -352,15 +353,15 @@ impl DezgahApp {
             let history = runs::load_history(&dir);
             let status = match &history.status {
                 Some(s) if s.state == RunState::Running && runs::writer_alive(&dir, s.pid) => {
-                    "running"
+                    RunStatus::Running
                 }
-                Some(s) if s.state == RunState::Finished => "finished",
-                Some(s) if s.state == RunState::Stopped => "stopped",
-                None if !history.checkpoints.is_empty() => "stopped",
-                _ => "failed",
+                Some(s) if s.state == RunState::Finished => RunStatus::Finished,
+                Some(s) if s.state == RunState::Stopped => RunStatus::Stopped,
+                None if !history.checkpoints.is_empty() => RunStatus::Stopped,
+                _ => RunStatus::Failed,
             };
             let progress = RunProgress {
-                status: status.to_owned(),
+                status,
                 last_step: history.metrics.last().map_or(0, |m| m.step),
                 best_val_loss: history
                     .metrics
@@ -399,7 +400,7 @@ impl DezgahApp {
         let running: Vec<RunRow> = snapshot
             .runs
             .iter()
-            .filter(|r| r.status == "running")
+            .filter(|r| r.status == RunStatus::Running)
             .filter(|r| {
                 self.training
                     .live
@@ -412,7 +413,7 @@ impl DezgahApp {
             let dir = root.join(&row.dir);
             let history = runs::load_history(&dir);
             let mut live = LiveRun {
-                status: row.status.clone(),
+                status: row.status,
                 max_steps: row.max_steps,
                 ..LiveRun::default()
             };
@@ -428,15 +429,14 @@ impl DezgahApp {
                 }
                 Some(status) if status.state != RunState::Running => {
                     live.status = match status.state {
-                        RunState::Finished => "finished",
-                        RunState::Stopped => "stopped",
-                        _ => "failed",
-                    }
-                    .into();
+                        RunState::Finished => RunStatus::Finished,
+                        RunState::Stopped => RunStatus::Stopped,
+                        _ => RunStatus::Failed,
+                    };
                     live.error = (!status.message.is_empty()).then_some(status.message);
                 }
                 _ => {
-                    live.status = "failed".into();
+                    live.status = RunStatus::Failed;
                     live.error = Some(self.i18n.tr("training-lost-process"));
                 }
             }
@@ -466,7 +466,7 @@ pub(super) fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
             live.parameters = Some((parameters, trainable_parameters));
             live.data_items = Some((train_items, val_items));
             live.max_steps = max_steps;
-            live.status = "running".into();
+            live.status = RunStatus::Running;
             if let Some(step) = resumed_from {
                 // The engine drops what came after the checkpoint; so does the window.
                 let h = &mut live.history;
@@ -530,7 +530,7 @@ pub(super) fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
         RunEvent::Train(Event::Finished {
             status, message, ..
         }) => {
-            live.status = status_name(status).into();
+            live.status = status_name(status);
             live.stopping = false;
             live.error = (status == Status::Failed).then_some(message);
             true
@@ -539,7 +539,11 @@ pub(super) fn apply_run_event(live: &mut LiveRun, event: RunEvent) -> bool {
             live.channel = None;
             live.stopping = false;
             if live.is_running() {
-                live.status = if success { "stopped" } else { "failed" }.into();
+                live.status = if success {
+                    RunStatus::Stopped
+                } else {
+                    RunStatus::Failed
+                };
             }
             if !success && live.error.is_none() {
                 live.error = Some(detail);

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::DezgahApp;
 use crate::app::command::TrainingCommand;
+use crate::core::domain::RunStatus;
 use crate::core::jobs::JobHandle;
 use crate::core::model::gpu::{self, GpuInfo};
 use crate::core::model::{ModelConfig, Preset};
@@ -88,11 +89,11 @@ impl LaunchForm {
             };
             self.stage = stage;
             self.config.stage = stage;
-            if stage == Stage::Pretrain {
-                self.base_run = None;
-            } else {
+            if stage.needs_base() {
                 // A finetune keeps its base run's tokenizer unless the user picks another.
                 self.tokenizer = None;
+            } else {
+                self.base_run = None;
             }
             if stage != Stage::Sft {
                 self.use_lora = false;
@@ -117,7 +118,7 @@ impl LaunchForm {
         };
         let base = self
             .base_run
-            .filter(|_| self.stage != Stage::Pretrain)
+            .filter(|_| self.stage.needs_base())
             .and_then(|id| snapshot.runs.iter().find(|r| r.id == id));
         cfg.tokenizer = match (self.tokenizer, base) {
             (Some(id), _) => snapshot
@@ -138,7 +139,7 @@ impl LaunchForm {
                 Err(_) => dir.join("checkpoints").join(&self.base_checkpoint),
             }
         });
-        cfg.model = (self.custom_model && self.stage == Stage::Pretrain).then(|| ModelConfig {
+        cfg.model = (self.custom_model && !self.stage.needs_base()).then(|| ModelConfig {
             vocab_size: 0,
             ..self.custom.clone()
         });
@@ -215,8 +216,7 @@ pub struct LiveRun {
     /// `history.metrics` as columns, for drawing.
     pub curves: Curves,
     pub channel: Option<RunChannel>,
-    /// running, stopped, finished or failed.
-    pub status: String,
+    pub status: RunStatus,
     pub max_steps: u64,
     pub parameters: Option<(u64, u64)>,
     pub data_items: Option<(u64, u64)>,
@@ -231,7 +231,7 @@ pub struct LiveRun {
 
 impl LiveRun {
     pub fn is_running(&self) -> bool {
-        self.status == "running"
+        self.status == RunStatus::Running
     }
 
     /// The newest metrics point.
@@ -498,11 +498,11 @@ fn free_name(stem: &str, runs: &[RunRow], root: &Path) -> String {
         .unwrap_or_else(|| stem.to_owned())
 }
 
-fn status_name(status: Status) -> &'static str {
+fn status_name(status: Status) -> RunStatus {
     match status {
-        Status::Finished => "finished",
-        Status::Stopped => "stopped",
-        Status::Failed => "failed",
+        Status::Finished => RunStatus::Finished,
+        Status::Stopped => RunStatus::Stopped,
+        Status::Failed => RunStatus::Failed,
     }
 }
 
@@ -549,14 +549,14 @@ impl DezgahApp {
         if form.corpus.is_none() {
             form.corpus = snapshot.corpora.first().map(|c| c.id);
         }
-        if form.stage == Stage::Pretrain && form.tokenizer.is_none() {
+        if !form.stage.needs_base() && form.tokenizer.is_none() {
             form.tokenizer = snapshot.tokenizers.first().map(|t| t.id);
         }
-        if form.stage != Stage::Pretrain && form.base_run.is_none() {
+        if form.stage.needs_base() && form.base_run.is_none() {
             form.base_run = snapshot
                 .runs
                 .iter()
-                .find(|r| r.status != "running" && r.status != "failed")
+                .find(|r| r.status != RunStatus::Running && r.status != RunStatus::Failed)
                 .map(|r| r.id);
         }
         if !view.devices.contains(&form.config.device) {
@@ -617,10 +617,10 @@ impl DezgahApp {
             };
         }
         let problems = runs::check_launch(&form.name, &cfg, &facts);
-        let model = if form.stage == Stage::Pretrain {
-            facts.tokenizer_vocab.and_then(|v| cfg.model_config(v).ok())
-        } else {
+        let model = if form.stage.needs_base() {
             facts.base_model.clone()
+        } else {
+            facts.tokenizer_vocab.and_then(|v| cfg.model_config(v).ok())
         };
         let rel = Path::new("runs").join(form.name.trim());
         let command = format!(
@@ -669,7 +669,7 @@ impl DezgahApp {
         }
         let record = NewRun {
             name: name.clone(),
-            stage: form.stage.name().to_owned(),
+            stage: form.stage,
             dir: rel.to_string_lossy().into_owned(),
             config: serde_json::to_value(&cfg).unwrap_or_default(),
             tokenizer_id: form.tokenizer.or_else(|| {
@@ -677,11 +677,11 @@ impl DezgahApp {
                     .and_then(|id| snapshot.runs.iter().find(|r| r.id == id))
                     .and_then(|r| r.tokenizer_id)
             }),
-            base_run_id: form.base_run.filter(|_| form.stage != Stage::Pretrain),
-            base_checkpoint: if form.stage == Stage::Pretrain {
-                String::new()
-            } else {
+            base_run_id: form.base_run.filter(|_| form.stage.needs_base()),
+            base_checkpoint: if form.stage.needs_base() {
                 form.base_checkpoint.clone()
+            } else {
+                String::new()
             },
             corpus_id: match form.stage {
                 Stage::Pretrain | Stage::Continue => form.corpus,
@@ -710,14 +710,14 @@ impl DezgahApp {
             run_dir: run_dir.clone(),
         };
         let mut live = LiveRun {
-            status: "running".into(),
+            status: RunStatus::Running,
             max_steps: cfg.optim.max_steps as u64,
             ..LiveRun::default()
         };
         match runs::launch(&launch, self.jobs.waker()) {
             Ok(channel) => live.channel = Some(channel),
             Err(e) => {
-                live.status = "failed".into();
+                live.status = RunStatus::Failed;
                 live.error = Some(e.to_string());
             }
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::core::corpus::progress::InputProgress;
 use crate::core::corpus::read::{BadLineLog, DocumentReader, ReadError, ReadOptions};
 use crate::core::corpus::split_words::{self, Lexicon};
-use crate::core::corpus::text;
+use crate::core::corpus::text::{self, SourceText as _};
 use crate::core::corpus::write::JsonlSink;
 use crate::core::jobs::JobCtx;
 

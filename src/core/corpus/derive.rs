@@ -17,6 +17,7 @@ use crate::core::corpus::read::{DocumentReader, ReadOptions};
 use crate::core::corpus::stats::StatsBuilder;
 use crate::core::corpus::text::Source;
 use crate::core::corpus::write::JsonlSink;
+use crate::core::domain::Decision;
 use crate::core::jobs::JobCtx;
 use crate::core::store::{CorpusRow, NewCluster, StepRecord, Store};
 use crate::core::workspace::DB_FILE;
@@ -463,11 +464,11 @@ pub fn derive_corpus(
             let mut reviewed = 0u64;
             let mut not_duplicates = 0u64;
             for c in &clusters {
-                if c.decision == "not-duplicates" {
+                if c.decision == Decision::NotDuplicates {
                     not_duplicates += 1;
                     continue;
                 }
-                reviewed += u64::from(c.decision == "chosen");
+                reviewed += u64::from(c.decision == Decision::Chosen);
                 for &m in &c.members {
                     if m != c.keep
                         && let Some(slot) = removed.get_mut(m as usize)
@@ -861,14 +862,14 @@ mod tests {
         let keep = choose_keep(&clusters[0].members, &Keep::SourcePriority(vec![b]), &index);
         assert_eq!(keep, 4);
         store
-            .decide_cluster(clusters[0].id, 2, "chosen", Some("Aysel"))
+            .decide_cluster(clusters[0].id, 2, Decision::Chosen, Some("Aysel"))
             .expect("decide");
         // A rerun keeps the decision.
         find_duplicates(&root, &corpus, &config, None).expect("again");
         let clusters = store.clusters(corpus.id).expect("clusters");
         assert_eq!(
-            (clusters[0].keep, clusters[0].decision.as_str()),
-            (2, "chosen")
+            (clusters[0].keep, clusters[0].decision),
+            (2, Decision::Chosen)
         );
 
         let derived =
@@ -885,7 +886,7 @@ mod tests {
         // "Not duplicates" keeps every member.
         let (mut store, _) = Store::open(&root.join(DB_FILE)).expect("store");
         store
-            .decide_cluster(clusters[0].id, 2, "not-duplicates", None)
+            .decide_cluster(clusters[0].id, 2, Decision::NotDuplicates, None)
             .expect("decide");
         let all = derive_corpus(&root, &corpus, &Operation::RemoveDuplicates, None).expect("dedup");
         assert_eq!(all.docs_out, 5);

@@ -204,13 +204,10 @@ pub fn stats_files_with_tokens(
     read: &ReadOptions,
     detect_languages: bool,
     top_n: usize,
-    tokenizer: Option<&std::path::Path>,
+    // Loaded by the caller, so that one that cannot load is reported before the long pass.
+    tokenizer: Option<(&std::path::Path, &tokenizers::Tokenizer)>,
     ctx: Option<&JobCtx>,
 ) -> Result<CorpusStats, StatsError> {
-    // A tokenizer that cannot load is reported before the long pass, not after it.
-    if let Some(path) = tokenizer {
-        crate::core::corpus::tokens::load_tokenizer(path)?;
-    }
     let mut sampler = tokenizer.map(|_| crate::core::corpus::tokens::Sampler::default());
     let started = std::time::Instant::now();
     // Nothing is written; a cancellation names the first input.
@@ -235,8 +232,9 @@ pub fn stats_files_with_tokens(
     let mut stats = builder.finish(top_n);
     crate::core::corpus::read::ensure_documents(inputs, stats.documents, &bad)
         .map_err(CleanError::from)?;
-    if let (Some(path), Some(sampler)) = (tokenizer, &sampler) {
+    if let (Some((path, loaded)), Some(sampler)) = (tokenizer, &sampler) {
         stats.estimated_tokens = Some(crate::core::corpus::tokens::estimate(
+            loaded,
             path,
             sampler.texts(),
             stats.characters,

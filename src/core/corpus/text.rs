@@ -133,46 +133,17 @@ pub fn is_cyrillic_azerbaijani(text: &str) -> bool {
     specific * 50 >= counts.cyrillic
 }
 
-/// What a corpus is written in, as its owner says. Detection needs the letters only
-/// Azerbaijani Cyrillic has (ә ғ ҝ ө ү һ ҹ ј), so a short name or phrase without them looks
-/// like Russian and stays Cyrillic; a corpus marked `az-Cyrl` has all its Cyrillic converted.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
-)]
-pub enum Source {
-    /// Each document judged by its letters ([`is_cyrillic_azerbaijani`]).
-    #[default]
-    #[serde(rename = "auto")]
-    Auto,
-    /// Azerbaijani in the Latin alphabet: Cyrillic passages (quoted Russian, names) stay.
-    #[serde(rename = "az-Latn")]
-    AzLatn,
-    /// Azerbaijani in the Cyrillic alphabet: every Cyrillic letter is transliterated.
-    #[serde(rename = "az-Cyrl")]
-    AzCyrl,
+pub use crate::core::domain::Source;
+
+/// What a corpus's [`Source`] means for its text; here rather than on the type, which lives
+/// in the domain leaf and knows no letters.
+pub trait SourceText {
+    /// Whether transliteration converts `text`, a document of a corpus written in `self`.
+    fn converts(self, text: &str) -> bool;
 }
 
-impl Source {
-    pub const ALL: [Self; 3] = [Self::Auto, Self::AzLatn, Self::AzCyrl];
-
-    /// The BCP 47 style name the database and the command line use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Auto => "auto",
-            Self::AzLatn => "az-Latn",
-            Self::AzCyrl => "az-Cyrl",
-        }
-    }
-
-    /// Case-insensitive, as BCP 47 tags are (`az-cyrl` is `az-Cyrl`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.name().eq_ignore_ascii_case(name.trim()))
-    }
-
-    /// Whether transliteration converts `text`, a document of a corpus written in `self`.
-    pub fn converts(self, text: &str) -> bool {
+impl SourceText for Source {
+    fn converts(self, text: &str) -> bool {
         match self {
             Self::Auto => is_cyrillic_azerbaijani(text),
             Self::AzLatn => false,

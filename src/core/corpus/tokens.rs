@@ -1,6 +1,8 @@
 //! Estimated tokens of a corpus under a tokenizer: a sample of documents is encoded and the
 //! tokens per character it shows are scaled to the whole corpus. Any `tokenizer.json` will do
-//! (one trained in the workspace, or one from a Hugging Face model folder).
+//! (one trained in the workspace, or one from a Hugging Face model folder). The caller loads
+//! it (`core::tokenizer::load`), so the corpus module needs nothing from the tokenizer's: the
+//! tokenizer trains on corpora, not the other way round.
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +17,6 @@ const SAMPLE_CHARS_PER_DOC: usize = 20_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error(transparent)]
-    Load(#[from] crate::core::tokenizer::TokenizerError),
     #[error("{path}: {message}")]
     Encode { path: PathBuf, message: String },
     #[error(transparent)]
@@ -33,11 +33,6 @@ pub struct TokenEstimate {
     pub estimated_tokens: u64,
 }
 
-/// Any tokenizer [`crate::core::tokenizer::load`] reads (`tokenizer.json` or a `.model`).
-pub fn load_tokenizer(path: &Path) -> Result<tokenizers::Tokenizer, TokenError> {
-    Ok(crate::core::tokenizer::load(path)?)
-}
-
 /// The start of a text, at most `max` characters.
 fn head(text: &str, max: usize) -> &str {
     text.char_indices()
@@ -45,13 +40,14 @@ fn head(text: &str, max: usize) -> &str {
         .map_or(text, |(i, _)| &text[..i])
 }
 
-/// Encodes `texts` and scales tokens per character to `total_chars`.
+/// Encodes `texts` with `tokenizer` (loaded from `tokenizer_path`) and scales tokens per
+/// character to `total_chars`.
 pub fn estimate(
+    tokenizer: &tokenizers::Tokenizer,
     tokenizer_path: &Path,
     texts: &[String],
     total_chars: u64,
 ) -> Result<TokenEstimate, TokenError> {
-    let tokenizer = load_tokenizer(tokenizer_path)?;
     let mut chars = 0u64;
     let mut tokens = 0u64;
     for text in texts {
@@ -90,6 +86,7 @@ pub fn estimate(
 pub fn estimate_corpus(
     jsonl: &Path,
     index: &CorpusIndex,
+    tokenizer: &tokenizers::Tokenizer,
     tokenizer_path: &Path,
 ) -> Result<TokenEstimate, TokenError> {
     let n = index.docs.len();
@@ -101,7 +98,7 @@ pub fn estimate_corpus(
         texts.push(text);
     }
     let total: u64 = index.docs.iter().map(|d| u64::from(d.chars)).sum();
-    estimate(tokenizer_path, &texts, total)
+    estimate(tokenizer, tokenizer_path, &texts, total)
 }
 
 /// A uniform sample of a stream of documents (reservoir sampling, seeded), for estimates
@@ -189,14 +186,16 @@ mod tests {
         // 5 words + a full stop = 6 tokens for 39 characters.
         let text = "Bakı Xəzər dənizi sahilində yerləşir.".to_owned();
         let chars = text.chars().count() as u64;
-        let e = estimate(&tok, &[text.clone(), text], chars * 100).expect("estimate");
+        let loaded = crate::core::tokenizer::load(&tok).expect("load");
+        let e = estimate(&loaded, &tok, &[text.clone(), text], chars * 100).expect("estimate");
+        assert_eq!(e.tokenizer, "tokenizer.json");
         assert_eq!(e.sample_tokens, 12);
         assert_eq!(e.estimated_tokens, 600);
         assert!((e.characters_per_token - chars as f64 / 6.0).abs() < 1e-9);
 
         let bad = dir.path().join("bad.json");
         std::fs::write(&bad, "{ not a tokenizer").expect("write");
-        let err = estimate(&bad, &[], 0).expect_err("bad");
+        let err = crate::core::tokenizer::load(&bad).expect_err("bad");
         assert!(err.to_string().contains("bad.json"), "{err}");
     }
 

@@ -9,34 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::core::model::generate::SamplingConfig;
 use crate::core::model::{LoraConfig, ModelConfig, Preset};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// From random weights on plain text.
-    #[default]
-    Pretrain,
-    /// More plain text, starting from a checkpoint.
-    Continue,
-    /// Chat examples; the loss covers the assistant's tokens only.
-    Sft,
-    /// Preference pairs against a frozen copy of the starting model.
-    Dpo,
-}
-
-impl Stage {
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Pretrain => "pretrain",
-            Self::Continue => "continue",
-            Self::Sft => "sft",
-            Self::Dpo => "dpo",
-        }
-    }
-
-    pub fn needs_init(self) -> bool {
-        matches!(self, Self::Continue | Self::Dpo)
-    }
-}
+pub use crate::core::domain::Stage;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

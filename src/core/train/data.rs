@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
-use super::TrainError;
+use super::{RunConfig, TrainError};
 use crate::core::corpus::read::{DocumentReader, ReadOptions, expand_inputs};
 use crate::core::model::ops::IGNORE;
 use crate::core::model::rng::Rng;
@@ -322,37 +322,15 @@ pub fn window_batch(
     Ok((inputs, targets))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    System,
-    User,
-    Assistant,
-}
+pub use crate::core::domain::{Message, Role};
 
-impl Role {
-    /// The role's name in TRL messages and chat templates.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-        }
+/// A role's marker in the chat template.
+fn marker(role: Role) -> &'static str {
+    match role {
+        Role::System => "<|system|>",
+        Role::User => "<|user|>",
+        Role::Assistant => "<|assistant|>",
     }
-
-    fn marker(self) -> &'static str {
-        match self {
-            Self::System => "<|system|>",
-            Self::User => "<|user|>",
-            Self::Assistant => "<|assistant|>",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Message {
-    pub role: Role,
-    pub content: String,
 }
 
 /// The chat template, also written into exports: each turn is `<|role|>\n{content}<|end|>\n`.
@@ -367,7 +345,7 @@ pub fn render_chat(
     let mut text = String::new();
     let mut spans = Vec::new();
     for m in messages {
-        text.push_str(m.role.marker());
+        text.push_str(marker(m.role));
         text.push('\n');
         let start = text.len();
         text.push_str(&m.content);
@@ -378,7 +356,7 @@ pub fn render_chat(
         text.push('\n');
     }
     if add_generation_prompt {
-        text.push_str(Role::Assistant.marker());
+        text.push_str(marker(Role::Assistant));
         text.push('\n');
     }
     (text, spans)
@@ -559,6 +537,128 @@ pub fn read_dpo_jsonl(path: &Path) -> Result<Vec<PreferencePair>, TrainError> {
             rejected,
         });
     }
+    Ok(out)
+}
+
+/// The run folder's own copy of what an SFT run trains on (TRL `messages` JSONL), written by
+/// the launcher or by the first start, so a resume reads exactly the same conversations.
+pub const RUN_SFT_FILE: &str = "data/sft.jsonl";
+/// The run folder's own copy of a DPO run's pairs (TRL conversational
+/// `prompt`/`chosen`/`rejected` JSONL).
+pub const RUN_DPO_FILE: &str = "data/dpo.jsonl";
+
+#[derive(Serialize, Deserialize)]
+struct RunConversation {
+    messages: Vec<Message>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RunPair {
+    prompt: Vec<Message>,
+    chosen: Vec<Message>,
+    rejected: Vec<Message>,
+}
+
+fn write_jsonl<T: Serialize>(path: &Path, rows: impl Iterator<Item = T>) -> Result<(), TrainError> {
+    let mut text = Vec::new();
+    for row in rows {
+        serde_json::to_writer(&mut text, &row).map_err(|e| TrainError::Invalid(e.to_string()))?;
+        text.push(b'\n');
+    }
+    let io = |source| TrainError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    crate::core::write_atomic(path, &text).map_err(io)
+}
+
+/// Writes a run's conversations into `RUN/data/sft.jsonl`.
+pub fn write_run_conversations(run_dir: &Path, convs: &[Vec<Message>]) -> Result<(), TrainError> {
+    write_jsonl(
+        &run_dir.join(RUN_SFT_FILE),
+        convs.iter().map(|c| RunConversation {
+            messages: c.clone(),
+        }),
+    )
+}
+
+/// Writes a run's preference pairs into `RUN/data/dpo.jsonl`.
+pub fn write_run_pairs(run_dir: &Path, pairs: &[PreferencePair]) -> Result<(), TrainError> {
+    let answer = |text: &str| vec![Message::new(Role::Assistant, text)];
+    write_jsonl(
+        &run_dir.join(RUN_DPO_FILE),
+        pairs.iter().map(|p| RunPair {
+            prompt: p.prompt.clone(),
+            chosen: answer(&p.chosen),
+            rejected: answer(&p.rejected),
+        }),
+    )
+}
+
+/// The lines of a run folder's own data file, each one `T` (the file was written by
+/// [`write_run_conversations`] or [`write_run_pairs`]; nothing is filtered on the way back).
+fn read_run_jsonl<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, TrainError> {
+    jsonl_lines(path)?
+        .into_iter()
+        .map(|(n, value)| {
+            serde_json::from_value(value).map_err(|e| data_err(path, n, e.to_string()))
+        })
+        .collect()
+}
+
+/// A run's data path, checked to be a file: the engine reads only files, and a workspace
+/// folder's examples or pairs are written into the run folder by whoever launches the run.
+fn data_file(path: &Path) -> Result<&Path, TrainError> {
+    if path.is_dir() {
+        return Err(TrainError::NoData(format!(
+            "{} is a folder: launch the run with `dezgah train`, which writes a workspace's data into the run folder",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// The conversations an SFT run trains on: its `data/sft.jsonl` when it has one, else the
+/// configured files, copied there so that a resume reads the same.
+pub fn run_conversations(run_dir: &Path, cfg: &RunConfig) -> Result<Vec<Vec<Message>>, TrainError> {
+    let path = run_dir.join(RUN_SFT_FILE);
+    if path.is_file() {
+        return Ok(read_run_jsonl::<RunConversation>(&path)?
+            .into_iter()
+            .map(|c| c.messages)
+            .collect());
+    }
+    let mut out = Vec::new();
+    for file in &cfg.data {
+        out.extend(read_sft_jsonl(data_file(file)?)?);
+    }
+    write_run_conversations(run_dir, &out)?;
+    Ok(out)
+}
+
+/// The pairs a DPO run trains on: its `data/dpo.jsonl` when it has one, else the configured
+/// files, copied there so that a resume reads the same.
+pub fn run_pairs(run_dir: &Path, cfg: &RunConfig) -> Result<Vec<PreferencePair>, TrainError> {
+    let path = run_dir.join(RUN_DPO_FILE);
+    if path.is_file() {
+        let last = |m: Vec<Message>| m.into_iter().last().map(|m| m.content).unwrap_or_default();
+        return Ok(read_run_jsonl::<RunPair>(&path)?
+            .into_iter()
+            .map(|p| PreferencePair {
+                prompt: p.prompt,
+                chosen: last(p.chosen),
+                rejected: last(p.rejected),
+            })
+            .collect());
+    }
+    let mut out = Vec::new();
+    for file in &cfg.data {
+        out.extend(read_dpo_jsonl(data_file(file)?)?);
+    }
+    write_run_pairs(run_dir, &out)?;
     Ok(out)
 }
 

@@ -32,7 +32,7 @@ pub fn preflight(cfg: &RunConfig) -> Result<(), TrainError> {
     for path in &cfg.data {
         std::fs::metadata(path).map_err(io_err(path))?;
     }
-    if cfg.stage.needs_init() && cfg.init.is_none() {
+    if cfg.stage.needs_base() && cfg.init.is_none() {
         return Err(TrainError::Invalid(format!(
             "the {} stage starts from a checkpoint: give --init RUN_OR_CHECKPOINT",
             cfg.stage.name()
@@ -160,12 +160,19 @@ pub fn restart(
     stop: &AtomicBool,
 ) -> Result<Summary, TrainError> {
     preflight(cfg)?;
+    prepare_restart(run_dir)?;
+    super::start(run_dir, cfg, sink, stop)
+}
+
+/// The emptying half of [`restart`], for a launcher that writes the run's data into the folder
+/// between emptying it and starting the run.
+pub fn prepare_restart(run_dir: &Path) -> Result<(), TrainError> {
     if run_dir.is_dir() {
         // A live run is refused here, naming its process.
         let _lock = super::lock::acquire(run_dir)?;
         clear_for_restart(run_dir)?;
     }
-    super::start(run_dir, cfg, sink, stop)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod config;
 pub mod data;
 pub mod folder;
 pub mod lock;
+pub mod objective;
 pub mod optim;
 
 use std::collections::HashMap;
@@ -24,7 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use candle_core::{D, DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor, Var};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 
@@ -33,8 +34,10 @@ pub use config::{OptimConfig, RunConfig, Stage};
 type TensorMap = HashMap<String, Tensor>;
 
 use self::checkpoint::{LoopState, Snapshot};
-use self::data::{Message, PreferencePair, Role, Sequence, SpecialIds, TokenShard};
+use self::data::{Message, Role, SpecialIds, TokenShard};
+use self::objective::{Ctx, Objective};
 use self::optim::AdamW;
+use crate::core::domain::DataKind;
 use crate::core::model::generate::{self, SamplingConfig};
 use crate::core::model::llama::{self, merge_lora, var_tensors};
 use crate::core::model::rng::Rng;
@@ -431,31 +434,6 @@ fn write_status(run_dir: &Path, status: &RunStatus) {
     }
 }
 
-enum Batches {
-    Windows {
-        train: TokenShard,
-        val: TokenShard,
-    },
-    Chat {
-        train: Vec<Sequence>,
-        val: Vec<Sequence>,
-    },
-    Pairs {
-        train: Vec<(Sequence, Sequence)>,
-        val: Vec<(Sequence, Sequence)>,
-    },
-}
-
-impl Batches {
-    fn counts(&self) -> (u64, u64) {
-        match self {
-            Self::Windows { train, val } => (train.len() as u64, val.len() as u64),
-            Self::Chat { train, val } => (train.len() as u64, val.len() as u64),
-            Self::Pairs { train, val } => (train.len() as u64, val.len() as u64),
-        }
-    }
-}
-
 struct Trainer {
     run_dir: PathBuf,
     cfg: RunConfig,
@@ -466,9 +444,8 @@ struct Trainer {
     model: Llama,
     trainable: HashMap<String, Var>,
     frozen: HashMap<String, Tensor>,
-    reference: Option<Llama>,
     optimizer: AdamW,
-    batches: Batches,
+    objective: Box<dyn Objective>,
     state: LoopState,
     resumed_from: Option<u64>,
     metrics: std::fs::File,
@@ -518,73 +495,6 @@ fn reopen_jsonl(path: &Path, keep_to_step: Option<u64>) -> Result<std::fs::File,
         .map_err(io_err(path))
 }
 
-fn load_conversations(cfg: &RunConfig) -> Result<Vec<Vec<Message>>, TrainError> {
-    let mut out = Vec::new();
-    for path in &cfg.data {
-        if path.is_dir() {
-            let ws = crate::core::workspace::Workspace::open(path)
-                .map_err(|e| TrainError::Read(e.to_string()))?;
-            let examples = ws
-                .store()
-                .ready_sft_examples()
-                .map_err(|e| TrainError::Read(e.to_string()))?;
-            for (system, messages) in examples {
-                let mut conv = Vec::new();
-                if !system.trim().is_empty() {
-                    conv.push(Message {
-                        role: Role::System,
-                        content: system,
-                    });
-                }
-                for m in messages {
-                    let role = match m.role.as_str() {
-                        "assistant" => Role::Assistant,
-                        "system" => Role::System,
-                        _ => Role::User,
-                    };
-                    conv.push(Message {
-                        role,
-                        content: m.content,
-                    });
-                }
-                out.push(conv);
-            }
-        } else {
-            out.extend(data::read_sft_jsonl(path)?);
-        }
-    }
-    Ok(out)
-}
-
-fn load_pairs(cfg: &RunConfig) -> Result<Vec<PreferencePair>, TrainError> {
-    let mut out = Vec::new();
-    for path in &cfg.data {
-        if path.is_dir() {
-            let ws = crate::core::workspace::Workspace::open(path)
-                .map_err(|e| TrainError::Read(e.to_string()))?;
-            // The same decisions the Rating area shows and `dezgah prefs export` writes.
-            let pairs = crate::core::prefs::Snapshot::read(ws.store())
-                .map_err(|e| TrainError::Read(e.to_string()))?
-                .pairs(0.0, true);
-            out.extend(
-                pairs
-                    .into_iter()
-                    .map(|(prompt, chosen, rejected)| PreferencePair {
-                        prompt: vec![Message {
-                            role: Role::User,
-                            content: prompt,
-                        }],
-                        chosen,
-                        rejected,
-                    }),
-            );
-        } else {
-            out.extend(data::read_dpo_jsonl(path)?);
-        }
-    }
-    Ok(out)
-}
-
 impl Trainer {
     fn new(
         run_dir: &Path,
@@ -601,7 +511,7 @@ impl Trainer {
         if cfg.data.is_empty() {
             return Err(TrainError::NoData("no --data given".into()));
         }
-        if cfg.stage.needs_init() && cfg.init.is_none() {
+        if cfg.stage.needs_base() && cfg.init.is_none() {
             return Err(TrainError::Invalid(format!(
                 "the {} stage starts from a checkpoint: give --init RUN_OR_CHECKPOINT",
                 cfg.stage.name()
@@ -715,19 +625,6 @@ impl Trainer {
             context: "building the model (does the checkpoint match its config?)".into(),
             error,
         })?;
-        let reference = match (cfg.stage, &init_tensors) {
-            (Stage::Dpo, Some(base)) => Some(
-                Llama::new(
-                    &model_cfg,
-                    &Weights { maps: vec![base] },
-                    None,
-                    dtype,
-                    &device,
-                )
-                .map_err(model_err("reference model"))?,
-            ),
-            _ => None,
-        };
         let mut optimizer = AdamW::new(&trainable).map_err(model_err("optimizer"))?;
         if let (Some(dir), Some(state)) = (&resume_from, &resume_state) {
             optimizer
@@ -738,7 +635,18 @@ impl Trainer {
                 })?;
         }
 
-        let batches = Self::prepare_data(run_dir, &cfg, &tokenizer, sink)?;
+        let objective = objective::prepare(
+            &objective::Prepare {
+                run_dir,
+                cfg: &cfg,
+                tokenizer: &tokenizer,
+                model_cfg: &model_cfg,
+                init_tensors: init_tensors.as_ref(),
+                dtype,
+                device: &device,
+            },
+            sink,
+        )?;
         let state = resume_state.unwrap_or_else(|| LoopState {
             step: 0,
             tokens: 0,
@@ -765,9 +673,8 @@ impl Trainer {
             model,
             trainable,
             frozen,
-            reference,
             optimizer,
-            batches,
+            objective,
             state,
             resumed_from,
             metrics,
@@ -776,268 +683,26 @@ impl Trainer {
         })
     }
 
-    fn prepare_data(
-        run_dir: &Path,
-        cfg: &RunConfig,
-        tokenizer: &Tokenizer,
-        sink: &mut dyn FnMut(&Event),
-    ) -> Result<Batches, TrainError> {
-        let max_len = cfg.optim.seq_len;
-        match cfg.stage {
-            Stage::Pretrain | Stage::Continue => {
-                let dir = run_dir.join("data");
-                let (train_path, val_path) = (dir.join("train.tok"), dir.join("val.tok"));
-                if !(train_path.is_file() && val_path.is_file()) {
-                    let report = data::build_shards(
-                        &cfg.data,
-                        tokenizer,
-                        &data::read_options(cfg),
-                        cfg.val_fraction,
-                        &dir,
-                        &mut |done, total| {
-                            sink(&Event::Preparing {
-                                done_bytes: done,
-                                total_bytes: total,
-                            });
-                        },
-                        &|| false,
-                    )?;
-                    if report.bad_lines > 0 {
-                        sink(&Event::BadLines {
-                            count: report.bad_lines,
-                            first: report.bad_line_examples,
-                        });
-                    }
-                }
-                let train = TokenShard::open(&train_path)?;
-                let val = TokenShard::open(&val_path)?;
-                if train.len() < 2 {
-                    return Err(TrainError::NoData(format!(
-                        "{} tokenised to {} tokens",
-                        cfg.data[0].display(),
-                        train.len()
-                    )));
-                }
-                Ok(Batches::Windows { train, val })
-            }
-            Stage::Sft => {
-                let convs = load_conversations(cfg)?;
-                let mut seqs = Vec::with_capacity(convs.len());
-                for conv in &convs {
-                    let seq = data::encode_chat(tokenizer, conv, max_len)?;
-                    if seq.trained_tokens() > 0 {
-                        seqs.push(seq);
-                    }
-                }
-                if seqs.is_empty() {
-                    return Err(TrainError::NoData(
-                        "no SFT example with an assistant answer within the sequence length".into(),
-                    ));
-                }
-                let (train, val) = data::split_examples(seqs, cfg.val_fraction, cfg.seed);
-                Ok(Batches::Chat { train, val })
-            }
-            Stage::Dpo => {
-                let pairs = load_pairs(cfg)?;
-                let mut seqs = Vec::with_capacity(pairs.len());
-                for pair in &pairs {
-                    let answer = |text: &str| {
-                        let mut conv = pair.prompt.clone();
-                        conv.push(Message {
-                            role: Role::Assistant,
-                            content: text.to_owned(),
-                        });
-                        data::encode_chat(tokenizer, &conv, max_len)
-                    };
-                    let (c, r) = (answer(&pair.chosen)?, answer(&pair.rejected)?);
-                    if c.trained_tokens() > 0 && r.trained_tokens() > 0 {
-                        seqs.push((c, r));
-                    }
-                }
-                if seqs.is_empty() {
-                    return Err(TrainError::NoData(
-                        "no preference pair with both answers within the sequence length".into(),
-                    ));
-                }
-                let (train, val) = data::split_examples(seqs, cfg.val_fraction, cfg.seed);
-                Ok(Batches::Pairs { train, val })
-            }
-        }
-    }
-
     fn log_line(&mut self, sink: &mut dyn FnMut(&Event), message: String) {
         let _ = writeln!(self.log, "[{:.1}s] {message}", self.state.elapsed_secs);
         sink(&Event::Log { message });
     }
 
-    fn ids_tensor(&self, ids: Vec<u32>, b: usize, t: usize) -> Result<Tensor, TrainError> {
-        Tensor::from_vec(ids, (b, t), &self.device).map_err(model_err("batch"))
-    }
-
-    /// The next batch of examples in this epoch's seeded order (for DPO: the chosen answers,
-    /// then the rejected ones, pair by pair).
-    fn next_sequences(&mut self) -> Vec<Sequence> {
-        let b = self.cfg.optim.batch_size;
-        let (seqs, pairs) = match &self.batches {
-            Batches::Chat { train, .. } => (Some(train), None),
-            Batches::Pairs { train, .. } => (None, Some(train)),
-            Batches::Windows { .. } => (None, None),
-        };
-        let n = seqs.map_or_else(|| pairs.map_or(0, Vec::len), Vec::len);
-        let mut out = Vec::with_capacity(b * 2);
-        let mut picked = Vec::with_capacity(b);
-        if n == 0 {
-            return out;
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx {
+            model: &self.model,
+            device: &self.device,
+            cfg: &self.cfg,
+            pad: self.special.pad,
         }
-        // A resumed run whose data shrank starts the epoch over rather than index past the end.
-        if self.state.cursor as usize >= n {
-            self.state.cursor = 0;
-        }
-        let mut order = data::epoch_order(n, self.cfg.seed, self.state.epoch);
-        for _ in 0..b {
-            picked.push(order[self.state.cursor as usize]);
-            self.state.cursor += 1;
-            if self.state.cursor as usize >= n {
-                self.state.cursor = 0;
-                self.state.epoch += 1;
-                order = data::epoch_order(n, self.cfg.seed, self.state.epoch);
-            }
-        }
-        if let Some(seqs) = seqs {
-            out.extend(picked.iter().map(|&i| seqs[i].clone()));
-        } else if let Some(pairs) = pairs {
-            out.extend(picked.iter().map(|&i| pairs[i].0.clone()));
-            out.extend(picked.iter().map(|&i| pairs[i].1.clone()));
-        }
-        out
-    }
-
-    /// Loss of one batch of sequences through `model` (+ the MoE balance loss); `train`: a
-    /// backward pass follows (the head then computes its gradients as it goes).
-    fn lm_loss(
-        &self,
-        ids: Vec<u32>,
-        targets: &[u32],
-        b: usize,
-        t: usize,
-        train: bool,
-    ) -> Result<(Tensor, Option<Tensor>), TrainError> {
-        let input = self.ids_tensor(ids, b, t)?;
-        if train {
-            self.model.train_loss(&input, targets)
-        } else {
-            self.model.loss(&input, targets)
-        }
-        .map_err(model_err("forward pass"))
-    }
-
-    /// Summed log-probabilities of each sequence's trained tokens: (rows) f32.
-    fn sequence_logps(
-        model: &Llama,
-        input: &Tensor,
-        targets: &Tensor,
-        b: usize,
-        t: usize,
-    ) -> Result<Tensor, candle_core::Error> {
-        let out = model.forward(input, None)?;
-        ops::token_logprobs(&out.logits, targets)?
-            .reshape((b, t))?
-            .sum(D::Minus1)
-    }
-
-    /// DPO on 2·B rows (chosen first): the loss and the reward statistics.
-    fn dpo_loss(&self, seqs: &[Sequence]) -> Result<(Tensor, [f64; 4]), TrainError> {
-        let refs: Vec<&Sequence> = seqs.iter().collect();
-        let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
-        let rows = seqs.len();
-        let half = rows / 2;
-        let input = self.ids_tensor(ids, rows, t)?;
-        let targets =
-            Tensor::from_vec(targets, rows * t, &self.device).map_err(model_err("batch"))?;
-        let policy = Self::sequence_logps(&self.model, &input, &targets, rows, t)
-            .map_err(model_err("policy forward pass"))?;
-        let reference = self
-            .reference
-            .as_ref()
-            .ok_or_else(|| TrainError::Invalid("DPO needs a reference model".into()))?;
-        let reference = Self::sequence_logps(reference, &input, &targets, rows, t)
-            .and_then(|r| r.detach().to_dtype(DType::F32))
-            .map_err(model_err("reference forward pass"))?;
-        let beta = self.cfg.dpo_beta;
-        let compute = || -> Result<(Tensor, [f64; 4]), candle_core::Error> {
-            let ratio = (policy - reference)?;
-            let chosen = (ratio.narrow(0, 0, half)? * beta)?;
-            let rejected = (ratio.narrow(0, half, half)? * beta)?;
-            let z = (&chosen - &rejected)?;
-            // -log σ(z) = softplus(-z) = relu(-z) + log(1 + exp(-|z|)).
-            let neg = z.neg()?;
-            let loss = (neg.relu()? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?.mean_all()?;
-            let c: Vec<f32> = chosen.to_vec1()?;
-            let r: Vec<f32> = rejected.to_vec1()?;
-            let n = c.len().max(1) as f64;
-            let mean = |v: &[f32]| v.iter().map(|x| f64::from(*x)).sum::<f64>() / n;
-            let accuracy = c.iter().zip(&r).filter(|(a, b)| a > b).count() as f64 / n;
-            let (mc, mr) = (mean(&c), mean(&r));
-            Ok((loss, [mc, mr, mc - mr, accuracy]))
-        };
-        compute().map_err(model_err("DPO loss"))
     }
 
     fn val_loss(&self) -> Result<Option<f64>, TrainError> {
-        let (b, t) = (self.cfg.optim.batch_size, self.cfg.optim.seq_len);
-        match &self.batches {
-            Batches::Windows { val, .. } => {
-                if val.len() < 2 {
-                    return Ok(None);
-                }
-                let mut rng = Rng::new(self.cfg.seed ^ 0xE7A1);
-                let mut total = 0.0;
-                for _ in 0..self.cfg.eval_batches.max(1) {
-                    let (ids, targets) = data::window_batch(val, b, t, &mut rng)?;
-                    let (loss, _) = self.lm_loss(ids, &targets, b, t, false)?;
-                    total += f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
-                }
-                Ok(Some(total / self.cfg.eval_batches.max(1) as f64))
-            }
-            Batches::Chat { val, .. } => {
-                if val.is_empty() {
-                    return Ok(None);
-                }
-                let (mut weighted, mut count) = (0.0, 0usize);
-                for chunk in val.chunks(b) {
-                    let refs: Vec<&Sequence> = chunk.iter().collect();
-                    let n: usize = chunk.iter().map(Sequence::trained_tokens).sum();
-                    let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
-                    let (loss, _) = self.lm_loss(ids, &targets, chunk.len(), t, false)?;
-                    weighted +=
-                        f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?) * n as f64;
-                    count += n;
-                }
-                Ok(Some(weighted / count.max(1) as f64))
-            }
-            Batches::Pairs { val, .. } => {
-                if val.is_empty() {
-                    return Ok(None);
-                }
-                let mut total = 0.0;
-                let mut batches = 0usize;
-                for chunk in val.chunks(b) {
-                    let seqs: Vec<Sequence> = chunk
-                        .iter()
-                        .map(|p| p.0.clone())
-                        .chain(chunk.iter().map(|p| p.1.clone()))
-                        .collect();
-                    let (loss, _) = self.dpo_loss(&seqs)?;
-                    total += f64::from(loss.to_scalar::<f32>().map_err(model_err("loss"))?);
-                    batches += 1;
-                }
-                Ok(Some(total / batches.max(1) as f64))
-            }
-        }
+        self.objective.val_loss(&self.ctx())
     }
 
     fn sample(&mut self, sink: &mut dyn FnMut(&Event)) -> Result<(), TrainError> {
-        let chat = matches!(self.cfg.stage, Stage::Sft | Stage::Dpo);
+        let chat = self.cfg.stage.data_kind() != DataKind::Text;
         let prompts = self.cfg.sample_prompts.clone();
         for prompt in prompts {
             let ids = if chat {
@@ -1146,7 +811,7 @@ impl Trainer {
         sink: &mut dyn FnMut(&Event),
         stop: &AtomicBool,
     ) -> Result<Summary, TrainError> {
-        let (train_items, val_items) = self.batches.counts();
+        let (train_items, val_items) = self.objective.counts();
         let parameters = self.model_cfg.parameter_count();
         let trainable_parameters: u64 =
             self.trainable.values().map(|v| v.elem_count() as u64).sum();
@@ -1166,11 +831,7 @@ impl Trainer {
             None => format!(
                 "{} run: {parameters} parameters ({trainable_parameters} trainable), {train_items} training and {val_items} validation {}",
                 self.cfg.stage.name(),
-                if matches!(self.batches, Batches::Windows { .. }) {
-                    "tokens"
-                } else {
-                    "examples"
-                }
+                self.objective.unit()
             ),
         };
         self.log_line(sink, started_msg);
@@ -1394,23 +1055,14 @@ impl Trainer {
     fn micro_batch(
         &mut self,
     ) -> Result<(Tensor, Option<Tensor>, u64, Option<[f64; 4]>), TrainError> {
-        let (b, t) = (self.cfg.optim.batch_size, self.cfg.optim.seq_len);
-        if let Batches::Windows { train, .. } = &self.batches {
-            let (ids, targets) = data::window_batch(train, b, t, &mut self.state.rng)?;
-            let (loss, aux) = self.lm_loss(ids, &targets, b, t, true)?;
-            return Ok((loss, aux, (b * t) as u64, None));
-        }
-        let seqs = self.next_sequences();
-        if matches!(self.batches, Batches::Pairs { .. }) {
-            let tokens = seqs.iter().map(|s| s.ids.len() as u64).sum();
-            let (loss, stats) = self.dpo_loss(&seqs)?;
-            return Ok((loss, None, tokens, Some(stats)));
-        }
-        let refs: Vec<&Sequence> = seqs.iter().collect();
-        let (ids, targets, t) = data::pad_batch(&refs, self.special.pad);
-        let tokens = seqs.iter().map(|s| s.ids.len() as u64).sum();
-        let (loss, aux) = self.lm_loss(ids, &targets, seqs.len(), t, true)?;
-        Ok((loss, aux, tokens, None))
+        let ctx = Ctx {
+            model: &self.model,
+            device: &self.device,
+            cfg: &self.cfg,
+            pad: self.special.pad,
+        };
+        let batch = self.objective.micro_batch(&ctx, &mut self.state)?;
+        Ok((batch.loss, batch.aux, batch.tokens, batch.rewards))
     }
 
     /// The loss went NaN/inf: keep the weights from before this step and say where they are.

@@ -5,6 +5,7 @@ use egui::Key;
 use crate::app::command::{Command, SftCommand};
 use crate::app::sft::{Focus, SftView};
 use crate::app::theme;
+use crate::core::domain::{Role, SftStatus};
 use crate::core::sft;
 use crate::core::sft::{DraftKind, Problem};
 use crate::core::store::SftExample;
@@ -30,12 +31,16 @@ pub(super) fn editor_ui(
     let session = sft.session.as_ref();
     ui.horizontal_wrapped(|ui| {
         ui.heading(format!("#{}", e.id));
-        for (status, shortcut) in [("draft", DRAFT), ("ready", READY), ("rejected", REJECTED)] {
+        for (status, shortcut) in [
+            (SftStatus::Draft, DRAFT),
+            (SftStatus::Ready, READY),
+            (SftStatus::Rejected, REJECTED),
+        ] {
             let response = ui
                 .selectable_label(e.status == status, i18n.tr(&format!("status-{status}")))
                 .on_hover_text(ui.ctx().format_shortcut(&shortcut));
             if response.clicked() && e.status != status {
-                out.push(Command::Sft(SftCommand::SetStatus(status.to_owned())));
+                out.push(Command::Sft(SftCommand::SetStatus(status)));
             }
         }
         ui.separator();
@@ -147,14 +152,10 @@ pub(super) fn editor_ui(
             ui.horizontal(|ui| {
                 let role_label = ui.label(i18n.tr_args("sft-turn", &[("n", (t + 1).into())]));
                 egui::ComboBox::from_id_salt(("sft_role", t))
-                    .selected_text(i18n.tr(role_key(&message.role)))
+                    .selected_text(i18n.tr(role_key(message.role)))
                     .show_ui(ui, |ui| {
-                        for role in ["user", "assistant"] {
-                            ui.selectable_value(
-                                &mut message.role,
-                                role.to_owned(),
-                                i18n.tr(role_key(role)),
-                            );
+                        for role in [Role::User, Role::Assistant] {
+                            ui.selectable_value(&mut message.role, role, i18n.tr(role_key(role)));
                         }
                     })
                     .response
@@ -188,7 +189,7 @@ pub(super) fn editor_ui(
                     {
                         swap = Some(t - 1);
                     }
-                    if message.role == "assistant"
+                    if message.role == Role::Assistant
                         && ui
                             .add_enabled(
                                 sft.assist.run.is_some() && sft.draft.is_none(),
@@ -222,7 +223,7 @@ pub(super) fn editor_ui(
             let id = turn_id(current.id, t);
             let output = egui::TextEdit::multiline(&mut message.content)
                 .id(id)
-                .hint_text(i18n.tr(if message.role == "assistant" {
+                .hint_text(i18n.tr(if message.role == Role::Assistant {
                     "sft-answer-hint"
                 } else {
                     "sft-prompt-hint"
@@ -260,9 +261,9 @@ pub(super) fn editor_ui(
         e.messages.swap(t, t + 1);
     }
     ui.horizontal(|ui| {
-        let role = match e.messages.last().map(|m| m.role.as_str()) {
-            Some("user") => "assistant",
-            _ => "user",
+        let role = match e.messages.last().map(|m| m.role) {
+            Some(Role::User) => Role::Assistant,
+            _ => Role::User,
         };
         if ui
             .button(i18n.tr_args("sft-add-turn", &[("role", i18n.tr(role_key(role)).into())]))

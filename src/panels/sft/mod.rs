@@ -6,6 +6,7 @@ mod assist;
 mod editor;
 
 use crate::app::picker::PathMode;
+use crate::core::domain::{Role, SftStatus};
 use crate::widgets::path_field::{PathField, typed_path_ui};
 use egui::{Key, KeyboardShortcut, Modifiers};
 
@@ -178,9 +179,13 @@ fn keys(ui: &egui::Ui, sft: &SftView, out: &mut Vec<Command>) {
         if i.consume_shortcut(&NEXT_TURN) {
             out.push(Command::Sft(SftCommand::NextTurn(focused_turn)));
         }
-        for (shortcut, status) in [(READY, "ready"), (REJECTED, "rejected"), (DRAFT, "draft")] {
+        for (shortcut, status) in [
+            (READY, SftStatus::Ready),
+            (REJECTED, SftStatus::Rejected),
+            (DRAFT, SftStatus::Draft),
+        ] {
             if i.consume_shortcut(&shortcut) {
-                out.push(Command::Sft(SftCommand::SetStatus(status.to_owned())));
+                out.push(Command::Sft(SftCommand::SetStatus(status)));
             }
         }
         if i.consume_shortcut(&DELETE) {
@@ -423,13 +428,13 @@ fn list_ui(ui: &mut egui::Ui, i18n: &I18n, sft: &SftView, out: &mut Vec<Command>
                 let first = e
                     .messages
                     .iter()
-                    .find(|m| m.role == "user")
+                    .find(|m| m.role == Role::User)
                     .map_or("", |m| m.content.as_str());
                 let problems = sft.problems.get(&e.id).map_or(0, Vec::len);
-                let mark = match e.status.as_str() {
-                    "ready" => "+",
-                    "rejected" => "×",
-                    _ => "·",
+                let mark = match e.status {
+                    SftStatus::Ready => "+",
+                    SftStatus::Rejected => "×",
+                    SftStatus::Draft => "·",
                 };
                 let text = if first.trim().is_empty() {
                     i18n.tr("sft-untitled")
@@ -516,8 +521,8 @@ fn focus_end(ui: &egui::Ui, output: &egui::text_edit::TextEditOutput, id: egui::
     state.store(ui.ctx(), id);
 }
 
-fn role_key(role: &str) -> &'static str {
-    if role == "assistant" {
+fn role_key(role: Role) -> &'static str {
+    if role == Role::Assistant {
         "role-assistant"
     } else {
         "role-user"
@@ -536,7 +541,7 @@ fn problem_text(i18n: &I18n, p: &Problem) -> String {
     match p {
         Problem::MissingTurn { role } => i18n.tr_args(
             "sft-problem-missing-turn",
-            &[("role", i18n.tr(role_key(role)).into())],
+            &[("role", i18n.tr(role_key(*role)).into())],
         ),
         Problem::EmptyTurn { turn } => {
             i18n.tr_args("sft-problem-empty-turn", &[("n", (turn + 1).into())])

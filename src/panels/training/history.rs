@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::app::command::{Command, TrainingCommand};
 use crate::app::theme;
 use crate::app::training::{ExportTarget, LiveRun, TrainingTab};
+use crate::core::domain::RunStatus;
 use crate::core::export::{Level, Precision};
 use crate::core::store::RunRow;
 use crate::core::workspace::Snapshot;
@@ -14,7 +15,7 @@ use crate::panels::{AreaView, folder_link_ui};
 use crate::widgets::loss_plot::{Series, curves_ui, dense_series, sparse_series};
 
 use super::monitor::{confirm_delete_ui, run_row};
-use super::{stage_from_name, stage_key, status_color, status_text};
+use super::{stage_key, status_color, status_text};
 
 #[allow(clippy::too_many_lines)]
 pub(super) fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
@@ -85,10 +86,10 @@ pub(super) fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
                 if link.clicked() {
                     out.push(Command::ShowRun(r.id));
                 }
-                ui.label(i18n.tr(stage_key(stage_from_name(&r.stage))));
+                ui.label(i18n.tr(stage_key(r.stage)));
                 ui.label(
-                    egui::RichText::new(status_text(i18n, &r.status))
-                        .color(status_color(ui, &r.status)),
+                    egui::RichText::new(status_text(i18n, r.status))
+                        .color(status_color(ui, r.status)),
                 );
                 ui.label(data_text(view, r));
                 ui.label(
@@ -103,7 +104,7 @@ pub(super) fn history_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
                     if ui.small_button(i18n.tr("training-clone")).clicked() {
                         out.push(Command::Training(TrainingCommand::Clone(r.id)));
                     }
-                    if r.status != "running"
+                    if r.status != RunStatus::Running
                         && ui.small_button(i18n.tr("training-delete")).clicked()
                     {
                         out.push(Command::Training(TrainingCommand::AskDelete(Some(r.id))));
@@ -231,7 +232,7 @@ pub fn used_by_runs_ui(
         for r in runs {
             if ui
                 .link(&r.name)
-                .on_hover_text(status_text(i18n, &r.status))
+                .on_hover_text(status_text(i18n, r.status))
                 .clicked()
             {
                 out.push(Command::ShowRun(r.id));

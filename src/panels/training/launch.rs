@@ -3,6 +3,7 @@
 use crate::app::command::{Command, TrainingCommand};
 use crate::app::theme;
 use crate::app::training::LaunchForm;
+use crate::core::domain::RunStatus;
 use crate::core::model::Preset;
 use crate::core::train::Stage;
 use crate::i18n::I18n;
@@ -84,7 +85,7 @@ pub(super) fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Co
             });
             ui.end_row();
 
-            if form.stage != Stage::Pretrain {
+            if form.stage.needs_base() {
                 let label = field_label(ui, i18n, "training-field-base");
                 ui.horizontal_wrapped(|ui| {
                     let name_of = |id: Option<i64>| {
@@ -94,7 +95,11 @@ pub(super) fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Co
                     egui::ComboBox::from_id_salt("training_base_run")
                         .selected_text(name_of(form.base_run))
                         .show_ui(ui, |ui| {
-                            for r in snapshot.runs.iter().filter(|r| r.status != "running") {
+                            for r in snapshot
+                                .runs
+                                .iter()
+                                .filter(|r| r.status != RunStatus::Running)
+                            {
                                 ui.selectable_value(
                                     &mut form.base_run,
                                     Some(r.id),
@@ -124,10 +129,10 @@ pub(super) fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Co
                     .and_then(|id| snapshot.tokenizers.iter().find(|t| t.id == id))
                     .map_or_else(
                         || {
-                            if form.stage == Stage::Pretrain {
-                                i18n.tr("training-none")
-                            } else {
+                            if form.stage.needs_base() {
                                 i18n.tr("training-tokenizer-of-base")
+                            } else {
+                                i18n.tr("training-none")
                             }
                         },
                         |t| format!("{} ({})", t.name, t.vocab_size),
@@ -135,7 +140,7 @@ pub(super) fn launch_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Co
                 egui::ComboBox::from_id_salt("training_tokenizer")
                     .selected_text(text)
                     .show_ui(ui, |ui| {
-                        if form.stage != Stage::Pretrain {
+                        if form.stage.needs_base() {
                             ui.selectable_value(
                                 &mut form.tokenizer,
                                 None,

@@ -9,6 +9,7 @@ mod monitor;
 use crate::app::command::{Command, TrainingCommand};
 use crate::app::theme;
 use crate::app::training::TrainingTab;
+use crate::core::domain::RunStatus;
 use crate::core::runs::Problem;
 use crate::core::train::Stage;
 use crate::i18n::I18n;
@@ -74,31 +75,22 @@ fn stage_key(stage: Stage) -> &'static str {
     }
 }
 
-fn stage_from_name(name: &str) -> Stage {
-    match name {
-        "continue" => Stage::Continue,
-        "sft" => Stage::Sft,
-        "dpo" => Stage::Dpo,
-        _ => Stage::Pretrain,
+fn status_text(i18n: &I18n, status: RunStatus) -> String {
+    match status {
+        RunStatus::Running => i18n.tr("training-status-running"),
+        RunStatus::Stopped => i18n.tr("training-status-stopped"),
+        RunStatus::Finished => i18n.tr("training-status-finished"),
+        RunStatus::Failed => i18n.tr("training-status-failed"),
+        RunStatus::Created => status.name().to_owned(),
     }
 }
 
-fn status_text(i18n: &I18n, status: &str) -> String {
+fn status_color(ui: &egui::Ui, status: RunStatus) -> egui::Color32 {
     match status {
-        "running" => i18n.tr("training-status-running"),
-        "stopped" => i18n.tr("training-status-stopped"),
-        "finished" => i18n.tr("training-status-finished"),
-        "failed" => i18n.tr("training-status-failed"),
-        other => other.to_owned(),
-    }
-}
-
-fn status_color(ui: &egui::Ui, status: &str) -> egui::Color32 {
-    match status {
-        "failed" => theme::error_color(ui),
-        "finished" => theme::success_color(ui),
-        "running" => theme::series_color(ui, 0),
-        _ => theme::weak_color(ui),
+        RunStatus::Failed => theme::error_color(ui),
+        RunStatus::Finished => theme::success_color(ui),
+        RunStatus::Running => theme::series_color(ui, 0),
+        RunStatus::Created | RunStatus::Stopped => theme::weak_color(ui),
     }
 }
 

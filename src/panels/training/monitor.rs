@@ -5,6 +5,7 @@ use std::time::Duration;
 use crate::app::command::{Command, TrainingCommand};
 use crate::app::theme;
 use crate::app::training::{LiveRun, PlotOptions};
+use crate::core::domain::{RunStatus, Stage};
 use crate::core::store::RunRow;
 use crate::i18n::I18n;
 use crate::panels::status_bar::format_duration;
@@ -12,7 +13,7 @@ use crate::panels::{AreaView, folder_link_ui};
 use crate::widgets::loss_plot::{Marker, Series, curves_ui, dense_series, sparse_series};
 
 use super::history::export_ui;
-use super::{millions, stage_from_name, stage_key, status_color, status_text};
+use super::{millions, stage_key, status_color, status_text};
 
 pub(super) fn run_row<'a>(view: &'a AreaView<'_>, id: i64) -> Option<&'a RunRow> {
     view.snapshot.runs.iter().find(|r| r.id == id)
@@ -36,11 +37,11 @@ pub(super) fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
     };
     ui.horizontal_wrapped(|ui| {
         ui.heading(&row.name);
-        ui.label(i18n.tr(stage_key(stage_from_name(&row.stage))));
+        ui.label(i18n.tr(stage_key(row.stage)));
         ui.label(
-            egui::RichText::new(status_text(i18n, &live.status))
+            egui::RichText::new(status_text(i18n, live.status))
                 .strong()
-                .color(status_color(ui, &live.status)),
+                .color(status_color(ui, live.status)),
         );
     });
     lineage_ui(ui, view, row, out);
@@ -65,8 +66,8 @@ pub(super) fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
             let mut from = state.resume_from.clone();
             // A finished run resumed from its last checkpoint would stop at once.
             let last = live.history.checkpoints.last().copied();
-            let nothing_left =
-                live.status == "finished" && (from == "last" || from.parse::<u64>().ok() == last);
+            let nothing_left = live.status == RunStatus::Finished
+                && (from == "last" || from.parse::<u64>().ok() == last);
             if ui
                 .add_enabled(!nothing_left, egui::Button::new(i18n.tr("training-resume")))
                 .on_hover_text(i18n.tr("training-resume-hint"))
@@ -102,7 +103,7 @@ pub(super) fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
             if from != state.resume_from {
                 out.push(Command::Training(TrainingCommand::SetResumeFrom(from)));
             }
-        } else if live.status != "finished" {
+        } else if live.status != RunStatus::Finished {
             // Killed or refused before its first checkpoint: not a dead end.
             if ui
                 .button(i18n.tr("training-restart"))
@@ -159,7 +160,7 @@ pub(super) fn monitor_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<C
         out.push(Command::Training(TrainingCommand::SetPlotOptions(plot)));
     }
     loss_plot_ui(ui, i18n, live, plot, &format!("training_loss_{id}"));
-    small_plots_ui(ui, i18n, live, id, row.stage == "dpo");
+    small_plots_ui(ui, i18n, live, id, row.stage == Stage::Dpo);
     samples_ui(ui, i18n, live);
     egui::CollapsingHeader::new(i18n.tr("training-log-title"))
         .id_salt("training_log")

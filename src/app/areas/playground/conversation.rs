@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use crate::app::areas::AppContext;
 use crate::core::chat;
 use crate::core::chat::{ChatSettings, Reply};
+use crate::core::domain::Role;
 
 use super::{PlaygroundArea, Streaming, Turn};
 
@@ -201,9 +202,10 @@ impl PlaygroundArea {
             }
         };
         // The question is stored before anything is generated: it is never lost.
-        if let Err(e) = workspace
-            .store_mut()
-            .add_chat_message(conversation, "user", &text, "{}")
+        if let Err(e) =
+            workspace
+                .store_mut()
+                .add_chat_message(conversation, Role::User, &text, "{}")
         {
             self.error = Some(crate::error_line(&e));
             return;
@@ -224,12 +226,12 @@ impl PlaygroundArea {
                 return;
             }
         };
-        let history: Vec<(String, String)> = self
+        let history: Vec<(Role, String)> = self
             .turns
             .iter()
-            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .map(|t| (t.row.role, t.row.content.clone()))
             .collect();
-        if history.last().is_none_or(|(role, _)| role != "user") {
+        if history.last().is_none_or(|(role, _)| *role != Role::User) {
             return;
         }
         let request = chat::Request {
@@ -259,7 +261,7 @@ impl PlaygroundArea {
             return;
         };
         if let Some(last) = self.turns.last()
-            && last.row.role == "assistant"
+            && last.row.role == Role::Assistant
         {
             let id = last.row.id;
             let Some((workspace, _)) = cx.workspace.as_open_mut() else {
@@ -316,7 +318,7 @@ impl PlaygroundArea {
                 let meta = serde_json::to_string(&reply.meta).unwrap_or_else(|_| "{}".into());
                 if let Err(e) = workspace.store_mut().add_chat_message(
                     conversation,
-                    "assistant",
+                    Role::Assistant,
                     &reply.text,
                     &meta,
                 ) {

@@ -12,6 +12,7 @@ use std::time::Instant;
 use crate::app::areas::{AppContext, AreaController, ViewContext};
 use crate::app::command::Command;
 use crate::core::chat::{self, BatchMode, BatchRow, ChatSettings, ModelCache, Reply, TurnMeta};
+use crate::core::domain::Role;
 use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::rag::{self, Hit, IndexMeta, IndexSettings};
 use crate::core::store::{ChatMessageRow, ConversationRow};
@@ -363,12 +364,12 @@ impl PlaygroundArea {
             play.fit = None;
             return;
         };
-        let mut history: Vec<(String, String)> = play
+        let mut history: Vec<(Role, String)> = play
             .turns
             .iter()
-            .map(|t| (t.row.role.clone(), t.row.content.clone()))
+            .map(|t| (t.row.role, t.row.content.clone()))
             .collect();
-        history.push(("user".into(), play.input.trim().to_owned()));
+        history.push((Role::User, play.input.trim().to_owned()));
         let settings = &play.settings;
         let hits = if settings.rag.enabled
             && !settings.rag.corpus.is_empty()

@@ -516,7 +516,7 @@ fn bubble(ui: &mut egui::Ui, user: bool, add: impl FnOnce(&mut egui::Ui)) {
 }
 
 fn turn_ui(ui: &mut egui::Ui, i18n: &I18n, turn: &Turn) {
-    if turn.row.role == "user" {
+    if turn.row.role == crate::core::domain::Role::User {
         bubble(ui, true, |ui| {
             ui.label(egui::RichText::new(i18n.tr("play-you")).small().strong());
             ui.label(&turn.row.content);

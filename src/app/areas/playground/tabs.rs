@@ -2,6 +2,7 @@
 
 use crate::app::areas::{AppContext, Changed};
 use crate::core::chat::BatchMode;
+use crate::core::domain::Role;
 use crate::core::jobs::{JobHandle, JobId, Outcome};
 use crate::core::{chat, rag};
 
@@ -34,7 +35,7 @@ impl PlaygroundArea {
                 run_dir,
                 run_name,
                 settings,
-                history: vec![("user".into(), prompt.clone())],
+                history: vec![(Role::User, prompt.clone())],
             });
         }
         let compare = &mut self.compare;

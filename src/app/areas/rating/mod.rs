@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::app::areas::{AppContext, AreaController, Changed, ViewContext};
 use crate::app::command::Command;
+use crate::core::domain::{Choice, Role, SftStatus};
 use crate::core::jobs::{JobId, Outcome};
 use crate::core::prefs::{self, ExportOptions, Summary, Verdict};
 use crate::core::store::{PrefItem, RatingRow};
@@ -59,7 +60,7 @@ pub enum RatingTab {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Draft {
     /// `a`, `b`, `tie` or `both-bad`.
-    pub choice: Option<String>,
+    pub choice: Option<Choice>,
     /// 1–5 for the left and the right response.
     pub scores: [Option<u8>; 2],
     pub comment: String,
@@ -170,7 +171,7 @@ impl RatingArea {
             .map(|(i, r)| ((r.annotator.clone(), r.item_id), i))
             .collect();
         self.judged.clear();
-        for r in self.ratings.iter().filter(|r| r.choice != "skipped") {
+        for r in self.ratings.iter().filter(|r| r.choice != Choice::Skipped) {
             *self.judged.entry(r.item_id).or_default() += 1;
         }
         self.progress_cache.set(None);
@@ -406,7 +407,7 @@ impl RatingArea {
                         .copied()
                 };
                 Draft {
-                    choice: Some(r.choice.clone()).filter(|c| c != "skipped"),
+                    choice: Some(r.choice).filter(|c| *c != Choice::Skipped),
                     scores: [side(0), side(1)],
                     comment: r.comment.clone(),
                     better: String::new(),
@@ -437,7 +438,7 @@ impl RatingArea {
         let order = self.order(&annotator, &item);
         let mut ranking: Vec<i64> = Vec::new();
         let choice = if skip {
-            "skipped".to_owned()
+            Choice::Skipped
         } else if order.len() > 2 {
             // A ranking of all but one response is whole: the last is the one left.
             let mut positions = self.draft.ranking.clone();
@@ -451,9 +452,9 @@ impl RatingArea {
                 return;
             }
             ranking = positions.iter().map(|&p| order[p]).collect();
-            "ranked".to_owned()
+            Choice::Ranked
         } else {
-            let Some(choice) = self.draft.choice.clone() else {
+            let Some(choice) = self.draft.choice else {
                 self.error = Some(cx.i18n.tr("rating-choose-first"));
                 return;
             };
@@ -484,7 +485,7 @@ impl RatingArea {
         self.error = None;
         // Committed; the copy on screen is updated in place rather than read back whole, and
         // the summary is worked out again when the Agreement tab next shows.
-        let counts = |r: &RatingRow| usize::from(r.choice != "skipped");
+        let counts = |r: &RatingRow| usize::from(r.choice != Choice::Skipped);
         let added = counts(&rating);
         if let Some(&i) = self.by_key.get(&(annotator.clone(), item.id)) {
             let before = counts(&self.ratings[i]);
@@ -662,11 +663,11 @@ impl RatingArea {
                 .sft_examples_full()
                 .unwrap_or_default()
                 .into_iter()
-                .filter(|e| form.source == PromptSource::SftAll || e.status == "ready")
+                .filter(|e| form.source == PromptSource::SftAll || e.status == SftStatus::Ready)
                 .filter_map(|e| {
                     e.messages
                         .into_iter()
-                        .find(|m| m.role == "user")
+                        .find(|m| m.role == Role::User)
                         .map(|m| m.content)
                 })
                 .filter(|p| !p.trim().is_empty())

@@ -12,6 +12,7 @@ use crate::app::command::{Command, RatingCommand};
 use crate::app::picker::DialogHealth;
 use crate::app::state::Area;
 use crate::app::theme;
+use crate::core::domain::Choice;
 use crate::core::prefs::{ExportFormat, Verdict};
 use crate::core::store::PrefItem;
 use crate::core::workspace::{Folder, Snapshot, Workspace};
@@ -19,11 +20,11 @@ use crate::i18n::I18n;
 use crate::panels::{about_ui, empty_state_ui, preview, table_ui};
 
 /// The four choices with their keys and labels.
-const CHOICES: [(&str, Key, &str); 4] = [
-    ("a", Key::Num1, "rating-choice-a"),
-    ("b", Key::Num2, "rating-choice-b"),
-    ("tie", Key::Num3, "rating-choice-tie"),
-    ("both-bad", Key::Num4, "rating-choice-both-bad"),
+const CHOICES: [(Choice, Key, &str); 4] = [
+    (Choice::A, Key::Num1, "rating-choice-a"),
+    (Choice::B, Key::Num2, "rating-choice-b"),
+    (Choice::Tie, Key::Num3, "rating-choice-tie"),
+    (Choice::BothBad, Key::Num4, "rating-choice-both-bad"),
 ];
 
 /// Disagreements listed at a time: thousands of groups would not fit a frame, nor an
@@ -149,7 +150,7 @@ fn keys(ui: &egui::Ui, rating: &RatingArea, out: &mut Vec<Command>) {
             for (choice, key, _) in CHOICES {
                 if i.consume_key(egui::Modifiers::NONE, key) {
                     let mut draft = rating.draft.clone();
-                    draft.choice = Some(choice.to_owned());
+                    draft.choice = Some(choice);
                     out.push(Command::Rating(RatingCommand::Draft(Box::new(draft))));
                 }
             }
@@ -281,7 +282,7 @@ fn task_ui(ui: &mut egui::Ui, view: &View<'_>, out: &mut Vec<Command>) {
             ui.label(
                 egui::RichText::new(i18n.tr_args(
                     "rating-earlier",
-                    &[("choice", i18n.tr(&choice_key(&r.choice)).into())],
+                    &[("choice", i18n.tr(&choice_key(r.choice)).into())],
                 ))
                 .color(theme::weak_color(ui)),
             );
@@ -378,9 +379,9 @@ fn pair_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], draft
             else {
                 continue;
             };
-            let chosen = match draft.choice.as_deref() {
-                Some("a") => side == 0,
-                Some("b") => side == 1,
+            let chosen = match draft.choice {
+                Some(Choice::A) => side == 0,
+                Some(Choice::B) => side == 1,
                 _ => false,
             };
             let mut frame = egui::Frame::group(ui.style());
@@ -422,7 +423,7 @@ fn pair_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], draft
     ui.add_space(6.0);
     ui.horizontal_wrapped(|ui| {
         for (choice, key, label) in CHOICES {
-            let on = draft.choice.as_deref() == Some(choice);
+            let on = draft.choice == Some(choice);
             if ui
                 .selectable_label(on, i18n.tr(label))
                 .on_hover_text(
@@ -431,7 +432,7 @@ fn pair_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], draft
                 )
                 .clicked()
             {
-                draft.choice = Some(choice.to_owned());
+                draft.choice = Some(choice);
             }
         }
     });
@@ -494,15 +495,15 @@ fn ranking_ui(ui: &mut egui::Ui, i18n: &I18n, item: &PrefItem, order: &[i64], dr
     });
     // Submitting a complete ranking needs a choice recorded; the app fills in "ranked".
     if draft.ranking.len() + 1 >= order.len() {
-        draft.choice = Some("ranked".to_owned());
+        draft.choice = Some(Choice::Ranked);
     } else {
         draft.choice = None;
     }
 }
 
-fn choice_key(choice: &str) -> String {
+fn choice_key(choice: Choice) -> String {
     match choice {
-        "skipped" => "rating-skipped".to_owned(),
+        Choice::Skipped => "rating-skipped".to_owned(),
         other => format!("rating-choice-{other}"),
     }
 }
