@@ -80,37 +80,6 @@ pub fn sqlite_is_full(err: &rusqlite::Error, folder: &Path) -> bool {
     }
 }
 
-/// The store errors that come from the machine rather than the file: a full disk and a row
-/// that is not UTF-8. `None` leaves the error to the store's own classification.
-pub(crate) fn classify_env(
-    path: &Path,
-    source: &rusqlite::Error,
-) -> Option<crate::core::store::StoreError> {
-    use crate::core::store::StoreError;
-    if let Some(bad) = bad_text(source) {
-        return Some(StoreError::BadText {
-            path: path.to_owned(),
-            source: bad.clone(),
-        });
-    }
-    // A reader that does not name its rows still says what is wrong, and where to look.
-    if let rusqlite::Error::FromSqlConversionFailure(idx, _, inner) = source
-        && is_utf8(&**inner)
-    {
-        return Some(StoreError::Invalid {
-            path: path.to_owned(),
-            message: format!(
-                "column {idx} of a row read here holds text that is not valid UTF-8; `dezgah workspace check` names the table, row and column"
-            ),
-        });
-    }
-    let folder = path.parent().unwrap_or(path);
-    sqlite_is_full(source, folder).then(|| StoreError::DiskFull {
-        path: path.to_owned(),
-        source: DiskFull::at(path),
-    })
-}
-
 /// Removes `path` when it is an empty file (one that SQLite created and never wrote).
 pub(crate) fn remove_if_empty(path: &Path) {
     if path.metadata().is_ok_and(|m| m.is_file() && m.len() == 0) {
@@ -161,7 +130,7 @@ pub fn text_cell<T: rusqlite::types::FromSql>(
     })
 }
 
-fn is_utf8(err: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
+pub(crate) fn is_utf8(err: &(dyn std::error::Error + Send + Sync + 'static)) -> bool {
     err.is::<std::str::Utf8Error>() || err.is::<std::string::FromUtf8Error>()
 }
 

@@ -18,6 +18,7 @@ pub mod sft_io;
 pub mod store;
 pub mod tmpfile;
 pub mod tokenizer;
+pub mod toml_text;
 pub mod train;
 pub mod workspace;
 

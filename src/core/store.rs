@@ -1906,7 +1906,7 @@ fn check_existing(conn: &Connection, path: &Path) -> Result<i64> {
 /// Turns SQLite's codes into the errors a user can act on.
 pub(crate) fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
     use rusqlite::ffi::ErrorCode;
-    if let Some(early) = crate::core::diskfull::classify_env(path, &source) {
+    if let Some(early) = classify_env(path, &source) {
         return early;
     }
     match source.sqlite_error_code() {
@@ -1929,6 +1929,35 @@ fn to_json<T: Serialize + ?Sized>(path: &Path, what: &'static str, value: &T) ->
         path: path.to_owned(),
         what,
         source,
+    })
+}
+
+/// The store errors that come from the machine rather than the file: a full disk and a row
+/// that is not UTF-8. `None` leaves the error to the store's own classification. It lives
+/// here, not in `diskfull`, so that module needs nothing of the store (no import cycle).
+fn classify_env(path: &Path, source: &rusqlite::Error) -> Option<StoreError> {
+    use crate::core::diskfull::{DiskFull, bad_text, is_utf8, sqlite_is_full};
+    if let Some(bad) = bad_text(source) {
+        return Some(StoreError::BadText {
+            path: path.to_owned(),
+            source: bad.clone(),
+        });
+    }
+    // A reader that does not name its rows still says what is wrong, and where to look.
+    if let rusqlite::Error::FromSqlConversionFailure(idx, _, inner) = source
+        && is_utf8(&**inner)
+    {
+        return Some(StoreError::Invalid {
+            path: path.to_owned(),
+            message: format!(
+                "column {idx} of a row read here holds text that is not valid UTF-8; `dezgah workspace check` names the table, row and column"
+            ),
+        });
+    }
+    let folder = path.parent().unwrap_or(path);
+    sqlite_is_full(source, folder).then(|| StoreError::DiskFull {
+        path: path.to_owned(),
+        source: DiskFull::at(path),
     })
 }
 

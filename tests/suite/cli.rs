@@ -1023,6 +1023,8 @@ fn train_survives_kill_9_then_generate_and_eval_work() {
         .arg(&corpus)
         .arg("--tokenizer")
         .arg(&tok)
+        .arg("--init")
+        .arg(&run)
         .arg("--out")
         .arg(tmp.path().join("sft"))
         .output()

@@ -173,13 +173,13 @@ impl RunConfig {
             message,
         };
         let cfg: Self = toml::from_str(text).map_err(|e| {
-            config(crate::core::settings::toml_message(
+            config(crate::core::toml_text::toml_message(
                 text,
                 e.message(),
                 e.span(),
             ))
         })?;
-        if let Some(message) = crate::core::settings::unknown_run_key(text) {
+        if let Some(message) = unknown_run_key(text) {
             return Err(config(message));
         }
         cfg.validate().map_err(|e| config(e.in_text(text)))?;
@@ -206,6 +206,22 @@ impl RunConfig {
         cfg.validate()?;
         Ok(cfg)
     }
+}
+
+/// The first key of a run config file that [`RunConfig`] does not know, as a message naming it,
+/// its line and the keys its table knows; `None` when all are known (or the text is not TOML,
+/// which the parse reports).
+pub fn unknown_run_key(text: &str) -> Option<String> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    // Every optional table filled in, so that its keys are known too.
+    let full = RunConfig {
+        init: Some(std::path::PathBuf::new()),
+        model: Some(crate::core::model::Preset::Tiny.config(0)),
+        lora: Some(crate::core::model::LoraConfig::default()),
+        ..RunConfig::default()
+    };
+    let known = serde_json::to_value(&full).ok()?;
+    crate::core::toml_text::unknown_in(&table, &known, "", text)
 }
 
 #[cfg(test)]
