@@ -134,7 +134,9 @@ fn write_examples_with_the_keyboard(lang: Lang, prompt: &str, answer: &str, foll
     {
         typed.push_str(word);
         type_text(&mut harness, word);
-        std::thread::sleep(Duration::from_millis(120));
+        // Six words, 200 ms apart: longer than the one second the save must come within,
+        // however quickly a frame settles.
+        std::thread::sleep(Duration::from_millis(200));
         settle(&mut harness);
     }
     assert!(started.elapsed() > Duration::from_secs(1));
