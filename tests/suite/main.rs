@@ -5,6 +5,7 @@ mod cli;
 mod clipboard;
 mod common;
 mod export;
+mod file_sizes;
 mod fonts;
 mod gpu_check;
 mod gui;
