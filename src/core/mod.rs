@@ -11,7 +11,7 @@ pub mod model;
 pub mod prefs;
 pub mod rag;
 pub mod runs;
-pub mod seed;
+pub mod sample;
 pub mod settings;
 pub mod sft;
 pub mod sft_io;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::core::seed::{self, SeedError, SeedReport};
+use crate::core::sample::{self, SeedError, SeedReport};
 use crate::core::store::{
     CorpusRow, Counts, Opened, PreferenceRow, RunRow, SftRow, Store, StoreError, TokenizerRow,
 };
@@ -117,8 +117,8 @@ impl Workspace {
             log::info!("{}: schema migrated from version {from}", root.display());
         }
         let seeded =
-            if root.join(seed::SEED_DIR).is_dir() && store.meta(seed::SEEDED_KEY)?.is_none() {
-                Some(seed::import(&root, &mut store)?)
+            if root.join(sample::SEED_DIR).is_dir() && store.meta(sample::SEEDED_KEY)?.is_none() {
+                Some(sample::import(&root, &mut store)?)
             } else {
                 None
             };

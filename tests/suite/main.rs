@@ -6,6 +6,7 @@ mod cli;
 mod clipboard;
 mod common;
 mod export;
+mod file_sizes;
 mod fonts;
 mod fuzz_readers;
 mod gpu_check;

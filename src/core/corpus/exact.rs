@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::core::corpus::clean::CleanError;
 use crate::core::corpus::read::{BadLineLog, BadLines, LineError, ReadError};
-use crate::core::corpus::wide::normalise_for_hash;
+use crate::core::corpus::simd_norm::normalise_for_hash;
 use crate::core::jobs::JobCtx;
 
 /// Bytes read at a time when a file cannot be mapped; lines are cut at the last newline of

@@ -26,7 +26,7 @@ pub struct TokenShard {
 }
 
 impl TokenShard {
-    /// `unsafe` (here, in corpus::exact and corpus::wide only): mapping the file is what lets a multi-gigabyte shard
+    /// `unsafe` (here, in corpus::exact and corpus::simd_norm only): mapping the file is what lets a multi-gigabyte shard
     /// train without being read into memory.
     #[allow(unsafe_code)]
     pub fn open(path: &Path) -> Result<Self, TrainError> {
