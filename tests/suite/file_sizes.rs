@@ -3,21 +3,21 @@
 
 use std::path::{Path, PathBuf};
 
-/// The most lines a file under `src/` may have.
+/// The most lines a file under `src/` or the core crate's `src/` may have.
 const LIMIT: usize = 1_000;
 
 /// Files over the limit today, relative to the crate root. Split one, then remove it here.
 const ALLOWED: &[&str] = &[
-    "src/core/chat.rs",                    // split pending: issue 20
-    "src/core/corpus/dedup.rs",            // split pending: issue 20
-    "src/core/corpus/derive.rs",           // split pending: issue 20
-    "src/core/export.rs",                  // split pending: issue 20
-    "src/core/model/ops.rs",               // split pending: issue 20
-    "src/core/rag.rs",                     // split pending: issue 20
-    "src/core/store.rs",                   // split pending: issue 20
-    "src/core/tokenizer/fast.rs",          // split pending: issue 20
-    "src/core/tokenizer/unigram_train.rs", // split pending: issue 20
-    "src/core/train/mod.rs",               // split pending: issue 20
+    "crates/dezgah-core/src/chat.rs",          // split pending: issue 20
+    "crates/dezgah-core/src/corpus/dedup.rs",  // split pending: issue 20
+    "crates/dezgah-core/src/corpus/derive.rs", // split pending: issue 20
+    "crates/dezgah-core/src/export.rs",        // split pending: issue 20
+    "crates/dezgah-core/src/model/ops.rs",     // split pending: issue 20
+    "crates/dezgah-core/src/rag.rs",           // split pending: issue 20
+    "crates/dezgah-core/src/store.rs",         // split pending: issue 20
+    "crates/dezgah-core/src/tokenizer/fast.rs", // split pending: issue 20
+    "crates/dezgah-core/src/tokenizer/unigram_train.rs", // split pending: issue 20
+    "crates/dezgah-core/src/train/mod.rs",     // split pending: issue 20
 ];
 
 /// Every `.rs` file under `dir`, with its line count.
@@ -38,6 +38,7 @@ fn no_source_file_is_over_the_limit_unless_allowed_and_the_allow_list_is_not_sta
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("crates/dezgah-core/src"), &mut files);
     assert!(files.len() > 50, "found only {} files", files.len());
     let rel = |p: &Path| {
         p.strip_prefix(root)
