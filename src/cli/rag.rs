@@ -200,6 +200,10 @@ fn pick_corpus(root: &Path, corpus: Option<&str>) -> anyhow::Result<String> {
     }
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one match over the subcommands, each arm a few lines"
+)]
 pub fn run(workspace: &Path, cmd: &RagCommand) -> anyhow::Result<()> {
     let ws = crate::core::workspace::Workspace::open(workspace)
         .with_context(|| format!("workspace {}", workspace.display()))?;

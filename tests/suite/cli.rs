@@ -878,6 +878,10 @@ fn a_sentencepiece_model_encodes_from_the_command_line_as_sentencepiece_does() {
 /// `dezgah train` killed with SIGKILL mid-run resumes from its last checkpoint and finishes;
 /// then `generate` streams text and `eval` prints a perplexity.
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one user scenario, step by step; split, its steps would lose their order"
+)]
 fn train_survives_kill_9_then_generate_and_eval_work() {
     let tmp = tempfile::tempdir().expect("tmp");
     let corpus =

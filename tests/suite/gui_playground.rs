@@ -55,6 +55,10 @@ fn store(ws: &Path) -> Store {
         .0
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one user scenario, step by step; split, its steps would lose their order"
+)]
 fn chat_and_compare(lang: Lang) {
     let (_tmp, ws) = sample_workspace();
     crate::common::tiny_run(&ws, "tiny");

@@ -134,6 +134,10 @@ fn status(app: &DezgahApp, id: i64) -> String {
         .unwrap_or_default()
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one user scenario, step by step; split, its steps would lose their order"
+)]
 fn launch_watch_stop_resume_then_sft_and_overlay(lang: Lang) {
     let (_tmp, ws) = prepared_workspace();
     let mut harness = harness(&ws, lang);

@@ -192,6 +192,10 @@ fn language_identification_on_real_text() {
 /// folder (one document per file), see the anomalies flagged, clean, find the alternative Civil
 /// and Family code conversions as clusters, keep the official ones, export with provenance.
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one user scenario, step by step; split, its steps would lose their order"
+)]
 fn legal_folder_from_import_to_provenance() {
     use dezgah::core::corpus::derive::{self, ExportFormat, Operation};
     use dezgah::core::corpus::index::{CorpusIndex, anomaly, index_path};

@@ -324,6 +324,10 @@ pub fn render_template(
 }
 
 /// Every check, for one target.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one list of checks, each a few lines, in the order the report shows them"
+)]
 pub fn check(src: &Source, target: Target) -> Vec<Finding> {
     let mut out = Vec::new();
     let cfg = &src.config;

@@ -18,6 +18,10 @@ use super::{
     system_id, turn_id, turn_of,
 };
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one function draws one panel top to bottom, the egui idiom"
+)]
 pub(super) fn editor_ui(
     ui: &mut egui::Ui,
     view: &AreaView<'_>,

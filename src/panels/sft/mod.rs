@@ -311,6 +311,10 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &AreaView<'_>, out: &mut Vec<Command>) {
     );
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one function draws one panel top to bottom, the egui idiom"
+)]
 fn list_ui(ui: &mut egui::Ui, i18n: &I18n, sft: &SftView, out: &mut Vec<Command>) {
     let mut filter = sft.filter.clone();
     let search = egui::TextEdit::singleline(&mut filter.search)

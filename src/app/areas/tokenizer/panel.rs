@@ -30,6 +30,10 @@ pub(super) fn tokenizer_ui(
     compare_ui(ui, area, view, out);
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one function draws one panel top to bottom, the egui idiom"
+)]
 fn compare_ui(
     ui: &mut egui::Ui,
     area: &TokenizerArea,
