@@ -14,7 +14,6 @@ const ALLOWED: &[&str] = &[
     "crates/dezgah-core/src/export.rs",        // split pending: issue 20
     "crates/dezgah-core/src/model/ops.rs",     // split pending: issue 20
     "crates/dezgah-core/src/rag.rs",           // split pending: issue 20
-    "crates/dezgah-core/src/store.rs",         // split pending: issue 20
     "crates/dezgah-core/src/tokenizer/fast.rs", // split pending: issue 20
     "crates/dezgah-core/src/tokenizer/unigram_train.rs", // split pending: issue 20
     "crates/dezgah-core/src/train/mod.rs",     // split pending: issue 20
