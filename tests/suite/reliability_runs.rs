@@ -313,7 +313,11 @@ fn kill_loop(
 
 #[test]
 fn kill_loops_of_every_writer_leave_nothing_behind() {
-    const KILLS: usize = 20;
+    // 20 in the suite; DEZGAH_KILLS=50 for the full count.
+    let kills: usize = std::env::var("DEZGAH_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let tmp = tempfile::tempdir().expect("tmp");
     let mut rng = Lcg(22);
     let tok = tokenizer(tmp.path());
@@ -335,7 +339,7 @@ fn kill_loops_of_every_writer_leave_nothing_behind() {
             .arg(&big);
         cmd
     };
-    let hit_clean = kill_loop(KILLS, 400, &mut rng, &clean_dir, &clean);
+    let hit_clean = kill_loop(kills, 400, &mut rng, &clean_dir, &clean);
     // The kills really hit a writer (a loop that never did would prove nothing).
     assert!(
         hit_clean > 0,
@@ -358,7 +362,7 @@ fn kill_loops_of_every_writer_leave_nothing_behind() {
         }
         cmd
     };
-    let hit_train = kill_loop(KILLS, 1_500, &mut rng, &run, &train);
+    let hit_train = kill_loop(kills, 1_500, &mut rng, &run, &train);
     ok(&mut train());
     assert_eq!(
         dezgah::core::train::checkpoint::list(&run)
@@ -378,7 +382,7 @@ fn kill_loops_of_every_writer_leave_nothing_behind() {
             .arg(gguf_dir.join("m.gguf"));
         cmd
     };
-    let hit_export = kill_loop(KILLS, 400, &mut rng, &gguf_dir, &export);
+    let hit_export = kill_loop(kills, 400, &mut rng, &gguf_dir, &export);
     eprintln!("temps left by the kills: clean {hit_clean}, train {hit_train}, export {hit_export}");
     ok(&mut export());
 
