@@ -220,6 +220,8 @@ pub struct EvalArgs {
     pub data: Vec<PathBuf>,
     #[arg(long, default_value = "text")]
     pub text_field: String,
+    #[command(flatten)]
+    pub bad_lines: super::BadLinesOpt,
     #[arg(long, default_value = "cpu")]
     pub device: String,
     #[arg(long)]
@@ -422,12 +424,20 @@ pub fn eval(args: &EvalArgs) -> anyhow::Result<()> {
     let dir = checkpoint::resolve(&args.run, &args.checkpoint)?;
     let tok_path = checkpoint::tokenizer_path(&dir)?;
     let tokenizer = crate::core::tokenizer::load(&tok_path)?;
-    let (perplexity, tokens) =
-        train::evaluate(&dir, &tokenizer, &args.data, &device, &args.text_field)?;
+    let read = crate::core::corpus::read::ReadOptions {
+        text_field: args.text_field.clone(),
+        bad_lines: args.bad_lines.mode(),
+        ..crate::core::corpus::read::ReadOptions::default()
+    };
+    let e = train::evaluate(&dir, &tokenizer, &args.data, &device, &read)?;
+    let (perplexity, tokens) = (e.perplexity, e.tokens);
+    if e.bad_lines > 0 {
+        super::report_bad_lines(e.bad_lines, &e.bad_line_examples);
+    }
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"checkpoint": dir, "tokens": tokens, "loss": perplexity.ln(), "perplexity": perplexity})
+            serde_json::json!({"checkpoint": dir, "tokens": tokens, "loss": perplexity.ln(), "perplexity": perplexity, "bad_lines": e.bad_lines, "bad_line_examples": e.bad_line_examples})
         );
     } else {
         println!(

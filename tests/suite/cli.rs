@@ -1022,6 +1022,39 @@ fn train_survives_kill_9_then_generate_and_eval_work() {
     let ppl = report["perplexity"].as_f64().expect("perplexity");
     assert!(ppl > 1.0 && ppl < 400.0, "{report}");
 
+    // Evaluation reads its text like every other reader: each bad line named, or refused.
+    let broken = tmp.path().join("broken.jsonl");
+    std::fs::write(
+        &broken,
+        "{\"text\": \"Bakı Azərbaycanın paytaxtıdır və ən böyük şəhəridir.\"}\n{\"text\": \n",
+    )
+    .expect("write");
+    let eval_bad = |mode: &str| {
+        dezgah()
+            .args(["eval", "--json", "--bad-lines", mode, "--run"])
+            .arg(&run)
+            .arg("--data")
+            .arg(&broken)
+            .output()
+            .expect("eval")
+    };
+    let skipped = eval_bad("skip");
+    let err = String::from_utf8_lossy(&skipped.stderr);
+    assert!(skipped.status.success(), "{err}");
+    assert!(
+        err.contains("broken.jsonl:2"),
+        "the bad line is named: {err}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&skipped.stdout).expect("json");
+    assert_eq!(report["bad_lines"], 1, "{report}");
+    let failed = eval_bad("fail");
+    assert!(!failed.status.success());
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("broken.jsonl:2"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+
     let bad = dezgah()
         .args(["train", "sft", "--data"])
         .arg(&corpus)

@@ -1094,8 +1094,8 @@ pub fn evaluate(
     tokenizer: &Tokenizer,
     data: &[PathBuf],
     device: &Device,
-    text_field: &str,
-) -> Result<(f64, u64), TrainError> {
+    read: &crate::corpus::read::ReadOptions,
+) -> Result<Evaluation, TrainError> {
     let (model, cfg) = checkpoint::load_model(checkpoint_dir, device, DType::F32)?;
     if tokenizer.get_vocab_size(true) > cfg.vocab_size {
         return Err(TrainError::Invalid(format!(
@@ -1105,13 +1105,10 @@ pub fn evaluate(
         )));
     }
     let tmp = tempfile::tempdir().map_err(io_err(Path::new("temporary folder")))?;
-    data::build_shards(
+    let report = data::build_shards(
         data,
         tokenizer,
-        &crate::corpus::read::ReadOptions {
-            text_field: text_field.to_owned(),
-            ..crate::corpus::read::ReadOptions::default()
-        },
+        read,
         0.0,
         tmp.path(),
         &mut |_, _| {},
@@ -1149,5 +1146,21 @@ pub fn evaluate(
             "the evaluation text tokenised to nothing".into(),
         ));
     }
-    Ok(((total / count as f64).exp(), count))
+    Ok(Evaluation {
+        perplexity: (total / count as f64).exp(),
+        tokens: count,
+        bad_lines: report.bad_lines,
+        bad_line_examples: report.bad_line_examples,
+    })
+}
+
+/// What [`evaluate`] measured, with the unreadable lines it left out (reported as every
+/// reader reports them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    pub perplexity: f64,
+    pub tokens: u64,
+    pub bad_lines: u64,
+    /// The first unreadable lines as `file:line: reason`.
+    pub bad_line_examples: Vec<String>,
 }
