@@ -831,7 +831,13 @@ pub fn build(
     let mut writer = index
         .writer_with_num_threads::<TantivyDocument>(threads, 40_000_000 * threads)
         .map_err(ix_err)?;
-    let mut reader = DocumentReader::open(&source, ReadOptions::default())?;
+    // The workspace's own corpus file: a bad line there is damage, and skipping it would shift
+    // the document numbers the index points at (as the workspace corpus steps do, it stops).
+    let read = ReadOptions {
+        bad_lines: crate::corpus::read::BadLines::Fail,
+        ..ReadOptions::default()
+    };
+    let mut reader = DocumentReader::open(&source, read)?;
     let (mut documents, mut passages, mut articles) = (0u64, 0u64, 0u64);
     let mut seen_articles: HashSet<(u64, String)> = HashSet::new();
     while let Some(doc) = reader.next() {
